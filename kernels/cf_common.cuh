@@ -1,0 +1,100 @@
+// cf_common.cuh - portability layer shared by every cuflow kernel.
+//
+// Per-element math is written once in CF_HD inline functions so that the same text compiles
+//  * with NVRTC for the GPU (where no system or CUDA headers are available: NVRTC only has its
+//    builtins, so we include nothing there), and
+//  * with a plain host C++ compiler (g++), which the test suite uses to check this exact math
+//    against the NumPy twins on a machine without a GPU.
+#pragma once
+
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
+#define CF_DEVICE_COMPILE 1
+#define CF_HD __host__ __device__ __forceinline__
+#else
+#include <math.h>
+#define CF_HD inline
+#endif
+
+typedef long long cf_index;  // 64-bit indices everywhere: tensors of > 2**31 elements exist.
+
+// ---- infinities without <limits> (not available under NVRTC) -------------------------------
+template <class C> CF_HD C cf_inf();
+template <> CF_HD float cf_inf<float>() { return __builtin_huge_valf(); }
+template <> CF_HD double cf_inf<double>() { return __builtin_huge_val(); }
+
+// Self-comparison instead of isnan(): works identically in NVRTC and g++ (no fast-math is used).
+template <class C> CF_HD bool cf_isnan(C x) { return x != x; }
+template <class C> CF_HD bool cf_isinf(C x) { return x == cf_inf<C>() || x == -cf_inf<C>(); }
+
+// ---- math overloads: float uses the f-suffixed libm/CUDA functions, double the plain ones ---
+#define CF_MATH1(name)                                              \
+  CF_HD float cf_##name(float x) { return name##f(x); }             \
+  CF_HD double cf_##name(double x) { return name(x); }
+CF_MATH1(exp)
+CF_MATH1(expm1)
+CF_MATH1(log)
+CF_MATH1(log1p)
+CF_MATH1(tanh)
+CF_MATH1(erfc)
+CF_MATH1(sqrt)
+CF_MATH1(fabs)
+#undef CF_MATH1
+
+// Branch-based min/max/clip that follow NumPy: a NaN operand gives NaN (fminf/fmaxf would drop
+// it, `x > 0 ? x : 0` would turn it into 0).
+template <class C> CF_HD C cf_max(C a, C b) { return (cf_isnan(a) || a > b) ? a : b; }
+template <class C> CF_HD C cf_min(C a, C b) { return (cf_isnan(a) || a < b) ? a : b; }
+template <class C> CF_HD C cf_clip(C x, C lo, C hi) { return x < lo ? lo : (x > hi ? hi : x); }
+template <class C> CF_HD C cf_sign(C x) { return x > 0 ? C(1) : (x < 0 ? C(-1) : x); }
+
+// a*b where an exact 0 factor wins over inf (the limit x*g(x) -> 0 when g underflows to 0),
+// so e.g. silu(-inf) = -inf * sigmoid(-inf) is 0, not NaN. NaN still propagates.
+template <class C> CF_HD C cf_mul0(C a, C b) {
+  return ((a == C(0) && !cf_isnan(b)) || (b == C(0) && !cf_isnan(a))) ? C(0) : a * b;
+}
+
+// Stable sigmoid: never evaluates exp of a large positive number.
+template <class C> CF_HD C cf_sigmoid(C x) {
+  if (x >= C(0)) return C(1) / (C(1) + cf_exp(-x));
+  C e = cf_exp(x);  // NaN lands here and stays NaN
+  return e / (C(1) + e);
+}
+
+// Stable softplus log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).
+template <class C> CF_HD C cf_softplus(C x) {
+  return (x > C(0) ? x : C(0)) + cf_log1p(cf_exp(-cf_fabs(x)));  // NaN: exp(NaN) propagates
+}
+
+// ---- storage types -------------------------------------------------------------------------
+// cf_compute<T>::type is the type per-element math runs in (float for half);
+// cf_acc<T>::type accumulates sums (double for float too: a row or a batch can hold millions of
+// terms and the twins are compared at 1e-5).
+template <class T> struct cf_compute { typedef T type; };
+template <class T> struct cf_acc { typedef double type; };
+
+template <class T> CF_HD typename cf_compute<T>::type cf_load(const T& v) { return v; }
+template <class T> CF_HD T cf_from(typename cf_compute<T>::type v) { return T(v); }
+
+#ifdef CF_DEVICE_COMPILE
+// IEEE half without cuda_fp16.h (that header is not part of NVRTC nor of the CuPy wheels): a
+// 16-bit payload converted with the PTX cvt instructions.
+struct __align__(2) cf_half { unsigned short bits; };
+template <> struct cf_compute<cf_half> { typedef float type; };
+template <> struct cf_acc<cf_half> { typedef float type; };
+template <> __device__ __forceinline__ float cf_load<cf_half>(const cf_half& v) {
+  float f;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(v.bits));
+  return f;
+}
+template <> __device__ __forceinline__ cf_half cf_from<cf_half>(float f) {
+  cf_half h;
+  asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h.bits) : "f"(f));
+  return h;
+}
+
+// Grid-stride loop helpers (64-bit).
+__device__ __forceinline__ cf_index cf_tid() {
+  return (cf_index)blockIdx.x * blockDim.x + threadIdx.x;
+}
+__device__ __forceinline__ cf_index cf_nthreads() { return (cf_index)gridDim.x * blockDim.x; }
+#endif

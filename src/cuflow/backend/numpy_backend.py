@@ -1,0 +1,50 @@
+"""The CPU backend: NumPy arrays. Its semantics are the reference for every other backend."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Backend
+
+
+class NumpyBackend(Backend):
+    xp = np
+
+    def __init__(self):
+        self.device = "cpu"
+        self._rng = np.random.default_rng()
+
+    @property
+    def _kernels(self):
+        from . import numpy_kernels  # imported on first use: it is the bulk of the CPU math
+
+        return numpy_kernels
+
+    def asarray(self, data, dtype=None):
+        if hasattr(data, "__cuda_array_interface__"):
+            data = data.get()  # a CuPy array: an explicit host copy, asked for by the caller
+        return np.asarray(data, dtype=dtype)
+
+    def to_numpy(self, array):
+        return np.asarray(array)
+
+    def is_native(self, array) -> bool:
+        return isinstance(array, np.ndarray)
+
+    def synchronize(self) -> None:
+        return None
+
+    def seed(self, seed: int) -> None:
+        self._rng = np.random.default_rng(seed)
+
+    def uniform(self, shape, low=0.0, high=1.0, dtype="float32"):
+        return self._rng.uniform(low, high, size=shape).astype(dtype, copy=False)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype="float32"):
+        return self._rng.normal(mean, stddev, size=shape).astype(dtype, copy=False)
+
+    def matmul(self, a, b):
+        return np.matmul(a, b)
+
+    def scatter_add(self, target, index, values) -> None:
+        np.add.at(target, index, values)
