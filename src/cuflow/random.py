@@ -28,7 +28,7 @@ def set_seed(seed: int) -> None:
     _host = np.random.default_rng(seed)
     from .backend.selection import _backends
 
-    for i, bk in enumerate(sorted(_backends.values(), key=lambda b: b.device)):
+    for i, bk in enumerate(_backends.values()):  # creation order, as backend_seed_for counts
         bk.seed(seed + 7919 * i)
 
 

@@ -148,6 +148,11 @@ def get_backend(dev: str | None = None):
             from .cupy_backend import CupyBackend
 
             bk = CupyBackend(int(dev.split(":")[1]))
+        from .. import random as _random
+
+        seed = _random.backend_seed_for(len(_backends))
+        if seed is not None:
+            bk.seed(seed)
         _backends[dev] = bk
     return bk
 
