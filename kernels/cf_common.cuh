@@ -19,8 +19,13 @@ typedef long long cf_index;  // 64-bit indices everywhere: tensors of > 2**31 el
 
 // ---- infinities without <limits> (not available under NVRTC) -------------------------------
 template <class C> CF_HD C cf_inf();
-template <> CF_HD float cf_inf<float>() { return __builtin_huge_valf(); }
-template <> CF_HD double cf_inf<double>() { return __builtin_huge_val(); }
+#ifdef CF_DEVICE_COMPILE
+template <> CF_HD float cf_inf<float>() { return __int_as_float(0x7f800000); }
+template <> CF_HD double cf_inf<double>() { return __longlong_as_double(0x7ff0000000000000LL); }
+#else
+template <> CF_HD float cf_inf<float>() { return HUGE_VALF; }
+template <> CF_HD double cf_inf<double>() { return HUGE_VAL; }
+#endif
 
 // Self-comparison instead of isnan(): works identically in NVRTC and g++ (no fast-math is used).
 template <class C> CF_HD bool cf_isnan(C x) { return x != x; }

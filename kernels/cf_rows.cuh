@@ -116,7 +116,6 @@ CF_HD cf_index cf_row_argmax(const R& r, const T* x, cf_index n) {
 template <class T, class R>
 CF_HD typename cf_acc<T>::type cf_row_sumexp(const R& r, const T* x, cf_index n,
                                              typename cf_compute<T>::type m) {
-  typedef typename cf_compute<T>::type C;
   typename cf_acc<T>::type s = 0;
   for (cf_index j = r.first(); j < n; j += r.step()) s += cf_exp(cf_load(x[j]) - m);
   return r.sum(s);

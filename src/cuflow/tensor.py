@@ -29,7 +29,8 @@ class Tensor:
     (default: the current device, see ``cuflow.set_device``); CuPy arrays stay where they are.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_node", "_backend", "name", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "_node", "_backend", "name", "_keras_mask",
+                 "__weakref__")
     __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
@@ -56,6 +57,7 @@ class Tensor:
         self._node = None
         self.grad = None
         self.name = None
+        self._keras_mask = None
         self.requires_grad = False
         if requires_grad:
             if arr.dtype.kind != "f":
@@ -72,6 +74,7 @@ class Tensor:
         t._node = node
         t.grad = None
         t.name = None
+        t._keras_mask = None
         t.requires_grad = node is not None
         return t
 

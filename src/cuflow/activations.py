@@ -1,0 +1,160 @@
+"""Keras activation functions (``tf.keras.activations``, Keras 3 semantics).
+
+Each one is a thin name over ``cuflow.ops`` (mostly one fused backend kernel), so an activation
+runs on whichever device its input lives on.
+"""
+
+from __future__ import annotations
+
+from . import ops
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0) by default; ``negative_slope`` below ``threshold``, capped at ``max_value``."""
+    return ops.relu(x, negative_slope=negative_slope, max_value=max_value, threshold=threshold)
+
+
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return ops.relu6(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """x for x >= 0, ``negative_slope * x`` below."""
+    return ops.leaky_relu(x, negative_slope=negative_slope)
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, ``alpha * (exp(x) - 1)`` below."""
+    return ops.elu(x, alpha=alpha)
+
+
+def selu(x):
+    """Scaled ELU with the self-normalising constants (scale 1.0507, alpha 1.6733)."""
+    return ops.selu(x)
+
+
+def gelu(x, approximate=False):
+    """x * Phi(x); the tanh approximation when ``approximate``."""
+    return ops.gelu(x, approximate=approximate)
+
+
+def sigmoid(x):
+    return ops.sigmoid(x)
+
+
+def hard_sigmoid(x):
+    """Keras 3: relu6(x + 3) / 6."""
+    return ops.hard_sigmoid(x)
+
+
+def hard_silu(x):
+    """Keras 3: x * relu6(x + 3) / 6."""
+    return ops.hard_swish(x)
+
+
+def tanh(x):
+    return ops.tanh(x)
+
+
+def softplus(x):
+    """log(1 + exp(x))."""
+    return ops.softplus(x)
+
+
+def softsign(x):
+    """x / (1 + |x|)."""
+    return ops.softsign(x)
+
+
+def silu(x):
+    """x * sigmoid(x)."""
+    return ops.silu(x)
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return ops.mish(x)
+
+
+def exponential(x):
+    return ops.exponential(x)
+
+
+def linear(x):
+    """The identity (as a Tensor)."""
+    return ops.activation(x, "linear")
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) over ``axis``."""
+    return ops.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x) over ``axis``."""
+    return ops.log_softmax(x, axis=axis)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return -ops.softplus(-ops.activation(x, "linear"))
+
+
+def hard_tanh(x):
+    """clip(x, -1, 1)."""
+    return ops.clip(x, -1.0, 1.0)
+
+
+# Keras' alternative names: the same function objects, so serialize() gives the canonical name.
+hard_swish = hard_silu
+swish = silu
+
+_ALL = {f.__name__: f for f in (
+    relu, relu6, leaky_relu, elu, selu, gelu, sigmoid, hard_sigmoid, hard_silu, tanh, softplus,
+    softsign, silu, mish, exponential, linear, softmax, log_softmax, log_sigmoid, hard_tanh)}
+_ALIASES = {"hard_swish": hard_silu, "swish": silu}
+
+
+def _valid_names():
+    return sorted(set(_ALL) | set(_ALIASES))
+
+
+def serialize(activation):
+    """The name of a built-in activation (custom functions: their ``__name__``)."""
+    name = getattr(activation, "__name__", None)
+    if name is None or not callable(activation):
+        raise ValueError(f"cannot serialize {activation!r} as an activation: expected a function")
+    for canonical, fn in _ALL.items():
+        if fn is activation:
+            return canonical
+    return name
+
+
+def deserialize(config, custom_objects=None):
+    """A name (or ``{"class_name": name}``) -> the activation function."""
+    if isinstance(config, dict):
+        config = config.get("class_name") if config.get("class_name") != "function" \
+            else config.get("config")
+    fn = None
+    if isinstance(config, str):
+        fn = (custom_objects or {}).get(config) or _ALL.get(config) or _ALIASES.get(config)
+    if fn is None:
+        raise ValueError(f"Unknown activation {config!r}; valid names: "
+                         f"{', '.join(_valid_names())}")
+    return fn
+
+
+def get(identifier):
+    """None -> linear; a name or config -> that function; a callable -> itself."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret activation identifier {identifier!r}: expected None, "
+                     f"a callable or one of {', '.join(_valid_names())}")
+
+
+__all__ = sorted([*_ALL, *_ALIASES, "deserialize", "get", "serialize"])

@@ -1,0 +1,314 @@
+"""``Layer``: the unit of a model. ``__init__`` validates and stores arguments, ``build`` makes
+weights once the input shape is known, ``call`` computes through ``cuflow.ops`` only."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..tensor import Tensor, Variable
+from . import naming
+
+_BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length",
+                "autocast", "dynamic", "weights")
+
+
+def _flatten(x):
+    if isinstance(x, (list, tuple)):
+        return [y for item in x for y in _flatten(item)]
+    if isinstance(x, dict):
+        return [y for v in x.values() for y in _flatten(v)]
+    return [x]
+
+
+def map_structure(fn, x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(map_structure(fn, i) for i in x) if isinstance(x, tuple) else \
+            [map_structure(fn, i) for i in x]
+    if isinstance(x, dict):
+        return {k: map_structure(fn, v) for k, v in x.items()}
+    return fn(x)
+
+
+def shape_of(x):
+    """Shapes of a (possibly nested) structure of tensors, as tuples / lists of tuples."""
+    return map_structure(lambda t: tuple(t.shape), x)
+
+
+def as_input_tensor(x):
+    """User data as a Tensor on the current device; float arrays become float32 like Keras."""
+    if isinstance(x, Tensor):
+        return x
+    if x is None:
+        return None
+    t = Tensor(x)
+    if t.dtype == np.float64:
+        t = Tensor._wrap(t.data.astype(np.float32), backend=t._backend)
+    return t
+
+
+class Layer:
+    """Base class of every layer; subclass it as in Keras (``build`` + ``call``)."""
+
+    _call_params = None  # per class: the keyword arguments ``call`` accepts
+
+    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+        object.__setattr__(self, "_layers", [])
+        unknown = [k for k in kwargs if k not in _BASE_KWARGS]
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
+                            f"{', '.join(map(repr, unknown))}")
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ValueError(f"layer name must be a non-empty string without '/'; received "
+                             f"{name!r}")
+        self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.built = False
+        self.dtype = str(np.dtype(dtype or "float32"))
+        self._own_weights = []
+        self._regularized = []  # (variable, regularizer)
+        self._activity_losses = []
+        self._added_losses = []
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self._inbound_nodes = []
+        self._initial_weights = kwargs.get("weights")
+        self._batch_input_shape = None
+        batch_size = kwargs.get("batch_size")
+        if kwargs.get("batch_input_shape") is not None:
+            self._batch_input_shape = tuple(kwargs["batch_input_shape"])
+        elif kwargs.get("input_shape") is not None:
+            shape = kwargs["input_shape"]
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            self._batch_input_shape = (batch_size,) + shape
+        elif kwargs.get("input_dim") is not None:
+            dim = kwargs["input_dim"]
+            if not isinstance(dim, (int, np.integer)) or dim <= 0:
+                raise ValueError(f"input_dim must be a positive int; received {dim!r}")
+            shape = (int(dim),)
+            if kwargs.get("input_length") is not None:
+                shape = (kwargs["input_length"],)
+            self._batch_input_shape = (batch_size,) + shape
+        if self._batch_input_shape is not None:
+            for d in self._batch_input_shape[1:]:
+                if d is not None and (not isinstance(d, (int, np.integer)) or d < 0):
+                    raise ValueError(f"{type(self).__name__}: input_shape entries must be "
+                                     f"non-negative ints or None; received "
+                                     f"{self._batch_input_shape[1:]}")
+
+    # ---- attribute tracking ----------------------------------------------------------------
+    def __setattr__(self, name, value):
+        layers = self.__dict__.get("_layers")
+        if layers is None:
+            object.__setattr__(self, "_layers", [])
+            layers = self._layers
+        if isinstance(value, Layer) and value is not self:
+            if all(value is not x for x in layers):
+                layers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer)
+                                                                 for v in value):
+            for v in value:
+                if all(v is not x for x in layers):
+                    layers.append(v)
+        object.__setattr__(self, name, value)
+
+    # ---- weights ---------------------------------------------------------------------------
+    def add_weight(self, name=None, shape=None, initializer=None, dtype=None, trainable=True,
+                   regularizer=None, constraint=None, **kwargs):
+        from .. import constraints, initializers, regularizers
+
+        shape = tuple(int(s) for s in (shape or ()))
+        if any(s < 0 for s in shape):
+            raise ValueError(f"{self.name}: weight shape must be non-negative; received {shape}")
+        dtype = dtype or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+        init = initializers.get(initializer)
+        var = Variable(init(shape, dtype=dtype), trainable=trainable,
+                       name=f"{self.name}/{name or 'variable'}", dtype=dtype,
+                       constraint=constraints.get(constraint))
+        if not self._trainable:
+            var._set_trainable(False)
+        self._own_weights.append((var, bool(trainable)))
+        reg = regularizers.get(regularizer)
+        if reg is not None:
+            self._regularized.append((var, reg))
+        return var
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._layers:
+            layer.trainable = value
+        for var, declared in self._own_weights:
+            var._set_trainable(declared and self._trainable)
+
+    def _all_own(self):
+        return [v for v, t in self._own_weights if t] + [v for v, t in self._own_weights if not t]
+
+    @property
+    def weights(self):
+        out, seen = [], set()
+        for w in self._all_own() + [w for layer in self._layers for w in layer.weights]:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self):
+        return [w for w in self.weights if w.trainable]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        return [w for w in self.weights if not w.trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        mine = self.weights
+        if len(weights) != len(mine):
+            raise ValueError(f"layer {self.name!r} expects {len(mine)} weight arrays; received "
+                             f"{len(weights)}")
+        for var, value in zip(mine, weights):
+            value = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
+            if tuple(value.shape) != var.shape:
+                raise ValueError(f"weight {var.name!r} has shape {var.shape}; received an array "
+                                 f"of shape {tuple(value.shape)}")
+        for var, value in zip(mine, weights):
+            value = value.numpy() if isinstance(value, Tensor) else value
+            var.assign(np.asarray(value, dtype=var.dtype))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"layer {self.name!r} is not built yet, so it has no parameters to "
+                             f"count; call it on data or build it first")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # ---- losses ----------------------------------------------------------------------------
+    def add_loss(self, loss):
+        self._added_losses.append(loss)
+
+    @property
+    def losses(self):
+        out = [reg(var) for var, reg in self._regularized]
+        out += self._activity_losses + self._added_losses
+        for layer in self._layers:
+            out += layer.losses
+        return out
+
+    def _clear_call_losses(self):
+        self._activity_losses = []
+        self._added_losses = []
+        for layer in self._layers:
+            layer._clear_call_losses()
+
+    # ---- build / call ----------------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+            if self._initial_weights is not None:
+                self.set_weights(self._initial_weights)
+                self._initial_weights = None
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    @classmethod
+    def _accepted(cls):
+        if cls.__dict__.get("_call_params") is None:
+            params = inspect.signature(cls.call).parameters
+            var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+            cls._call_params = (var_kw, frozenset(params))
+        return cls._call_params
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise TypeError(f"layer {self.name!r} was called without inputs")
+        from .symbolic import KerasTensor, call_symbolic
+
+        flat = _flatten(inputs)
+        if any(isinstance(t, KerasTensor) for t in flat):
+            return call_symbolic(self, inputs, args, kwargs)
+        inputs = map_structure(as_input_tensor, inputs)
+        if not self.built:
+            self._maybe_build(shape_of(inputs))
+        var_kw, accepted = type(self)._accepted()
+        if "training" in kwargs and not (var_kw or "training" in accepted):
+            kwargs.pop("training")
+        mask = kwargs.pop("mask", None)
+        if mask is None and not isinstance(inputs, (list, tuple, dict)):
+            mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
+        if mask is not None and (var_kw or "mask" in accepted):
+            kwargs["mask"] = mask
+        outputs = self.call(inputs, *args, **kwargs)
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is not None and isinstance(outputs, Tensor):
+            outputs._keras_mask = out_mask
+        return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.supports_masking else None
+
+    def compute_output_shape(self, input_shape):
+        """By default: run ``call`` on zeros (batch 1) and read the shape; layers override."""
+        from .symbolic import probe_output_shape
+
+        return probe_output_shape(self, input_shape)
+
+    # ---- config ----------------------------------------------------------------------------
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    # ---- graph introspection (functional models) -------------------------------------------
+    def _node_attr(self, attr):
+        if not self._inbound_nodes:
+            raise AttributeError(f"layer {self.name!r} has never been called on a symbolic "
+                                 f"input, so it has no defined {attr}")
+        vals = [getattr(n, attr) for n in self._inbound_nodes]
+        return vals[0]
+
+    @property
+    def input(self):
+        return self._node_attr("inputs")
+
+    @property
+    def output(self):
+        return self._node_attr("outputs")
+
+    @property
+    def input_shape(self):
+        return map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return map_structure(lambda t: t.shape, self.output)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"

@@ -1,0 +1,252 @@
+"""Confusion-matrix metrics: Precision, Recall and AUC, with Keras' threshold conventions.
+
+A prediction is positive at threshold t when ``y_pred > t`` (strictly); labels are positive when
+non-zero. AUC's default thresholds are evenly spaced, so its update buckets predictions with one
+``bincount`` and a reverse cumulative sum instead of comparing every value with every threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._inputs import squeeze_or_expand_to_same_rank, to_arrays
+from .base import Metric, _divide_no_nan
+
+EPSILON = 1e-7  # Keras' backend.epsilon()
+NEG_INF = -1e10  # Keras' stand-in for -inf in top-k filtering
+
+
+def _parse_thresholds(thresholds, default):
+    if thresholds is None:
+        return [default]
+    values = [thresholds] if np.ndim(thresholds) == 0 else list(np.ravel(thresholds))
+    values = [float(t) for t in values]
+    bad = [t for t in values if not 0.0 <= t <= 1.0]
+    if bad or not values:
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: {thresholds!r}")
+    return values
+
+
+def _filter_top_k(xp, x, k):
+    """Keep the k largest values of the last axis (first index wins ties), others -> -1e10."""
+    order = xp.argsort(-x, axis=-1, kind="stable")
+    rank = xp.argsort(order, axis=-1, kind="stable")
+    return xp.where(rank < k, x, NEG_INF)
+
+
+def confusion(bk, y_true, y_pred, sample_weight, thresholds, top_k=None, class_id=None,
+              multi_label=False, evenly=False):
+    """Weighted (tp, fp, tn, fn), each (T,) or (T, labels) when ``multi_label``: device arrays.
+
+    ``evenly``: the thresholds are Keras' evenly spaced AUC thresholds (bucketed update).
+    """
+    xp = bk.xp
+    if y_pred.dtype.kind != "f":
+        y_pred = y_pred.astype(np.float32)
+    y_pred, y_true = squeeze_or_expand_to_same_rank(y_pred, y_true)
+    if tuple(y_true.shape) != tuple(y_pred.shape):
+        raise ValueError(f"y_true and y_pred must have the same shape; received "
+                         f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
+    if top_k is not None:
+        y_pred = _filter_top_k(xp, y_pred, top_k)
+    if class_id is not None:
+        y_true, y_pred = y_true[..., class_id, None], y_pred[..., class_id, None]
+    labels = y_true != 0
+    if sample_weight is None:
+        w = xp.ones(y_pred.shape, dtype=y_pred.dtype)
+    else:
+        sw = sample_weight.astype(y_pred.dtype, copy=False)
+        if sw.ndim < y_pred.ndim:  # one weight per sample: broadcast over the trailing axes
+            sw = sw.reshape(sw.shape + (1,) * (y_pred.ndim - sw.ndim))
+        try:
+            w = xp.broadcast_to(sw, y_pred.shape)
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {tuple(sample_weight.shape)} does not "
+                             f"broadcast to y_pred of shape {tuple(y_pred.shape)}") from None
+    n_labels = y_pred.shape[-1] if multi_label else 1
+    p = y_pred.reshape(-1, n_labels)
+    pos_w = (w * labels).reshape(-1, n_labels)
+    neg_w = (w * ~labels).reshape(-1, n_labels)
+    n_thr = len(thresholds)
+    if evenly:
+        bucket = xp.clip(xp.ceil(p * (n_thr - 1)) - 1, 0, n_thr - 1)
+        bucket = xp.nan_to_num(bucket).astype(np.int64)  # NaN predictions land in bucket 0
+        index = (bucket * n_labels + xp.arange(n_labels)).ravel()
+
+        def above(weights):  # weight of predictions > threshold i = sum of buckets >= i
+            hist = xp.bincount(index, weights=weights.ravel().astype(np.float64),
+                               minlength=n_thr * n_labels).reshape(n_thr, n_labels)
+            return xp.cumsum(hist[::-1], axis=0)[::-1]
+    else:
+        thr = xp.asarray(np.asarray(thresholds, dtype=np.float64)).astype(p.dtype)
+
+        def above(weights):
+            hit = p[None, :, :] > thr[:, None, None]
+            return xp.sum(hit * weights[None], axis=1, dtype=np.float64)
+    tp, fp = above(pos_w), above(neg_w)
+    fn = xp.sum(pos_w, axis=0, dtype=np.float64) - tp
+    tn = xp.sum(neg_w, axis=0, dtype=np.float64) - fp
+    if not multi_label:
+        tp, fp, tn, fn = tp[:, 0], fp[:, 0], tn[:, 0], fn[:, 0]
+    return {"true_positives": tp, "false_positives": fp, "true_negatives": tn,
+            "false_negatives": fn}
+
+
+class _ThresholdRatio(Metric):
+    """tp / (tp + other) at each threshold; a scalar when there is one threshold."""
+
+    _direction = "up"
+    _other = None
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds = thresholds
+        self.top_k = top_k
+        self.class_id = class_id
+        self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
+        self.add_variable("true_positives", (len(self.thresholds),))
+        self.add_variable(self._other, (len(self.thresholds),))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
+        counts = confusion(bk, yt, yp, sw, self.thresholds, top_k=self.top_k,
+                           class_id=self.class_id)
+        state = self._ensure_state(bk)
+        for name in state:
+            state[name] += counts[name]
+
+    def _result(self, xp, state):
+        tp = state["true_positives"]
+        out = _divide_no_nan(xp, tp, tp + state[self._other])
+        return out[0] if len(self.thresholds) == 1 else out
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds,
+                "top_k": self.top_k, "class_id": self.class_id}
+
+
+class Precision(_ThresholdRatio):
+    """tp / (tp + fp): of the predicted positives, how many are positive."""
+
+    _other = "false_positives"
+
+
+class Recall(_ThresholdRatio):
+    """tp / (tp + fn): of the positives, how many were predicted positive."""
+
+    _other = "false_negatives"
+
+
+class AUC(Metric):
+    """Area under the ROC or precision-recall curve, by a Riemann sum over thresholds."""
+
+    _direction = "up"
+    _NAMES = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
+                 name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
+                 label_weights=None, from_logits=False):
+        super().__init__(name=name if name is not None else "auc", dtype=dtype)
+        if str(curve).upper() not in ("ROC", "PR"):
+            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are '
+                             f'["ROC", "PR"]')
+        methods = ("interpolation", "minoring", "majoring")
+        if str(summation_method).lower() not in methods:
+            raise ValueError(f'Invalid AUC summation method value: "{summation_method}". '
+                             f"Expected values are {list(methods)}")
+        self.curve = str(curve).upper()
+        self.summation_method = str(summation_method).lower()
+        self.multi_label = bool(multi_label)
+        self.num_labels = num_labels
+        self.label_weights = None if label_weights is None else [float(v) for v in label_weights]
+        self.from_logits = bool(from_logits)
+        self._init_from_thresholds = thresholds is not None
+        if thresholds is not None:
+            inner = sorted(_parse_thresholds(thresholds, None))
+            self.num_thresholds = len(inner) + 2
+            self._evenly = False
+        else:
+            if not isinstance(num_thresholds, (int, np.integer)) or num_thresholds <= 1:
+                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
+                                 f"Received: num_thresholds={num_thresholds!r}")
+            self.num_thresholds = int(num_thresholds)
+            inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
+            self._evenly = True
+        # -eps and 1 + eps catch predictions of exactly 0 and 1 (Keras' convention)
+        self.thresholds = [0.0 - EPSILON] + inner + [1.0 + EPSILON]
+        if not self.multi_label or num_labels is not None:
+            self._declare(num_labels if self.multi_label else None)
+
+    def _declare(self, num_labels):
+        shape = (self.num_thresholds,) + ((num_labels,) if self.multi_label else ())
+        for name in self._NAMES:
+            self.add_variable(name, shape)
+        self.num_labels = num_labels
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
+        xp = bk.xp
+        if self.from_logits:
+            yp = 0.5 * (1.0 + xp.tanh(0.5 * yp.astype(np.float32, copy=False)))  # no overflow
+        if self.multi_label and not self._specs:
+            if yp.ndim < 2:
+                raise ValueError(f"multi_label AUC needs y_pred of shape (batch, labels); "
+                                 f"received {tuple(yp.shape)}")
+            self._declare(int(yp.shape[-1]))
+        counts = confusion(bk, yt, yp, sw, self.thresholds, multi_label=self.multi_label,
+                           evenly=self._evenly)
+        state = self._ensure_state(bk)
+        for name in self._NAMES:
+            state[name] += counts[name]
+
+    def _by_label(self, xp, per_label):
+        if not self.multi_label:
+            return xp.sum(per_label)
+        by_label = xp.sum(per_label, axis=0)
+        if self.label_weights is None:
+            return xp.mean(by_label)
+        lw = xp.asarray(np.asarray(self.label_weights, dtype=np.float64))
+        return _divide_no_nan(xp, xp.sum(by_label * lw), xp.sum(lw))
+
+    def _interpolate_pr_auc(self, xp, tp, fp, fn):
+        # Davis & Goadrich interpolation of precision between thresholds (Keras' formula).
+        dtp = tp[:-1] - tp[1:]
+        p = tp + fp
+        dp = p[:-1] - p[1:]
+        slope = _divide_no_nan(xp, dtp, xp.maximum(dp, 0))
+        intercept = tp[1:] - slope * p[1:]
+        both = (p[:-1] > 0) & (p[1:] > 0)
+        ratio = xp.where(both, _divide_no_nan(xp, p[:-1], xp.maximum(p[1:], 0)), 1.0)
+        ratio = xp.where(ratio > 0, ratio, 1.0)  # log(0) never taken (its term is 0 anyway)
+        increment = _divide_no_nan(xp, slope * (dtp + intercept * xp.log(ratio)),
+                                   xp.maximum(tp[1:] + fn[1:], 0))
+        return self._by_label(xp, increment)
+
+    def _result(self, xp, state):
+        if not state:
+            return xp.zeros((), dtype=np.float64)
+        tp, fp = state["true_positives"], state["false_positives"]
+        tn, fn = state["true_negatives"], state["false_negatives"]
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return self._interpolate_pr_auc(xp, tp, fp, fn)
+        recall = _divide_no_nan(xp, tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = _divide_no_nan(xp, fp, fp + tn), recall
+        else:
+            x, y = recall, _divide_no_nan(xp, tp, tp + fp)
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / 2.0
+        elif self.summation_method == "minoring":
+            heights = xp.minimum(y[:-1], y[1:])
+        else:
+            heights = xp.maximum(y[:-1], y[1:])
+        return self._by_label(xp, (x[:-1] - x[1:]) * heights)
+
+    def get_config(self):
+        config = {**super().get_config(), "num_thresholds": self.num_thresholds,
+                  "curve": self.curve, "summation_method": self.summation_method,
+                  "multi_label": self.multi_label, "num_labels": self.num_labels,
+                  "label_weights": self.label_weights, "from_logits": self.from_logits}
+        if self._init_from_thresholds:
+            config["thresholds"] = self.thresholds[1:-1]
+        return config

@@ -1,0 +1,94 @@
+"""``Model``: a Layer that trains. ``Model(inputs, outputs)`` builds a functional model;
+subclassing ``Model`` with ``call`` works as in Keras."""
+
+from __future__ import annotations
+
+from ..layers.base import Layer
+from ..layers.naming import to_snake_case, unique_name
+from .trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional
+
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        name = kwargs.pop("name", None)
+        trainable = kwargs.pop("trainable", True)
+        if args or kwargs:
+            raise TypeError(f"Model() got unexpected arguments {args or ''} "
+                            f"{sorted(kwargs) or ''}; use Model(inputs, outputs) for a "
+                            f"functional model or subclass Model")
+        default = "functional" if type(self).__name__ == "Functional" else \
+            to_snake_case(type(self).__name__)
+        super().__init__(name=name or unique_name(default), trainable=trainable)
+        self.compiled = False
+        self.history = None
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            if name is not None:
+                raise ValueError("get_layer: give name or index, not both")
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"get_layer: index {index} is out of range for a model with "
+                                 f"{len(self.layers)} layers")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}")
+
+    def build(self, input_shape=None):
+        if input_shape is not None and not self.built:
+            from ..layers.symbolic import Input
+
+            shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+            ins = [Input(batch_shape=tuple(s)) for s in shapes]
+            self._input_batch_shapes = [tuple(s) for s in shapes]
+            self.built = True
+            import numpy as np
+
+            from .. import autodiff
+            from ..tensor import Tensor
+
+            zeros = [Tensor(np.zeros(tuple(1 if d is None else d for d in t.shape),
+                                     dtype="float32")) for t in ins]
+            with autodiff.no_grad():
+                self.call(zeros[0] if len(zeros) == 1 else zeros)
+        self.built = True
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        from .summary import print_summary
+
+        print_summary(self, line_length=line_length, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
+
+    # saving lives in cuflow.saving; these are the Keras entry points
+    def save(self, filepath, overwrite=True, **kwargs):
+        from .. import saving
+
+        return saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        from .. import saving
+
+        return saving.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        from .. import saving
+
+        return saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name,
+                                   **kwargs)

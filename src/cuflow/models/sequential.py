@@ -1,0 +1,132 @@
+"""``Sequential``: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from ..layers.base import Layer
+from ..layers.symbolic import InputLayer, KerasTensor
+from .model import Model
+
+
+class Sequential(Model):
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._input_layer = None
+        self._build_nodes = []
+        object.__setattr__(self, "_layers", [])
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_build_graph()
+
+    def add(self, layer, rebuild=True):
+        if isinstance(layer, KerasTensor):
+            origin = layer._keras_history[0]
+            if not isinstance(origin, InputLayer):
+                raise ValueError("Sequential.add only accepts an Input() tensor among symbolic "
+                                 "tensors")
+            layer = origin
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError("an InputLayer must be the first layer of a Sequential model")
+            self._input_layer = layer
+        elif isinstance(layer, Layer):
+            if any(existing.name == layer.name for existing in self._layers):
+                raise ValueError(f"All layers added to a Sequential model should have unique "
+                                 f"names. Name {layer.name!r} is already the name of a layer in "
+                                 f"this model. Update the `name` argument to pass a unique name.")
+            if not self._layers and self._input_layer is None and \
+                    layer._batch_input_shape is not None:
+                self._input_layer = InputLayer(batch_shape=layer._batch_input_shape)
+            self._layers.append(layer)
+        else:
+            raise TypeError(f"Sequential.add expects a Layer; received {type(layer).__name__}")
+        if rebuild:
+            self._maybe_build_graph()
+
+    def pop(self, rebuild=True):
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers.pop()
+        self._drop_graph()
+        if rebuild:
+            self._maybe_build_graph()
+        return layer
+
+    def _drop_graph(self):
+        for layer, node in self._build_nodes:
+            if node in layer._inbound_nodes:
+                layer._inbound_nodes.remove(node)
+        self._build_nodes = []
+        self.built = False
+        self._input_batch_shapes = None
+
+    def _maybe_build_graph(self):
+        if self._input_layer is None:
+            return
+        self._drop_graph()
+        x = self._input_layer.output_tensor
+        self._graph_input = x
+        for layer in self._layers:
+            x = layer(x)
+            self._build_nodes.append((layer, layer._inbound_nodes[-1]))
+        self._graph_output = x
+        self._input_batch_shapes = [self._input_layer.batch_shape]
+        self.input_names = [self._input_layer.name]
+        self.output_names = [self._layers[-1].name] if self._layers else []
+        self.built = True
+
+    def build(self, input_shape=None):
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError("Sequential.build needs an input_shape (the model has no Input)")
+        else:
+            self._input_layer = InputLayer(batch_shape=tuple(input_shape))
+        self._maybe_build_graph()
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            if not (isinstance(input_shape, tuple)):
+                raise ValueError("a Sequential model takes a single input")
+            self.build((None,) + tuple(input_shape[1:]))
+
+    @property
+    def inputs(self):
+        return [self._graph_input] if self.built else []
+
+    @property
+    def outputs(self):
+        return [self._graph_output] if self.built else []
+
+    @property
+    def input(self):
+        if not self.built:
+            raise AttributeError(f"Sequential model {self.name!r} has no input yet: give the "
+                                 f"first layer an input_shape or call the model on data")
+        return self._graph_input
+
+    @property
+    def output(self):
+        if not self.built:
+            raise AttributeError(f"Sequential model {self.name!r} has no output yet")
+        return self._graph_output
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        if self.built:
+            return self._graph_output.shape
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable,
+                  "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                             for layer in self._layers]}
+        if self._input_layer is not None:
+            config["build_input_shape"] = list(self._input_layer.batch_shape)
+        return config

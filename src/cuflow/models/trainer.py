@@ -1,0 +1,513 @@
+"""compile / fit / evaluate / predict and the *_on_batch calls, mixed into ``Model``.
+
+One eager training step: forward, loss, one backward pass that returns raw gradient arrays,
+one optimizer call updating every variable in place, metrics accumulated on the device. Host
+reads happen only when callbacks ask for log values (the progress bar throttles them).
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import copy
+
+import numpy as np
+
+from .. import autodiff
+from ..layers.base import _flatten, map_structure
+from ..tensor import Tensor
+from .data import ArrayData, make_data
+
+
+class NotCompiledError(RuntimeError, ValueError):
+    """fit / evaluate / train_on_batch before compile (RuntimeError as tf.keras 2, ValueError as
+    Keras 3)."""
+
+
+class LazyLogs(collections.abc.Mapping):
+    """Metric results read on access only: on the GPU each read is a device synchronisation."""
+
+    def __init__(self, metrics):
+        self._metrics = metrics
+
+    def __getitem__(self, key):
+        for name, metric in self._metrics:
+            if name == key:
+                return float(metric.result())
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter([name for name, _ in self._metrics])
+
+    def __len__(self):
+        return len(self._metrics)
+
+
+def _to_float_logs(metrics):
+    return {name: float(m.result()) for name, m in metrics}
+
+
+class Trainer:
+    compiled = False
+    optimizer = None
+    stop_training = False
+    history = None
+
+    # ---- compile ---------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True, **kwargs):
+        from .. import losses as losses_mod
+        from .. import optimizers
+
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(kwargs)}")
+        if jit_compile not in (True, False, "auto"):
+            raise ValueError(f"jit_compile must be True, False or 'auto'; received "
+                             f"{jit_compile!r}")
+        self.optimizer = optimizers.get(optimizer)
+        # resolve now so an unknown name fails at compile, as Keras does
+        resolve = (lambda v: None if v is None else losses_mod.get(v))
+        if isinstance(loss, dict):
+            self._loss_spec = {k: resolve(v) for k, v in loss.items()}
+        elif isinstance(loss, (list, tuple)):
+            self._loss_spec = [resolve(v) for v in loss]
+        else:
+            self._loss_spec = resolve(loss)
+        self._loss_weights = loss_weights
+        self._metrics_spec = metrics
+        self._weighted_metrics_spec = weighted_metrics
+        self._compiled_metrics = None  # built on the first batch: 'accuracy' needs shapes
+        self._jit_compile = jit_compile
+        self.run_eagerly = bool(run_eagerly)
+        self.compiled = True
+        self.loss = loss
+        self._compile_args = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
+                              "loss_weights": loss_weights, "weighted_metrics": weighted_metrics,
+                              "jit_compile": jit_compile}
+
+    def get_compile_config(self):
+        """The compile arguments, serialized (strings / {"class_name", "config"} dicts)."""
+        from .. import losses as losses_mod
+        from .. import metrics as metrics_mod
+        from .. import optimizers
+
+        if not self.compiled:
+            return None
+
+        def ser_loss(v):
+            if v is None or isinstance(v, str):
+                return v
+            if isinstance(v, dict):
+                return {k: ser_loss(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [ser_loss(x) for x in v]
+            return losses_mod.serialize(v)
+
+        def ser_metric(v):
+            if v is None or isinstance(v, str):
+                return v
+            if isinstance(v, dict):
+                return {k: ser_metric(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [ser_metric(x) for x in v]
+            return metrics_mod.serialize(v)
+
+        a = self._compile_args
+        return {"optimizer": optimizers.serialize(self.optimizer), "loss": ser_loss(a["loss"]),
+                "metrics": ser_metric(a["metrics"]), "loss_weights": a["loss_weights"],
+                "weighted_metrics": ser_metric(a["weighted_metrics"]),
+                "jit_compile": a["jit_compile"]}
+
+    def compile_from_config(self, config):
+        from .. import optimizers
+
+        config = dict(config)
+        config["optimizer"] = optimizers.deserialize(config["optimizer"]) \
+            if isinstance(config.get("optimizer"), dict) else config.get("optimizer")
+        self.compile(**config)
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise NotCompiledError(f"You must call compile() before {what}(): the model has no "
+                                   f"loss or optimizer yet")
+
+    # ---- outputs, losses, metrics -----------------------------------------------------------
+    def _output_names_for(self, y_pred):
+        names = getattr(self, "output_names", None)
+        flat = _flatten(y_pred)
+        if not names or len(names) != len(flat):
+            names = [f"output_{i + 1}" for i in range(len(flat))]
+        return names
+
+    def _per_output(self, spec, names, what):
+        """Spread a compile argument (single / list / dict) over the outputs."""
+        if isinstance(spec, dict):
+            unknown = [k for k in spec if k not in names]
+            if unknown:
+                raise ValueError(f"compile {what} names unknown output(s) {unknown}; the model's "
+                                 f"outputs are {names}")
+            return [spec.get(n) for n in names]
+        if isinstance(spec, (list, tuple)) and what == "loss":
+            if len(spec) != len(names):
+                raise ValueError(f"compile received {len(spec)} losses for a model with "
+                                 f"{len(names)} outputs {names}")
+            return list(spec)
+        return [spec] * len(names)
+
+    def _flat_targets(self, y, names):
+        if y is None:
+            return [None] * len(names)
+        if isinstance(y, dict):
+            missing = [n for n in names if n not in y]
+            if missing and len(names) > 1:
+                raise ValueError(f"targets dict lacks output(s) {missing}; expected keys {names}")
+            return [y.get(n) for n in names]
+        flat = _flatten(y)
+        if len(flat) != len(names):
+            raise ValueError(f"the model has {len(names)} output(s) {names} but {len(flat)} "
+                             f"target array(s) were given")
+        return flat
+
+    def _build_compiled_metrics(self, ys, preds, names):
+        from .. import metrics as metrics_mod
+
+        losses_ = self._per_output(self._loss_spec, names, "loss")
+        self._output_losses = losses_
+        self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names] \
+            if len(names) > 1 else []
+
+        def build(spec, weighted):
+            per = []
+            if isinstance(spec, dict):
+                groups = self._per_output(spec, names, "metrics")
+            elif isinstance(spec, (list, tuple)) and len(names) > 1 and spec and \
+                    all(isinstance(s, (list, tuple)) or s is None for s in spec):
+                groups = list(spec)
+            else:
+                groups = [spec] * len(names)
+            for i, group in enumerate(groups):
+                group = [] if group is None else (list(group) if isinstance(group, (list, tuple))
+                                                  else [group])
+                made = []
+                for m in group:
+                    if isinstance(m, str) and m in ("accuracy", "acc"):
+                        obj = metrics_mod.resolve_accuracy(
+                            losses_[i], tuple(ys[i].shape) if ys[i] is not None else None,
+                            tuple(preds[i].shape))
+                        if m == "acc":
+                            obj.name = "acc"
+                    elif isinstance(m, str) or callable(m) and not hasattr(m, "update_state"):
+                        obj = metrics_mod.get(m)
+                    else:
+                        obj = copy.deepcopy(m) if len(names) > 1 else m
+                    prefix = f"{names[i]}_" if len(names) > 1 else ""
+                    made.append((prefix + obj.name, obj, i, weighted))
+                per += made
+            return per
+
+        self._compiled_metrics = build(self._metrics_spec, False) + \
+            build(self._weighted_metrics_spec, True)
+
+    @property
+    def metrics(self):
+        if not self.compiled or self._compiled_metrics is None:
+            return []
+        return [m for _, m, _, _ in self._compiled_metrics] + [self._loss_tracker] + \
+            self._output_loss_trackers
+
+    def _named_metrics(self):
+        if self._compiled_metrics is None:
+            return []
+        named = [(n, m) for n, m, _, _ in self._compiled_metrics]
+        named.append(("loss", self._loss_tracker))
+        named += [(t.name, t) for t in self._output_loss_trackers]
+        return named
+
+    @property
+    def metrics_names(self):
+        return [n for n, _ in self._named_metrics()] or ["loss"]
+
+    def reset_metrics(self):
+        for _, m in self._named_metrics():
+            m.reset_state()
+
+    def _compute_loss(self, ys, preds, sw):
+        total = None
+        per_output = []
+        weights = self._loss_weights
+        names = self._out_names
+        wlist = self._per_output(weights, names, "loss_weights") if weights is not None \
+            else [1.0] * len(names)
+        if isinstance(weights, (list, tuple)) and len(weights) != len(names):
+            raise ValueError(f"loss_weights has {len(weights)} entries for {len(names)} outputs")
+        for i, fn in enumerate(self._output_losses):
+            if fn is None:
+                per_output.append(None)
+                continue
+            if ys[i] is None:
+                raise ValueError(f"output {names[i]!r} has a loss but no target was given")
+            value = fn(ys[i], preds[i], sample_weight=sw)
+            per_output.append(value)
+            w = 1.0 if wlist[i] is None else float(wlist[i])
+            term = value if w == 1.0 else value * w
+            total = term if total is None else total + term
+        if total is None:
+            raise ValueError("compile() was given no loss for any output; pass loss=...")
+        for extra in self.losses:
+            total = total + extra
+        return total, per_output
+
+    def _update_metrics(self, ys, preds, sw, total, per_output, n):
+        bw = n
+        self._loss_tracker.update_state(total, sample_weight=bw)
+        for tracker, value in zip(self._output_loss_trackers, per_output):
+            if value is not None:
+                tracker.update_state(value, sample_weight=bw)
+        for _, m, i, weighted in self._compiled_metrics:
+            if ys[i] is None:
+                continue
+            m.update_state(ys[i], preds[i], sample_weight=sw if weighted else None)
+
+    # ---- steps -----------------------------------------------------------------------------
+    def _prepare_step(self, y, y_pred):
+        flat_pred = _flatten(y_pred)
+        if getattr(self, "_out_names", None) is None or len(self._out_names) != len(flat_pred):
+            self._out_names = self._output_names_for(y_pred)
+        ys = self._flat_targets(y, self._out_names)
+        if self._compiled_metrics is None:
+            self._build_compiled_metrics(ys, flat_pred, self._out_names)
+        return ys, flat_pred
+
+    def train_step(self, x, y, sample_weight=None):
+        self._clear_call_losses()
+        y_pred = self(x, training=True)
+        ys, preds = self._prepare_step(y, y_pred)
+        total, per_output = self._compute_loss(ys, preds, sample_weight)
+        variables = self.trainable_weights
+        if not variables:
+            raise ValueError(f"model {self.name!r} has no trainable weights to train")
+        if total.requires_grad:
+            ones = total._backend.xp.ones(total.shape, dtype=total.dtype)
+            grads = autodiff.run_backward([total], [ones], sources=variables)
+            self.optimizer.apply(grads, variables)
+            for v in variables:
+                if v.constraint is not None:
+                    with autodiff.no_grad():
+                        v.assign(v.constraint(v))
+        with autodiff.no_grad():
+            self._update_metrics(ys, preds, sample_weight, total, per_output,
+                                 _flatten(x)[0].shape[0])
+
+    def test_step(self, x, y, sample_weight=None):
+        with autodiff.no_grad():
+            self._clear_call_losses()
+            y_pred = self(x, training=False)
+            ys, preds = self._prepare_step(y, y_pred)
+            total, per_output = self._compute_loss(ys, preds, sample_weight)
+            self._update_metrics(ys, preds, sample_weight, total, per_output,
+                                 _flatten(x)[0].shape[0])
+
+    def predict_step(self, x):
+        with autodiff.no_grad():
+            return self(x, training=False)
+
+    # ---- data ------------------------------------------------------------------------------
+    def _normalize_x(self, x):
+        names = getattr(self, "input_names", None)
+        n_inputs = len(names) if names else 1
+        if isinstance(x, dict) and names and len(names) >= 1 and \
+                not getattr(self, "_dict_inputs", False):
+            missing = [n for n in names if n not in x]
+            if missing:
+                raise ValueError(f"input dict lacks key(s) {missing}; the model's inputs are "
+                                 f"{names}")
+            ordered = [x[n] for n in names]
+            return ordered if n_inputs > 1 else ordered[0]
+        if isinstance(x, (list, tuple)) and n_inputs == 1 and not any(
+                hasattr(a, "shape") for a in x):
+            return np.asarray(x)
+        if isinstance(x, (list, tuple)) and n_inputs == 1 and len(x) == 1:
+            return x[0]
+        return x
+
+    def _normalize_y(self, y):
+        if isinstance(y, (list, tuple)) and not any(hasattr(a, "shape") for a in y):
+            return np.asarray(y)
+        return y
+
+    def _prepare_model_for(self, data):
+        first = data.first_x()
+        if first is not None:
+            self._check_input_compat(first)
+            if not self.built:
+                with autodiff.no_grad():
+                    self(map_structure(lambda a: Tensor._wrap(a, backend=data.bk), first))
+
+    def _check_input_compat(self, first):
+        expected = getattr(self, "_input_batch_shapes", None)
+        if not expected:
+            return
+        flat = _flatten(first)
+        if len(flat) != len(expected):
+            raise ValueError(f'layer "{self.name}" expects {len(expected)} input(s), but it '
+                             f"received {len(flat)} input array(s)")
+        for i, (arr, exp) in enumerate(zip(flat, expected)):
+            got = tuple(arr.shape[1:])
+            want = tuple(exp[1:])
+            if len(got) != len(want) or any(w is not None and w != g for g, w in zip(got, want)):
+                raise ValueError(f'Input {i} of layer "{self.name}" is incompatible with the '
+                                 f"layer: expected shape={tuple(exp)}, found shape="
+                                 f"{(None,) + got}")
+
+    # ---- fit / evaluate / predict -----------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, **kwargs):
+        from ..callbacks import CallbackList
+
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(kwargs)}")
+        self._assert_compiled("fit")
+        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative int; received {epochs!r}")
+        x = self._normalize_x(x)
+        y = self._normalize_y(y)
+        data = make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch,
+                         class_weight)
+        val = None
+        if validation_data is not None:
+            vx, vy, vsw = (tuple(validation_data) + (None,))[:3] if isinstance(
+                validation_data, (list, tuple)) else (validation_data, None, None)
+            val = make_data(self._normalize_x(vx), self._normalize_y(vy), vsw,
+                            validation_batch_size or batch_size, False, validation_steps)
+        elif validation_split:
+            if not isinstance(data, ArrayData):
+                raise ValueError("validation_split needs array data; pass validation_data for "
+                                 "generators")
+            data, val = data.split(float(validation_split))
+        self._prepare_model_for(data)
+        cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+                           verbose=verbose, epochs=epochs, steps=len(data))
+        self.stop_training = False
+        cbs.on_train_begin()
+        logs = {}
+        for epoch in range(int(initial_epoch), int(epochs)):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            for step, (xb, yb, swb) in enumerate(data.batches()):
+                cbs.on_train_batch_begin(step)
+                self.train_step(xb, yb, swb)
+                cbs.on_train_batch_end(step, LazyLogs(self._named_metrics()))
+                if self.stop_training:
+                    break
+            logs = _to_float_logs(self._named_metrics())
+            if val is not None and (epoch + 1) % int(validation_freq) == 0:
+                val_logs = self._run_evaluation(val)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        return self.history
+
+    def _run_evaluation(self, data, callbacks=None):
+        self.reset_metrics()
+        if callbacks is not None:
+            callbacks.on_test_begin()
+        for step, (xb, yb, swb) in enumerate(data.batches()):
+            if callbacks is not None:
+                callbacks.on_test_batch_begin(step)
+            self.test_step(xb, yb, swb)
+            if callbacks is not None:
+                callbacks.on_test_batch_end(step, LazyLogs(self._named_metrics()))
+        logs = _to_float_logs(self._named_metrics())
+        if callbacks is not None:
+            callbacks.on_test_end(logs)
+        return logs
+
+    def _logs_in_order(self, logs):
+        """Keras order: loss first, then the other names sorted."""
+        return [logs["loss"]] + [logs[k] for k in sorted(logs) if k != "loss"]
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        from ..callbacks import CallbackList
+
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected keyword argument(s) {sorted(kwargs)}")
+        self._assert_compiled("evaluate")
+        data = make_data(self._normalize_x(x), self._normalize_y(y), sample_weight, batch_size,
+                         False, steps)
+        self._prepare_model_for(data)
+        cbs = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
+                           verbose=verbose, epochs=1, steps=len(data))
+        logs = self._run_evaluation(data, cbs)
+        if return_dict:
+            return logs
+        values = self._logs_in_order(logs)
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        from ..callbacks import CallbackList
+
+        data = make_data(self._normalize_x(x), None, None, batch_size, False, steps)
+        self._prepare_model_for(data)
+        cbs = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
+                           verbose=verbose, epochs=1, steps=len(data))
+        cbs.on_predict_begin()
+        outs = []
+        for step, (xb, _, _) in enumerate(data.batches()):
+            cbs.on_predict_batch_begin(step)
+            outs.append(self.predict_step(xb))
+            cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
+        cbs.on_predict_end()
+        if not outs:
+            raise ValueError("predict() received no data (zero samples)")
+        return _concat_outputs(outs)
+
+    # ---- single batches --------------------------------------------------------------------
+    def _single_batch(self, x, y=None, sample_weight=None, class_weight=None):
+        data = make_data(self._normalize_x(x), self._normalize_y(y), sample_weight,
+                         batch_size=None, class_weight=class_weight)
+        self._prepare_model_for(data)
+        data.batch_size = max(data.n, 1)
+        data.steps = 1
+        return next(iter(data.batches()))
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        self._assert_compiled("train_on_batch")
+        xb, yb, swb = self._single_batch(x, y, sample_weight, class_weight)
+        self.reset_metrics()
+        self.train_step(xb, yb, swb)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        xb, yb, swb = self._single_batch(x, y, sample_weight)
+        self.reset_metrics()
+        self.test_step(xb, yb, swb)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        xb, _, _ = self._single_batch(x)
+        return _concat_outputs([self.predict_step(xb)])
+
+    def _batch_result(self, return_dict):
+        logs = _to_float_logs(self._named_metrics())
+        if return_dict:
+            return logs
+        values = self._logs_in_order(logs)
+        return values[0] if len(values) == 1 else values
+
+
+def _concat_outputs(outs):
+    first = outs[0]
+    if isinstance(first, Tensor):
+        bk = first._backend
+        return bk.to_numpy(bk.xp.concatenate([o.data for o in outs], axis=0))
+    if isinstance(first, dict):
+        return {k: _concat_outputs([o[k] for o in outs]) for k in first}
+    return [_concat_outputs([o[i] for o in outs]) for i in range(len(first))]
