@@ -41,6 +41,7 @@ closed interval (TensorFlow's convention) and 0 outside it; ``sign(0) = 0``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -97,6 +98,17 @@ INV_SQRT_2PI = 0.39894228040143267793994605993438
 SQRT_2_OVER_PI = 0.79788456080286535587989211986876
 GELU_K = 0.044715
 LOG2 = 0.69314718055994530941723212145818
+
+
+def _ieee(fn):
+    """Run fn with IEEE results and no RuntimeWarning (incl. float16 down-casts overflowing)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with np.errstate(**_IEEE):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 # ---- validation helpers (shared with cupy_kernels through import) ---------------------------
@@ -287,6 +299,7 @@ def _as_compute(x):
     return x.astype(compute_dtype(x.dtype), copy=False)
 
 
+@_ieee
 def activation_forward(name, x, alpha=None):
     """y = f(x) for activation ``name`` (elementwise; same shape and dtype as x)."""
     check_name(name, ACTIVATIONS, "activation")
@@ -297,6 +310,7 @@ def activation_forward(name, x, alpha=None):
     return np.asarray(y, dtype=x.dtype)
 
 
+@_ieee
 def activation_backward(name, x, y, dy, alpha=None):
     """dx = dy * f'(x). sigmoid, tanh and exponential use y (x may be None for them); the others
     use x (y may be None for them)."""
@@ -348,6 +362,7 @@ def _rowwise_input(x, what="x", allow_empty_rows=False):
     return x
 
 
+@_ieee
 def softmax_forward(x):
     """softmax over the last axis: exp(x - max) / sum."""
     x = _rowwise_input(x, allow_empty_rows=True)
@@ -361,6 +376,7 @@ def softmax_forward(x):
     return y.astype(x.dtype)
 
 
+@_ieee
 def log_softmax_forward(x):
     x = _rowwise_input(x, allow_empty_rows=True)
     if x.size == 0:
@@ -372,6 +388,7 @@ def log_softmax_forward(x):
     return y.astype(x.dtype)
 
 
+@_ieee
 def softmax_backward(y, dy):
     """dx = y * (dy - sum(dy * y)), y the softmax output."""
     y = _rowwise_input(y, "y", allow_empty_rows=True)
@@ -385,6 +402,7 @@ def softmax_backward(y, dy):
     return dx.astype(y.dtype)
 
 
+@_ieee
 def log_softmax_backward(y, dy):
     """dx = dy - exp(y) * sum(dy), y the log_softmax output."""
     y = _rowwise_input(y, "y", allow_empty_rows=True)
@@ -398,6 +416,7 @@ def log_softmax_backward(y, dy):
     return dx.astype(y.dtype)
 
 
+@_ieee
 def logsumexp(x):
     """log(sum(exp(x))) over the last axis; a row whose max is +-inf returns that max."""
     x = _rowwise_input(x)
@@ -412,6 +431,7 @@ def logsumexp(x):
     return out[..., 0].astype(x.dtype)
 
 
+@_ieee
 def row_max(x):
     x = _rowwise_input(x)
     if x.size == 0:
@@ -419,6 +439,7 @@ def row_max(x):
     return np.max(x, axis=-1)
 
 
+@_ieee
 def row_argmax(x):
     """argmax over the last axis (int64); NaN wins (first NaN), ties go to the first index."""
     x = _rowwise_input(x)
@@ -566,6 +587,7 @@ def _check_loss_inputs(name, y_true, y_pred, from_logits, label_smoothing):
     return loss_options(name, from_logits, label_smoothing, n)
 
 
+@_ieee
 def loss_forward_backward(name, y_true, y_pred, from_logits=False, label_smoothing=0.0,
                           delta=1.0, need_grad=True):
     """Fused Keras loss: (per_sample, d_pred), see the module docstring for shapes."""
@@ -606,6 +628,7 @@ def loss_forward_backward(name, y_true, y_pred, from_logits=False, label_smoothi
     return per, (np.asarray(grad, dtype=y_pred.dtype) if need_grad else None)
 
 
+@_ieee
 def sparse_softmax_cross_entropy(logits, labels, need_grad=True):
     """Fused softmax + sparse crossentropy from logits: (loss[...], dlogits)."""
     return loss_forward_backward("sparse_categorical_crossentropy", labels, logits,
@@ -614,6 +637,7 @@ def sparse_softmax_cross_entropy(logits, labels, need_grad=True):
 
 # ---- reductions ---------------------------------------------------------------------------
 
+@_ieee
 def sum_batch(x):
     """Sum over axis 0 (bias gradient), accumulated in float64; shape x.shape[1:]."""
     x = np.asarray(x)
@@ -623,6 +647,7 @@ def sum_batch(x):
     return np.sum(x, axis=0, dtype=acc_dtype(np.float32)).astype(x.dtype)
 
 
+@_ieee
 def global_l2_norm(arrays):
     """sqrt of the sum of squares of every array (float64 accumulation); a 0-d array, float64
     if any input is float64 else float32."""
@@ -638,6 +663,7 @@ def global_l2_norm(arrays):
     return np.asarray(math.sqrt(total), dtype=out)
 
 
+@_ieee
 def accuracy_count(y_true, y_pred, kind, threshold=0.5):
     """Number of correct predictions as a 0-d int64 array.
 

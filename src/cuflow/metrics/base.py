@@ -52,7 +52,9 @@ class Metric:
         old, old_bk = self._state, self._bk
         new = {}
         for name, (shape, init) in self._specs.items():
-            if name in old:  # moving devices: one explicit copy, only when y_pred moves
+            if name in old and old_bk is bk:
+                new[name] = old[name]
+            elif name in old:  # moving devices: one explicit copy, only when y_pred moves
                 new[name] = bk.asarray(old_bk.to_numpy(old[name]), dtype=np.float64)
             else:
                 new[name] = bk.xp.full(shape, init, dtype=np.float64)

@@ -10,7 +10,7 @@ from .model import Model
 class Sequential(Model):
     def __init__(self, layers=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
-        self._input_layer = None
+        object.__setattr__(self, "_input_layer", None)  # not a tracked sublayer
         self._build_nodes = []
         object.__setattr__(self, "_layers", [])
         for layer in layers or []:
@@ -27,7 +27,7 @@ class Sequential(Model):
         if isinstance(layer, InputLayer):
             if self._layers or self._input_layer is not None:
                 raise ValueError("an InputLayer must be the first layer of a Sequential model")
-            self._input_layer = layer
+            object.__setattr__(self, "_input_layer", layer)
         elif isinstance(layer, Layer):
             if any(existing.name == layer.name for existing in self._layers):
                 raise ValueError(f"All layers added to a Sequential model should have unique "
@@ -35,7 +35,8 @@ class Sequential(Model):
                                  f"this model. Update the `name` argument to pass a unique name.")
             if not self._layers and self._input_layer is None and \
                     layer._batch_input_shape is not None:
-                self._input_layer = InputLayer(batch_shape=layer._batch_input_shape)
+                object.__setattr__(self, "_input_layer",
+                                   InputLayer(batch_shape=layer._batch_input_shape))
             self._layers.append(layer)
         else:
             raise TypeError(f"Sequential.add expects a Layer; received {type(layer).__name__}")
@@ -79,7 +80,8 @@ class Sequential(Model):
             if self._input_layer is None:
                 raise ValueError("Sequential.build needs an input_shape (the model has no Input)")
         else:
-            self._input_layer = InputLayer(batch_shape=tuple(input_shape))
+            object.__setattr__(self, "_input_layer",
+                               InputLayer(batch_shape=tuple(input_shape)))
         self._maybe_build_graph()
 
     def _maybe_build(self, input_shape):

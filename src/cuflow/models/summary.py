@@ -114,7 +114,8 @@ def print_summary(model, line_length=None, print_fn=None, show_trainable=False):
     trainable_n, trainable_b = _weights_size(model.trainable_weights)
     frozen_n, frozen_b = _weights_size(model.non_trainable_weights)
     opt_vars = []
-    if model.compiled and model.optimizer is not None:
+    if model.compiled and model.optimizer is not None and getattr(model.optimizer, "built",
+                                                                   False):
         opt_vars = [v for v in getattr(model.optimizer, "variables", []) if v is not None]
     opt_n, opt_b = _weights_size(opt_vars)
     emit(f" Total params: {trainable_n + frozen_n + opt_n:,} "

@@ -66,7 +66,13 @@ class Trainer:
                              f"{jit_compile!r}")
         self.optimizer = optimizers.get(optimizer)
         # resolve now so an unknown name fails at compile, as Keras does
-        resolve = (lambda v: None if v is None else losses_mod.get(v))
+        def resolve(v):
+            if v is None:
+                return None
+            fn = losses_mod.get(v)
+            # plain functions compute per-sample values; the wrapper adds weights + reduction
+            return fn if isinstance(fn, losses_mod.Loss) else losses_mod.LossFunctionWrapper(fn)
+
         if isinstance(loss, dict):
             self._loss_spec = {k: resolve(v) for k, v in loss.items()}
         elif isinstance(loss, (list, tuple)):

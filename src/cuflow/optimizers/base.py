@@ -31,6 +31,11 @@ class _Default(float):
         return float.__repr__(self)
 
 
+# Shared default learning rates (module-level: the marker type must survive as the default).
+DEFAULT_LR = _Default(0.001)
+DEFAULT_SGD_LR = _Default(0.01)
+
+
 class ArgumentError(TypeError, ValueError):
     """An unknown keyword argument (Keras raises ValueError, Python convention TypeError)."""
 

@@ -1,0 +1,212 @@
+"""The ``cuflow`` command: ``info``, ``train``, ``predict``, ``bench``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def _cmd_info(args):
+    import platform
+
+    import numpy as np
+
+    import cuflow
+    from cuflow.backend import gpu_unavailable_reason
+
+    print(f"cuflow {cuflow.__version__} (Python {platform.python_version()}, numpy "
+          f"{np.__version__})")
+    print(f"devices: {', '.join(cuflow.devices())}")
+    why = gpu_unavailable_reason()
+    print(f"default device: {cuflow.get_device()}" + (f" (no GPU: {why})" if why else ""))
+    try:
+        import cupy
+
+        line = f"cupy {cupy.__version__}"
+        try:
+            line += f", CUDA runtime {cupy.cuda.runtime.runtimeGetVersion()}"
+            line += f", driver {cupy.cuda.runtime.driverGetVersion()}"
+        except Exception as e:  # no driver: say so rather than fail
+            line += f" (CUDA unavailable: {e.__class__.__name__})"
+        print(line)
+    except Exception:
+        print("cupy: not installed (pip install 'cuflow[gpu]' for GPU support)")
+    try:
+        from cuflow.backend import kernels
+
+        info = kernels.cache_info() if hasattr(kernels, "cache_info") else None
+        print(f"kernels: {kernels.kernels_dir() if hasattr(kernels, 'kernels_dir') else '?'}"
+              + (f"; compiled this process: {info}" if info is not None else ""))
+    except Exception as e:
+        print(f"kernels: unavailable ({e.__class__.__name__}: {e})")
+    return 0
+
+
+def build_model(kind, input_shape, classes):
+    from cuflow import layers
+    from cuflow.models import Sequential
+
+    if kind == "mlp":
+        return Sequential([layers.Input(shape=input_shape), layers.Flatten(),
+                           layers.Dense(128, activation="relu"),
+                           layers.Dense(64, activation="relu"),
+                           layers.Dense(classes, activation="softmax")])
+    if kind == "cnn":
+        return Sequential([layers.Input(shape=input_shape + (1,)),
+                           layers.Conv2D(32, 3, padding="same", activation="relu"),
+                           layers.Conv2D(32, 3, padding="same", activation="relu"),
+                           layers.MaxPooling2D(2),
+                           layers.Conv2D(64, 3, padding="same", activation="relu"),
+                           layers.MaxPooling2D(2),
+                           layers.Flatten(),
+                           layers.Dense(64, activation="relu"),
+                           layers.Dropout(0.2),
+                           layers.Dense(classes, activation="softmax")])
+    raise ValueError(f"unknown model {kind!r}; expected 'mlp' or 'cnn'")
+
+
+def _load_dataset(name):
+    from cuflow import datasets
+
+    loaders = {"digits": datasets.digits, "mnist": datasets.mnist,
+               "fashion_mnist": datasets.fashion_mnist}
+    if name not in loaders:
+        raise SystemExit(f"unknown dataset {name!r}; expected one of {sorted(loaders)}")
+    (x_train, y_train), (x_test, y_test) = loaders[name].load_data()
+    scale = 16.0 if name == "digits" else 255.0
+    return ((x_train.astype("float32") / scale, y_train.astype("int64")),
+            (x_test.astype("float32") / scale, y_test.astype("int64")))
+
+
+def _cmd_train(args):
+    import cuflow
+
+    device = "auto" if args.device == "fastest" else args.device
+    cuflow.set_device(device)
+    if args.seed is not None:
+        cuflow.utils.set_random_seed(args.seed)
+    (x_train, y_train), (x_test, y_test) = _load_dataset(args.dataset)
+    if args.model == "cnn":
+        x_train, x_test = x_train[..., None], x_test[..., None]
+    classes = int(max(y_train.max(), y_test.max())) + 1
+    model = build_model(args.model, tuple(x_train.shape[1:3] if args.model == "cnn"
+                                          else x_train.shape[1:]), classes)
+    model.compile(optimizer=cuflow.optimizers.Adam(args.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    print(f"training a {args.model} on {args.dataset} ({len(x_train)} samples) on "
+          f"{cuflow.get_device()}")
+    start = time.perf_counter()
+    history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
+                        validation_split=0.1, verbose=args.verbose)
+    elapsed = time.perf_counter() - start
+    loss, acc = model.evaluate(x_test, y_test, verbose=0)
+    print(f"trained {args.epochs} epochs in {elapsed:.1f} s; test loss: {loss:.4f}")
+    print(f"test accuracy: {acc:.3f}")
+    if args.save:
+        model.save(args.save)
+        print(f"saved model to {args.save}")
+    if args.plot:
+        _plot(history.history, args.plot)
+        print(f"saved training curves to {args.plot}")
+    return 0
+
+
+def _plot(history, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit("--plot needs matplotlib: pip install 'cuflow[plot]'") from None
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key in zip(axes, ("loss", "accuracy")):
+        for k in (key, f"val_{key}"):
+            if k in history:
+                ax.plot(range(1, len(history[k]) + 1), history[k], label=k)
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def _cmd_predict(args):
+    import numpy as np
+
+    import cuflow
+
+    if args.device:
+        cuflow.set_device(args.device)
+    model = cuflow.models.load_model(args.model)
+    try:
+        x = np.load(args.input, allow_pickle=False)
+    except ValueError as e:
+        raise SystemExit(f"cannot read {args.input}: {e}") from None
+    if not isinstance(x, np.ndarray):
+        raise SystemExit(f"{args.input} must be a .npy array file")
+    preds = model.predict(x, batch_size=args.batch_size, verbose=0)
+    if args.output:
+        np.save(args.output, preds)
+        print(f"saved predictions of shape {preds.shape} to {args.output}")
+    else:
+        labels = preds.argmax(axis=-1) if preds.ndim > 1 and preds.shape[-1] > 1 else preds
+        for row in np.atleast_1d(labels):
+            print(row)
+    return 0
+
+
+def _cmd_bench(args):
+    import cuflow
+    from cuflow import benchmarking
+
+    cuflow.set_device(args.device)
+    dev = cuflow.get_device()
+    rows = benchmarking.mlp_table(dev, batch=args.batch_size, min_time=args.min_time)
+    print(benchmarking.format_table(
+        f"MLP 784-256-128-10, Adam, batch {args.batch_size}, on {dev}", rows))
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="cuflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="version, devices, CUDA and kernel state")
+    t = sub.add_parser("train", help="train a model on a bundled or cached dataset")
+    t.add_argument("--dataset", default="digits")
+    t.add_argument("--model", default="mlp", choices=["mlp", "cnn"])
+    t.add_argument("--epochs", type=int, default=30)
+    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--learning-rate", type=float, default=1e-3)
+    t.add_argument("--device", default="auto",
+                   help="auto, cpu, gpu, gpu:N or fastest")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--verbose", default="auto", type=lambda v: v if v == "auto" else int(v))
+    t.add_argument("--save", help="write the trained model to this .cuflow file")
+    t.add_argument("--plot", help="write loss/accuracy curves to this image (needs matplotlib)")
+    p = sub.add_parser("predict", help="predict with a saved model on a .npy input")
+    p.add_argument("model")
+    p.add_argument("input")
+    p.add_argument("--output", help="save predictions to this .npy file instead of printing")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--device", default=None)
+    b = sub.add_parser("bench", help="training throughput on the current device")
+    b.add_argument("--device", default="auto")
+    b.add_argument("--batch-size", type=int, default=128)
+    b.add_argument("--min-time", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    handler = {"info": _cmd_info, "train": _cmd_train, "predict": _cmd_predict,
+               "bench": _cmd_bench}[args.command]
+    from cuflow.errors import DeviceError
+
+    try:
+        return handler(args)
+    except (ValueError, TypeError, FileNotFoundError, DeviceError, ImportError) as e:
+        # a user-facing failure (bad file, no GPU, missing extra): one clear line, exit 2
+        print(f"cuflow {args.command}: {e.__class__.__name__}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

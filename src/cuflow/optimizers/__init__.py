@@ -1,0 +1,57 @@
+"""``cuflow.optimizers``: Keras 3 optimizers over cuflow Variables (mirrors
+``tensorflow.keras.optimizers``), plus ``get`` / ``serialize`` / ``deserialize``."""
+
+from __future__ import annotations
+
+from . import schedules
+from .adagrad import Adadelta, Adagrad
+from .adam import Adam, Adamax, AdamW, Nadam
+from .base import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+# Lower-case name -> class: a closed registry (configs never import anything by name).
+_REGISTRY = {c.__name__.lower(): c
+             for c in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)}
+
+
+def serialize(optimizer):
+    """``{"class_name": ..., "config": ...}`` for an optimizer (Keras's layout)."""
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"serialize() expects an Optimizer; received "
+                         f"{type(optimizer).__name__}")
+    return {"module": "cuflow.optimizers", "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from ``serialize``'s output (class names are case-insensitive)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"deserialize() expects a dict with 'class_name' and 'config'; "
+                         f"received {config!r}")
+    name = config["class_name"]
+    custom = {k.lower(): v for k, v in (custom_objects or {}).items()}
+    cls = custom.get(str(name).lower()) or _REGISTRY.get(str(name).lower())
+    if cls is None:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {sorted(_REGISTRY)}")
+    return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
+
+
+def get(identifier):
+    """An optimizer from a name ('adam', case-insensitive), a config dict or an instance."""
+    if identifier is None or isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _REGISTRY.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"unknown optimizer {identifier!r}; expected one of "
+                             f"{sorted(_REGISTRY)}")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(f"could not interpret optimizer identifier {identifier!r}; expected a "
+                     f"name ({sorted(_REGISTRY)}), a config dict or an Optimizer")
+
+
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
+           "RMSprop", "deserialize", "get", "schedules", "serialize"]
