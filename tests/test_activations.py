@@ -139,3 +139,5 @@ def test_activation_accepts_arrays_and_keeps_device(device):
     out = A.sigmoid(X.astype(np.float32))  # a host array becomes a Tensor on the current device
     assert isinstance(out, cf.Tensor)
     np.testing.assert_allclose(out.numpy(), _sigmoid(X), rtol=1e-6)
+    ints = cf.Tensor(np.arange(3), device=device)
+    assert A.linear(ints) is ints  # the identity for any dtype, as Keras

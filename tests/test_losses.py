@@ -335,6 +335,7 @@ def test_reduction_errors_and_bad_weights(device):
                                   cf.Tensor(anyv((6, 2)), device=device),
                                   sample_weight=np.ones(4))
     assert losses.MeanSquaredError(reduction="auto").reduction == "sum_over_batch_size"
+    assert losses.MeanSquaredError(reduction=losses.Reduction.SUM).reduction == "sum"
 
 
 def test_empty_batch_gives_zero(device):

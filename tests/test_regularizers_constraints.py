@@ -82,7 +82,8 @@ def test_regularizer_get_and_config():
     assert Rg.get(None) is None
     inst = Rg.L2(0.3)
     assert Rg.get(inst) is inst
-    for reg in (Rg.L1(0.2), Rg.L2(0.4), Rg.L1L2(0.1, 0.2), Rg.OrthogonalRegularizer(0.3, "columns")):
+    for reg in (Rg.L1(0.2), Rg.L2(0.4), Rg.L1L2(0.1, 0.2),
+                Rg.OrthogonalRegularizer(0.3, "columns")):
         back = Rg.deserialize(Rg.serialize(reg))
         assert type(back) is type(reg) and back.get_config() == reg.get_config()
     with pytest.raises(ValueError, match=r"Unknown regularizer 'l3'; valid names: .*l2"):
@@ -103,7 +104,8 @@ CONS = [
     ("non_neg", C.NonNeg(), lambda w: w * (w >= 0)),
     ("unit_norm", C.UnitNorm(), lambda w: w / (1e-7 + _norms(w, 0))),
     ("min_max", C.MinMaxNorm(1.0, 2.0, rate=0.5, axis=0),
-     lambda w: w * (0.5 * np.clip(_norms(w, 0), 1, 2) + 0.5 * _norms(w, 0)) / (1e-7 + _norms(w, 0))),
+     lambda w: w * (0.5 * np.clip(_norms(w, 0), 1, 2) + 0.5 * _norms(w, 0))
+     / (1e-7 + _norms(w, 0))),
 ]
 
 

@@ -7,6 +7,7 @@ runs on whichever device its input lives on.
 from __future__ import annotations
 
 from . import ops
+from .tensor import Tensor
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -82,8 +83,8 @@ def exponential(x):
 
 
 def linear(x):
-    """The identity (as a Tensor)."""
-    return ops.activation(x, "linear")
+    """The identity: a Tensor is returned as is (any dtype), anything else becomes a Tensor."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def softmax(x, axis=-1):
@@ -98,7 +99,7 @@ def log_softmax(x, axis=-1):
 
 def log_sigmoid(x):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
-    return -ops.softplus(-ops.activation(x, "linear"))
+    return -ops.softplus(-linear(x))
 
 
 def hard_tanh(x):

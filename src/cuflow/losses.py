@@ -15,6 +15,15 @@ from .tensor import Tensor
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none")
 
 
+class Reduction:
+    """tf.keras 2's reduction names, so ``reduction=losses.Reduction.SUM`` code ports as is."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+
 def standardize_reduction(reduction):
     """A reduction name as stored: None -> "none"; "auto" (tf.keras 2) -> sum_over_batch_size."""
     if reduction is None:
@@ -445,6 +454,6 @@ def get(identifier):
                      f"(one of {', '.join(_valid_names())}), a Loss, a function or a config dict")
 
 
-__all__ = sorted(["Loss", "LossFunctionWrapper", "REDUCTIONS", "deserialize", "get",
+__all__ = sorted(["Loss", "LossFunctionWrapper", "REDUCTIONS", "Reduction", "deserialize", "get",
                   "reduce_weighted_values", "serialize", "squeeze_or_expand_to_same_rank",
                   "standardize_reduction", *_CLASSES, *_FUNCTIONS])

@@ -352,6 +352,8 @@ class Variable(Tensor):
         if isinstance(initial_value, Tensor):
             initial_value = initial_value.data
         super().__init__(initial_value, dtype=dtype, device=device)
+        # own the buffer: in-place updates must never write into the caller's array
+        self.data = self.data.copy()
         if trainable and self.dtype.kind != "f":
             raise TypeError(f"a trainable Variable must be floating; received dtype {self.dtype}")
         self.trainable = bool(trainable)

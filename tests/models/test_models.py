@@ -113,7 +113,7 @@ def test_subclassed_model_trains():
     model = TwoLayer()
     x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
     y = x @ np.array([[1.0], [-2.0], [0.5]], dtype="float32")
-    model.compile(optimizer="adam", loss="mse")
+    model.compile(optimizer=cf.optimizers.Adam(0.02), loss="mse")
     h = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     assert len(model.trainable_weights) == 4
     assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]

@@ -24,6 +24,7 @@ __all__ = [
     "COMPILE_OPTIONS",
     "SOURCES",
     "KernelCompileError",
+    "cache_info",
     "compile_all_with_nvrtc",
     "compile_options",
     "dtype_ctype",
@@ -219,6 +220,11 @@ def get_kernel(source: str, expr: str):
     """The ``cupy.RawKernel`` for template instantiation ``expr`` of ``source`` (compiled once
     per process and device; CuPy's disk cache makes later processes fast)."""
     return _module(source).get_function(expr)
+
+
+def cache_info() -> list[str]:
+    """Kernel modules compiled in this process, as "source@device" strings (for `cuflow info`)."""
+    return [f"{src}@{dev}" for src, dev in sorted(_modules)]
 
 
 @lru_cache(maxsize=None)

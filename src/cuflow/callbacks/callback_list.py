@@ -64,9 +64,16 @@ class CallbackList(Callback):
 
 
 def _forward(name):
-    def hook(self, *args, **kwargs):
-        for cb in self.callbacks:
-            getattr(cb, name)(*args, **kwargs)
+    # logs always passed positionally, as Keras does, so LambdaCallback's
+    # on_train_end=lambda logs: ... works when the loop calls on_train_end() without logs
+    if "epoch" in name or "batch" in name:
+        def hook(self, index, logs=None):
+            for cb in self.callbacks:
+                getattr(cb, name)(index, logs)
+    else:
+        def hook(self, logs=None):
+            for cb in self.callbacks:
+                getattr(cb, name)(logs)
 
     hook.__name__ = name
     hook.__doc__ = f"Call ``{name}`` on every callback."

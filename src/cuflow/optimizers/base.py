@@ -378,17 +378,21 @@ class Optimizer:
 
     def _global_norm(self, bk, arrays):
         xp = bk.xp
-        if self._norm_kernel_ok.get(bk.device, True):
-            try:
-                norm = xp.asarray(bk.global_l2_norm(arrays))
-                if norm.shape == ():
-                    self._norm_kernel_ok[bk.device] = True
-                    return norm
-            except (ImportError, AttributeError, NotImplementedError, TypeError):
-                pass  # the fused kernel is not available on this backend (yet)
-            self._norm_kernel_ok[bk.device] = False
+        ok = self._norm_kernel_ok.get(bk.device)
+        if ok:
+            return bk.global_l2_norm(arrays)
         total = sum(xp.vdot(a.reshape(-1), a.reshape(-1)) for a in arrays)
-        return xp.sqrt(xp.asarray(total))
+        norm = xp.sqrt(xp.asarray(total))
+        if ok is None:
+            # First use on this backend: adopt the fused kernel only if it exists and agrees.
+            try:
+                fused = xp.asarray(bk.global_l2_norm(arrays))
+                ok = fused.shape == () and bool(xp.allclose(fused, norm, rtol=1e-4,
+                                                            equal_nan=True))
+            except Exception:  # not implemented / not compiled on this backend (yet)
+                ok = False
+            self._norm_kernel_ok[bk.device] = ok
+        return norm
 
     # ---- weight decay -----------------------------------------------------------------------
     def exclude_from_weight_decay(self, var_list=None, var_names=None):

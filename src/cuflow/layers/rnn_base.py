@@ -1,0 +1,219 @@
+"""``RNN``: runs a cell over the time axis (Keras 3 semantics for masks, go_backwards, states).
+
+Fast path for cuflow's own cells (they have ``project_inputs`` / ``step``): the input projection of
+all time steps is one GEMM, then each step does one recurrent GEMM and the gate math. Any other
+Keras-style cell (``call(inputs, states)`` + ``state_size``) runs through its ``call`` per step.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from .. import ops, regularizers
+from .base import Layer
+from .core import incompatible
+from .rnn_cells import filled, serialize
+
+
+def time_slices(x):
+    """``[x[:, 0], ..., x[:, T-1]]`` by halving the time axis recursively.
+
+    Slicing each step straight from ``x`` would make every slice's backward allocate and add a
+    gradient the size of the whole sequence (O(T^2) work); halving costs O(T log T).
+    """
+    def split(part):
+        n = part.shape[1]
+        if n == 1:
+            return [part[:, 0]]
+        mid = n // 2
+        return split(part[:, :mid]) + split(part[:, mid:])
+
+    return split(x) if x.shape[1] else []
+
+
+def lookup_layer_class(name, custom_objects=None):
+    """A layer class by name: ``custom_objects`` first, then the closed set in ``cuflow.layers``."""
+    cls = (custom_objects or {}).get(name)
+    if cls is None:
+        from .. import layers
+        from . import recurrent, rnn_cells, wrappers
+
+        for module in (layers, recurrent, rnn_cells, wrappers):
+            candidate = getattr(module, name, None)
+            if isinstance(candidate, type) and issubclass(candidate, Layer):
+                cls = candidate
+                break
+    if cls is None:
+        raise ValueError(f"Unknown layer class {name!r}; pass it in custom_objects")
+    return cls
+
+
+def serialize_layer(layer):
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize_layer(config, custom_objects=None):
+    if isinstance(config, Layer):
+        return config
+    cls = lookup_layer_class(config["class_name"], custom_objects)
+    from_config = cls.from_config
+    if "custom_objects" in inspect.signature(from_config).parameters:
+        return from_config(dict(config["config"]), custom_objects=custom_objects)
+    return from_config(dict(config["config"]))
+
+
+def _accepts(fn, name):
+    params = inspect.signature(fn).parameters
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+class RNN(Layer):
+    """``RNN(cell, return_sequences=False, return_state=False, go_backwards=False, ...)``."""
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        if isinstance(cell, (list, tuple)):
+            raise NotImplementedError("RNN: a list of cells (StackedRNNCells) is not supported "
+                                      "by cuflow yet; stack RNN layers instead")
+        if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
+            raise ValueError(f"RNN: the cell needs a `call(inputs, states)` method and a "
+                             f"`state_size` attribute; received {cell!r}")
+        if stateful:
+            raise NotImplementedError(f"{type(self).__name__}: stateful=True is not supported by "
+                                      f"cuflow yet; pass the final states back as initial_state "
+                                      f"(return_state=True) to carry them across batches")
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = False
+        self.unroll = bool(unroll)  # accepted for compatibility; the loop is always eager
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.supports_masking = True
+        size = cell.state_size
+        self.state_size = list(size) if isinstance(size, (list, tuple)) else [size]
+
+    # ---- shapes ----------------------------------------------------------------------------
+    def _check_shape(self, shape):
+        if len(shape) != 3:
+            raise incompatible(self, f"ndim=3 (batch, timesteps, features), found "
+                                     f"ndim={len(shape)}", shape)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        self._check_shape(input_shape)
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            self.cell._maybe_build((input_shape[0],) + input_shape[2:])
+            self.cell.built = True
+            # Keras paths: "lstm/lstm_cell/kernel", so two LSTMs' weights keep distinct names
+            for var in self.cell.weights:
+                if not var.name.startswith(self.name + "/"):
+                    var.name = f"{self.name}/{var.name}"
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        self._check_shape(input_shape)
+        batch = input_shape[0]
+        units = getattr(self.cell, "output_size", None) or self.state_size[0]
+        out = (batch, input_shape[1], units) if self.return_sequences else (batch, units)
+        if self.return_state:
+            return [out] + [(batch, s) for s in self.state_size]
+        return out
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if (mask is not None and self.return_sequences) else None
+
+    # ---- the loop --------------------------------------------------------------------------
+    def get_initial_state(self, batch_size, like=None):
+        fn = getattr(self.cell, "get_initial_state", None)
+        if fn is not None:
+            return list(fn(batch_size=batch_size, like=like))
+        return [filled(like, batch_size, s, 0.0) for s in self.state_size]
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        if sequences.ndim != 3:
+            raise incompatible(self, f"ndim=3 (batch, timesteps, features), found "
+                                     f"ndim={sequences.ndim}", sequences.shape)
+        batch, steps = sequences.shape[:2]
+        if steps == 0:
+            raise ValueError(f'layer "{self.name}" ({type(self).__name__}) needs at least one '
+                             f"time step; received input shape {sequences.shape}")
+        if initial_state is None:
+            states = self.get_initial_state(batch, like=sequences)
+        else:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
+                else [initial_state]
+            states = [ops.cast(s, sequences.dtype) for s in states]
+            if len(states) != len(self.state_size):
+                raise ValueError(f'layer "{self.name}" expects {len(self.state_size)} initial '
+                                 f"state tensor(s); received {len(states)}")
+        fast = hasattr(self.cell, "project_inputs") and hasattr(self.cell, "step")
+        if fast:
+            inputs = self.cell.project_inputs(sequences, training)
+            params = self.cell.step_params()
+            rec_mask = self.cell.recurrent_mask(states[0], training)
+
+            def run(x_t, st):
+                return self.cell.step(x_t, st, params, rec_mask)
+        else:
+            inputs = sequences
+            kwargs = {"training": training} if _accepts(self.cell.call, "training") else {}
+            single = not isinstance(self.cell.state_size, (list, tuple))
+
+            def run(x_t, st):
+                out, new = self.cell(x_t, st[0] if single else st, **kwargs)
+                return out, (list(new) if isinstance(new, (list, tuple)) else [new])
+
+        xs = time_slices(inputs)
+        ms = None
+        if mask is not None:
+            mask = ops.cast(mask, "bool")
+            if mask.shape != (batch, steps):
+                raise ValueError(f'layer "{self.name}" expects a mask of shape {(batch, steps)}; '
+                                 f"received {mask.shape}")
+            ms = time_slices(ops.expand_dims(mask, -1))  # (batch, 1) per step: broadcasts
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        outputs, prev = [], None
+        for t in order:
+            out, new = run(xs[t], states)
+            if ms is not None:
+                # masked step: states carried; output = previous output (or zeros, Keras's
+                # zero_output_for_mask, which Bidirectional turns on for sequences)
+                if prev is None:
+                    prev = out * 0.0
+                keep = ms[t]
+                new = [ops.where(keep, n, s) for n, s in zip(new, states)]
+                out = ops.where(keep, out, out * 0.0 if self.zero_output_for_mask else prev)
+                prev = out
+            states = new
+            outputs.append(out)
+        # sequences come back in processing order (reversed for go_backwards), as in Keras
+        output = ops.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
+        activity = getattr(self, "activity_regularizer", None)
+        if activity is not None:
+            self._activity_losses.append(activity(output))
+        if not self.return_state:
+            return output
+        if self.return_sequences and mask is not None:
+            output._keras_mask = mask  # Layer.__call__ only attaches masks to single outputs
+        return [output] + list(states)
+
+    # ---- config ----------------------------------------------------------------------------
+    def _rnn_config(self):
+        return {"return_sequences": self.return_sequences, "return_state": self.return_state,
+                "go_backwards": self.go_backwards, "stateful": self.stateful,
+                "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask}
+
+    def get_config(self):
+        return {**super().get_config(), **self._rnn_config(), "cell": serialize_layer(self.cell)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        cell = deserialize_layer(config.pop("cell"), custom_objects)
+        return cls(cell, **config)
+
+
+def activity_config(layer):
+    return {"activity_regularizer": serialize(regularizers, layer.activity_regularizer)}
