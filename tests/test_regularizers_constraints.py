@@ -146,3 +146,16 @@ def test_constraint_get_and_config():
         C.get("max")
     with pytest.raises(ValueError, match="min_value"):
         C.MinMaxNorm(2.0, 1.0)
+
+
+def test_serialize_none_and_functions():
+    def my_penalty(w):
+        return cf.ops.sum(w)
+
+    for mod in (Rg, C, cf.initializers):
+        assert mod.serialize(None) is None and mod.deserialize(None) is None
+        assert mod.serialize(my_penalty) == "my_penalty"
+        assert mod.deserialize("my_penalty", custom_objects={"my_penalty": my_penalty}) \
+            is my_penalty
+    assert cf.losses.serialize(None) is None and cf.losses.deserialize(None) is None
+    assert cf.activations.serialize(None) is None

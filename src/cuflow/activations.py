@@ -122,7 +122,9 @@ def _valid_names():
 
 
 def serialize(activation):
-    """The name of a built-in activation (custom functions: their ``__name__``)."""
+    """The name of a built-in activation (custom functions: their ``__name__``); None -> None."""
+    if activation is None:
+        return None
     name = getattr(activation, "__name__", None)
     if name is None or not callable(activation):
         raise ValueError(f"cannot serialize {activation!r} as an activation: expected a function")

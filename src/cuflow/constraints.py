@@ -123,11 +123,20 @@ def _unknown(name):
 
 
 def serialize(constraint):
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    """An object -> {"class_name", "config"}; a plain function -> its name; None -> None."""
+    if constraint is None:
+        return None
+    if hasattr(constraint, "get_config"):
+        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    if callable(constraint) and hasattr(constraint, "__name__"):
+        return constraint.__name__  # restored through deserialize(..., custom_objects)
+    raise ValueError(f"cannot serialize {constraint!r} as a constraint")
 
 
 def deserialize(config, custom_objects=None):
     """A name or ``{"class_name", "config"}`` -> a constraint (closed registry lookup)."""
+    if config is None:
+        return None
     if isinstance(config, str):
         name, kwargs = config, {}
     elif isinstance(config, dict) and "class_name" in config:
@@ -137,6 +146,8 @@ def deserialize(config, custom_objects=None):
     cls = (custom_objects or {}).get(name) or _NAMES.get(name)
     if cls is None:
         raise _unknown(name)
+    if not isinstance(cls, type):  # a plain function from custom_objects
+        return cls
     return cls.from_config(kwargs) if hasattr(cls, "from_config") else cls(**kwargs)
 
 

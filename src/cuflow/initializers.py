@@ -315,12 +315,21 @@ def _unknown(name):
 
 
 def serialize(initializer):
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    """An object -> {"class_name", "config"}; a plain function -> its name; None -> None."""
+    if initializer is None:
+        return None
+    if hasattr(initializer, "get_config"):
+        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    if callable(initializer) and hasattr(initializer, "__name__"):
+        return initializer.__name__  # restored through deserialize(..., custom_objects)
+    raise ValueError(f"cannot serialize {initializer!r} as a initializer")
 
 
 def deserialize(config, custom_objects=None):
     """A name or ``{"class_name", "config"}`` -> an initializer (closed registry lookup)."""
     custom = dict(custom_objects or {})
+    if config is None:
+        return None
     if isinstance(config, str):
         name, kwargs = config, {}
     elif isinstance(config, dict) and "class_name" in config:
@@ -330,6 +339,8 @@ def deserialize(config, custom_objects=None):
     cls = custom.get(name) or _NAMES.get(name)
     if cls is None:
         raise _unknown(name)
+    if not isinstance(cls, type):  # a plain function from custom_objects
+        return cls
     return cls.from_config(kwargs) if hasattr(cls, "from_config") else cls(**kwargs)
 
 

@@ -411,7 +411,9 @@ def _unknown(identifier):
 
 
 def serialize(loss):
-    """A Loss -> {"class_name", "config"}; a loss function -> its name."""
+    """A Loss -> {"class_name", "config"}; a loss function -> its name; None -> None."""
+    if loss is None:
+        return None
     if isinstance(loss, Loss):
         return {"class_name": type(loss).__name__, "config": loss.get_config()}
     if callable(loss) and hasattr(loss, "__name__"):
@@ -422,6 +424,8 @@ def serialize(loss):
 def deserialize(config, custom_objects=None):
     """Inverse of ``serialize``; classes are looked up by name, never imported."""
     custom = dict(custom_objects or {})
+    if config is None:
+        return None
     if isinstance(config, str):
         obj = custom.get(config) or _FUNCTIONS.get(config) or (
             _CLASSES.get(config) if config not in _USER_CLASSES else None)

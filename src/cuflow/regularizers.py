@@ -140,11 +140,20 @@ def _unknown(name):
 
 
 def serialize(regularizer):
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    """An object -> {"class_name", "config"}; a plain function -> its name; None -> None."""
+    if regularizer is None:
+        return None
+    if hasattr(regularizer, "get_config"):
+        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    if callable(regularizer) and hasattr(regularizer, "__name__"):
+        return regularizer.__name__  # restored through deserialize(..., custom_objects)
+    raise ValueError(f"cannot serialize {regularizer!r} as a regularizer")
 
 
 def deserialize(config, custom_objects=None):
     """A name or ``{"class_name", "config"}`` -> a regularizer (closed registry lookup)."""
+    if config is None:
+        return None
     if isinstance(config, str):
         name, kwargs = config, {}
     elif isinstance(config, dict) and "class_name" in config:
@@ -154,6 +163,8 @@ def deserialize(config, custom_objects=None):
     cls = (custom_objects or {}).get(name) or _NAMES.get(name)
     if cls is None:
         raise _unknown(name)
+    if not isinstance(cls, type):  # a plain function from custom_objects
+        return cls
     return cls.from_config(kwargs) if hasattr(cls, "from_config") else cls(**kwargs)
 
 

@@ -131,6 +131,8 @@ def test_deserialize_refuses_unknown_classes():
 
 @pytest.mark.parametrize("loss,yt,yp,cls", [
     ("binary_crossentropy", (8, 3), (8, 3), metrics.BinaryAccuracy),
+    ("BinaryCrossentropy", (8, 3), (8, 3), metrics.BinaryAccuracy),
+    ("bce", (8, 3), (8, 3), metrics.BinaryAccuracy),
     ("mse", (8, 1), (8, 1), metrics.BinaryAccuracy),
     ("sparse_categorical_crossentropy", (8,), (8, 10), metrics.SparseCategoricalAccuracy),
     ("categorical_crossentropy", (8, 10), (8, 10), metrics.CategoricalAccuracy),
@@ -138,6 +140,8 @@ def test_deserialize_refuses_unknown_classes():
     ("mse", (8, 1), (8, 10), metrics.SparseCategoricalAccuracy),
     ("mse", (8, 10), (8, 10), metrics.CategoricalAccuracy),
     (None, (8, 10), (8, 10), metrics.CategoricalAccuracy),
+    ("mse", None, (8, 10), metrics.CategoricalAccuracy),
+    ("sparse_categorical_crossentropy", None, (8, 10), metrics.SparseCategoricalAccuracy),
 ])
 def test_resolve_accuracy(loss, yt, yp, cls):
     m = metrics.resolve_accuracy(loss, yt, yp)
@@ -156,3 +160,35 @@ def test_resolve_accuracy_from_loss_objects_and_acc_name():
 
     assert type(metrics.resolve_accuracy(binary_crossentropy, (4, 2), (4, 2))) is \
         metrics.BinaryAccuracy
+
+
+class _NoSync(np.ndarray):
+    """An array that refuses host reads, standing in for a device array in update_state."""
+
+    def _refuse(self, *args):
+        raise AssertionError("update_state read a value on the host (a device sync)")
+
+    __float__ = __int__ = __bool__ = item = tolist = _refuse
+
+
+@pytest.mark.parametrize("metric", [
+    metrics.Accuracy(), metrics.BinaryAccuracy(), metrics.CategoricalAccuracy(),
+    metrics.SparseCategoricalAccuracy(), metrics.TopKCategoricalAccuracy(k=2),
+    metrics.SparseTopKCategoricalAccuracy(k=2), metrics.Precision(top_k=2),
+    metrics.Recall(thresholds=[0.3, 0.6]), metrics.AUC(), metrics.AUC(curve="PR"),
+    metrics.AUC(multi_label=True, from_logits=True), metrics.MeanSquaredError(),
+    metrics.MeanAbsoluteError(), metrics.MeanAbsolutePercentageError(),
+    metrics.RootMeanSquaredError(),
+], ids=lambda m: m.name + ("_ml" if getattr(m, "multi_label", False) else ""))
+def test_update_state_never_reads_values_on_the_host(metric, rng):
+    probs = rng.uniform(size=(8, 3)).astype(np.float32)
+    y_pred = cuflow.Tensor._wrap(probs.view(_NoSync))
+    if "sparse" in metric.name:
+        y_true = rng.integers(0, 3, size=8)
+    elif metric.name == "accuracy":
+        y_true = probs.round(1)
+    else:
+        y_true = (probs > 0.5).astype(np.float32)
+    for w in (None, rng.uniform(size=8)):
+        metric.update_state(y_true, y_pred, sample_weight=w)
+    assert np.all(np.isfinite(metric.result().numpy()))

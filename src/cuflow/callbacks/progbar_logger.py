@@ -87,6 +87,7 @@ class ProgbarLogger(Callback):
         self.seen = 0
         self.progbar = None
         self._last_draw = None
+        self._bar()  # the clock starts now, at the start of the epoch / evaluation
 
     def _bar(self):
         if self.progbar is None:

@@ -62,6 +62,11 @@ def deserialize_layer(config, custom_objects=None):
     return from_config(dict(config["config"]))
 
 
+def as_mask(mask):
+    """A user mask (array, list or Tensor) as a bool Tensor; None stays None."""
+    return None if mask is None else ops.cast(mask, "bool")
+
+
 def _accepts(fn, name):
     params = inspect.signature(fn).parameters
     return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -110,6 +115,7 @@ class RNN(Layer):
             for var in self.cell.weights:
                 if not var.name.startswith(self.name + "/"):
                     var.name = f"{self.name}/{var.name}"
+        self.built = True  # as Keras: a direct build() call counts, so __call__ won't rebuild
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -122,19 +128,23 @@ class RNN(Layer):
         return out
 
     def compute_mask(self, inputs, mask=None):
-        return mask if (mask is not None and self.return_sequences) else None
+        return as_mask(mask) if self.return_sequences else None
 
     # ---- the loop --------------------------------------------------------------------------
     def get_initial_state(self, batch_size, like=None):
         fn = getattr(self.cell, "get_initial_state", None)
-        if fn is not None:
+        if fn is not None and _accepts(fn, "like"):
             return list(fn(batch_size=batch_size, like=like))
+        # a foreign cell's own initial state could sit on another device; zeros are zeros
         return [filled(like, batch_size, s, 0.0) for s in self.state_size]
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         if sequences.ndim != 3:
             raise incompatible(self, f"ndim=3 (batch, timesteps, features), found "
                                      f"ndim={sequences.ndim}", sequences.shape)
+        expected = getattr(self.cell, "input_dim", None)
+        if expected is not None and sequences.shape[-1] != expected:
+            raise incompatible(self, f"last dimension {expected}", sequences.shape)
         batch, steps = sequences.shape[:2]
         if steps == 0:
             raise ValueError(f'layer "{self.name}" ({type(self).__name__}) needs at least one '
@@ -158,33 +168,35 @@ class RNN(Layer):
                 return self.cell.step(x_t, st, params, rec_mask)
         else:
             inputs = sequences
+            # Keras hands a cell its states as a list, even a single one
+            cell_fn = self.cell if isinstance(self.cell, Layer) else self.cell.call
             kwargs = {"training": training} if _accepts(self.cell.call, "training") else {}
-            single = not isinstance(self.cell.state_size, (list, tuple))
 
             def run(x_t, st):
-                out, new = self.cell(x_t, st[0] if single else st, **kwargs)
+                out, new = cell_fn(x_t, list(st), **kwargs)
                 return out, (list(new) if isinstance(new, (list, tuple)) else [new])
 
         xs = time_slices(inputs)
         ms = None
         if mask is not None:
-            mask = ops.cast(mask, "bool")
+            mask = as_mask(mask)
             if mask.shape != (batch, steps):
                 raise ValueError(f'layer "{self.name}" expects a mask of shape {(batch, steps)}; '
                                  f"received {mask.shape}")
             ms = time_slices(ops.expand_dims(mask, -1))  # (batch, 1) per step: broadcasts
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        outputs, prev = [], None
+        outputs, prev, zeros = [], None, None
         for t in order:
             out, new = run(xs[t], states)
             if ms is not None:
                 # masked step: states carried; output = previous output (or zeros, Keras's
                 # zero_output_for_mask, which Bidirectional turns on for sequences)
-                if prev is None:
-                    prev = out * 0.0
+                if zeros is None:
+                    zeros = filled(out, out.shape[0], out.shape[1], 0.0)
+                    prev = zeros
                 keep = ms[t]
                 new = [ops.where(keep, n, s) for n, s in zip(new, states)]
-                out = ops.where(keep, out, out * 0.0 if self.zero_output_for_mask else prev)
+                out = ops.where(keep, out, zeros if self.zero_output_for_mask else prev)
                 prev = out
             states = new
             outputs.append(out)

@@ -137,6 +137,7 @@ class _Cell(Layer):
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
         self.input_dim = int(input_dim)
+        self.built = True  # as Keras: a direct build() call counts, so __call__ won't rebuild
 
     # ---- the two-phase step ------------------------------------------------------------------
     def _input_bias(self):

@@ -7,6 +7,8 @@ non-zero. AUC's default thresholds are evenly spaced, so its update buckets pred
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._inputs import squeeze_or_expand_to_same_rank, to_arrays
@@ -27,10 +29,17 @@ def _parse_thresholds(thresholds, default):
     return values
 
 
+@functools.lru_cache(maxsize=64)
+def _device_thresholds(bk, thresholds, dtype):
+    # Cached: a host-to-device copy on every update would make CuPy wait for queued work.
+    return bk.asarray(np.asarray(thresholds, dtype=np.float64)).astype(dtype)
+
+
 def _filter_top_k(xp, x, k):
     """Keep the k largest values of the last axis (first index wins ties), others -> -1e10."""
-    order = xp.argsort(-x, axis=-1, kind="stable")
-    rank = xp.argsort(order, axis=-1, kind="stable")
+    stable = {"kind": "stable"} if xp is np else {}  # CuPy's argsort is always stable
+    order = xp.argsort(-x, axis=-1, **stable)
+    rank = xp.argsort(order, axis=-1, **stable)
     return xp.where(rank < k, x, NEG_INF)
 
 
@@ -78,7 +87,7 @@ def confusion(bk, y_true, y_pred, sample_weight, thresholds, top_k=None, class_i
                                minlength=n_thr * n_labels).reshape(n_thr, n_labels)
             return xp.cumsum(hist[::-1], axis=0)[::-1]
     else:
-        thr = xp.asarray(np.asarray(thresholds, dtype=np.float64)).astype(p.dtype)
+        thr = _device_thresholds(bk, tuple(thresholds), str(p.dtype))
 
         def above(weights):
             hit = p[None, :, :] > thr[:, None, None]
@@ -187,7 +196,9 @@ class AUC(Metric):
         bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
         xp = bk.xp
         if self.from_logits:
-            yp = 0.5 * (1.0 + xp.tanh(0.5 * yp.astype(np.float32, copy=False)))  # no overflow
+            if yp.dtype.kind != "f":
+                yp = yp.astype(np.float32)
+            yp = 0.5 * (1.0 + xp.tanh(0.5 * yp))  # sigmoid that cannot overflow
         if self.multi_label and not self._specs:
             if yp.ndim < 2:
                 raise ValueError(f"multi_label AUC needs y_pred of shape (batch, labels); "

@@ -105,12 +105,11 @@ def deserialize(config, custom_objects=None):
 def _loss_name(loss):
     if loss is None:
         return ""
-    if isinstance(loss, str):
-        return loss.lower()
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None)
+    name = loss if isinstance(loss, str) else \
+        getattr(loss, "name", None) or getattr(loss, "__name__", None)
     if not isinstance(name, str):
-        name = snake_case(type(loss).__name__)
-    return name.lower()
+        name = type(loss).__name__
+    return snake_case(name).lower()  # "BinaryCrossentropy" and "binary_crossentropy" alike
 
 
 def resolve_accuracy(loss, y_true_shape, y_pred_shape, name="accuracy"):
@@ -121,7 +120,9 @@ def resolve_accuracy(loss, y_true_shape, y_pred_shape, name="accuracy"):
     loss: integer-label shapes (rank one less, or a trailing 1) -> sparse, else categorical.
     """
     loss_name = _loss_name(loss)
-    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
+    # None: unknown (no labels seen yet); the loss and y_pred's shape decide alone then
+    y_true_shape = None if y_true_shape is None else tuple(y_true_shape)
+    y_pred_shape = () if y_pred_shape is None else tuple(y_pred_shape)
     if loss_name in ("bce", "binary_crossentropy", "binary_focal_crossentropy") or \
             (y_pred_shape and y_pred_shape[-1] == 1):
         return _acc.BinaryAccuracy(name=name)
@@ -129,8 +130,8 @@ def resolve_accuracy(loss, y_true_shape, y_pred_shape, name="accuracy"):
         return _acc.SparseCategoricalAccuracy(name=name)
     if "categorical_crossentropy" in loss_name or loss_name == "categorical_focal_crossentropy":
         return _acc.CategoricalAccuracy(name=name)
-    sparse = len(y_true_shape) == len(y_pred_shape) - 1 or (
-        len(y_true_shape) == len(y_pred_shape) and y_true_shape and y_true_shape[-1] == 1)
+    sparse = y_true_shape is not None and len(y_true_shape) == len(y_pred_shape) - 1 or (
+        bool(y_true_shape) and len(y_true_shape) == len(y_pred_shape) and y_true_shape[-1] == 1)
     if sparse:
         return _acc.SparseCategoricalAccuracy(name=name)
     return _acc.CategoricalAccuracy(name=name)

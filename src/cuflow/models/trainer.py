@@ -200,9 +200,7 @@ class Trainer:
                     if isinstance(m, str) and m in ("accuracy", "acc"):
                         obj = metrics_mod.resolve_accuracy(
                             losses_[i], tuple(ys[i].shape) if ys[i] is not None else None,
-                            tuple(preds[i].shape))
-                        if m == "acc":
-                            obj.name = "acc"
+                            tuple(preds[i].shape), name=m)
                     elif isinstance(m, str) or callable(m) and not hasattr(m, "update_state"):
                         obj = metrics_mod.get(m)
                     else:

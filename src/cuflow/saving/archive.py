@@ -103,7 +103,7 @@ def atomic_write(path, write, overwrite=True, by_path=False):
 def npy_bytes(array):
     """One array as .npy bytes (never pickled)."""
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+    np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)
     return buf.getvalue()
 
 

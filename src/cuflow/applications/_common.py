@@ -1,0 +1,111 @@
+"""Building blocks shared by the application models: the layer classes they use, the model
+input from ``input_tensor`` / ``input_shape``, and the classifier or pooling head."""
+
+from __future__ import annotations
+
+from .. import layers as _layers
+from ..layers import (  # noqa: F401 (re-exported for the model files)
+    Activation,
+    Add,
+    BatchNormalization,
+    Concatenate,
+    Dense,
+    Flatten,
+    Input,
+    KerasTensor,
+)
+from ..layers.convolutional import Conv2D, DepthwiseConv2D, SeparableConv2D  # noqa: F401
+from ..layers.pooling import (  # noqa: F401
+    AveragePooling2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    MaxPooling2D,
+)
+from ..layers.reshaping import ZeroPadding2D  # noqa: F401
+from ..layers.symbolic import InputLayer
+from ..models import Model
+from . import imagenet_utils
+
+
+def image_data_format():
+    """The global image layout when cuflow grows a config for it; channels_last until then."""
+    try:
+        from .. import config
+    except ImportError:
+        return "channels_last"
+    fn = getattr(config, "image_data_format", None)
+    return fn() if fn is not None else "channels_last"
+
+
+def relu6(name):
+    # Keras uses layers.ReLU(6.0); Activation('relu6') computes the same and has no weights
+    relu = getattr(_layers, "ReLU", None)
+    return relu(6.0, name=name) if relu is not None else Activation("relu6", name=name)
+
+
+def source_inputs(tensor):
+    """The ``Input`` tensors a symbolic tensor was computed from (Keras's get_source_inputs)."""
+    found, seen, stack = [], set(), [tensor]
+    while stack:
+        kt = stack.pop()
+        layer, node_index, _ = kt._keras_history
+        if isinstance(layer, InputLayer):
+            if id(kt) not in seen:
+                seen.add(id(kt))
+                found.append(kt)
+            continue
+        node = layer._inbound_nodes[node_index]
+        stack.extend(reversed(_flatten(node.inputs)))
+    return found[0] if len(found) == 1 else found
+
+
+def _flatten(x):
+    if isinstance(x, (list, tuple)):
+        return [y for item in x for y in _flatten(item)]
+    return [x]
+
+
+def model_input(input_tensor, input_shape):
+    """(tensor the layers start from, what ``Model(inputs=...)`` gets)."""
+    if input_tensor is None:
+        img_input = Input(shape=input_shape)
+        return img_input, img_input
+    if not isinstance(input_tensor, KerasTensor):
+        raise TypeError(f"input_tensor must be a symbolic tensor from cuflow.layers.Input (or a "
+                        f"layer output); received {type(input_tensor).__name__}")
+    return input_tensor, source_inputs(input_tensor)
+
+
+def prepare(model_name, weights, include_top, classes, classifier_activation, pooling,
+            input_shape, default_size, min_size, input_tensor=None):
+    """Keras's argument checks (before anything is built) and the resolved input shape."""
+    from ._weights import check_weights_arg
+
+    check_weights_arg(model_name, weights, include_top, classes)
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"{model_name}: pooling must be None, 'avg' or 'max'; received "
+                         f"{pooling!r}")
+    if include_top:
+        imagenet_utils.validate_activation(classifier_activation, weights)
+    if input_shape is None and input_tensor is not None:
+        input_shape = tuple(input_tensor.shape[1:])
+    return imagenet_utils.obtain_input_shape(input_shape, default_size=default_size,
+                                             min_size=min_size,
+                                             data_format=image_data_format(),
+                                             require_flatten=include_top, weights=weights)
+
+
+def pooled(x, pooling, avg_name=None, max_name=None):
+    """The ``include_top=False`` head: global average / max pooling, or the feature map."""
+    fmt = image_data_format()
+    if pooling == "avg":
+        return GlobalAveragePooling2D(data_format=fmt, name=avg_name)(x)
+    if pooling == "max":
+        return GlobalMaxPooling2D(data_format=fmt, name=max_name)(x)
+    return x
+
+
+def finish(inputs, x, name, weights_path):
+    from ._weights import load_into
+
+    return load_into(Model(inputs, x, name=name), weights_path)
