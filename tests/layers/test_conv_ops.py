@@ -7,8 +7,14 @@ import numpy as np
 import pytest
 
 import cuflow as cf
-from cuflow.ops.conv import conv, conv1d, conv2d, conv_transpose, depthwise_conv2d, \
-    separable_conv2d
+from cuflow.ops.conv import (
+    conv,
+    conv1d,
+    conv2d,
+    conv_transpose,
+    depthwise_conv2d,
+    separable_conv2d,
+)
 from cuflow.ops.pooling import avg_pool, max_pool
 from cuflow.ops.resize import upsample
 from cuflow.testing import check_gradients

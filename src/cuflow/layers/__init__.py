@@ -31,3 +31,5 @@ from .merging import (
 )
 from .normalization import BatchNormalization, LayerNormalization
 from .symbolic import Input, InputLayer, KerasTensor
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, Masking, SimpleRNN, SimpleRNNCell
+from .wrappers import Bidirectional, TimeDistributed, Wrapper

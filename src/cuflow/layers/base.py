@@ -53,6 +53,19 @@ class Layer:
 
     _call_params = None  # per class: the keyword arguments ``call`` accepts
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            # as Keras 3: a layer whose build() ran is built, however build() was reached
+            def marked(self, input_shape, _build=build):
+                _build(self, input_shape)
+                self.built = True
+
+            marked._marks_built = True
+            marked.__doc__ = build.__doc__
+            cls.build = marked
+
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         object.__setattr__(self, "_layers", [])
         unknown = [k for k in kwargs if k not in _BASE_KWARGS]

@@ -62,7 +62,7 @@ class Node:
 
 
 def _shapes_with_batch(x, fill):
-    return map_structure(lambda s: tuple(fill if d is None else d for d in s), x)
+    return map_structure_shapes(lambda s: tuple(fill if d is None else d for d in s), x)
 
 
 def probe_output_shape(layer, input_shape):

@@ -17,9 +17,9 @@ from ._im2col import (
     col2im,
     crop_spatial,
     effective,
+    out_sizes,
     pad_spatial,
     pads_for,
-    out_sizes,
     windows,
 )
 from .shape import transpose

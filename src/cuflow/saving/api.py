@@ -265,7 +265,12 @@ def clone_model(model, input_tensors=None, clone_function=None):
     from ..models import Functional, Model, Sequential
 
     _check_model(model)
-    fn = clone_function or (lambda layer: type(layer).from_config(layer.get_config()))
+    def default_clone(layer):
+        if type(layer) in (Sequential, Functional):
+            return clone_model(layer)  # a nested model: Sequential has no from_config
+        return type(layer).from_config(layer.get_config())
+
+    fn = clone_function or default_clone
     cls = type(model)
     if cls is Sequential:
         layers = [fn(layer) for layer in model.layers]

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import UnsafeModelError
 from . import archive
+from .weights import named_children
 
 
 def require_h5py():
@@ -37,19 +38,15 @@ def _write_layer(group, layer):
     own = group.create_group("vars")
     for i, v in enumerate(layer._all_own()):
         own.create_dataset(str(i), data=np.asarray(v.numpy()))
-    subs = [s for s in layer._layers if s is not layer]
+    subs = _unique_named(layer)
     if subs:
         container = group.create_group("layers")
-        for sub in _unique_named(subs):
-            _write_layer(container.create_group(sub[0]), sub[1])
+        for name, sub in subs:
+            _write_layer(container.create_group(name), sub)
 
 
-def _unique_named(layers):
-    seen = {}
-    for layer in layers:
-        k = seen.get(layer.name, 0)
-        seen[layer.name] = k + 1
-        yield (layer.name if k == 0 else f"{layer.name}__{k}"), layer
+def _unique_named(owner):
+    return named_children(owner)
 
 
 def write_weights(path, model, optimizer=None):
@@ -59,7 +56,7 @@ def write_weights(path, model, optimizer=None):
         for i, v in enumerate(model._all_own()):
             own.create_dataset(str(i), data=np.asarray(v.numpy()))
         layers = f.create_group("layers")
-        for name, layer in _unique_named(model._layers):
+        for name, layer in _unique_named(model):
             _write_layer(layers.create_group(name), layer)
         if optimizer is not None:
             store = {}
@@ -169,9 +166,8 @@ def legacy_groups(root, what):
 def layer_arrays(group, layer, what):
     """Arrays for ``layer.weights`` from a Keras 3 layer group (own vars, then sub-layers)."""
     arrays = _vars(group.get("vars"), what)
-    subs = [s for s in layer._layers if s is not layer]
     container = group.get("layers")
-    for name, sub in _unique_named(subs):
+    for name, sub in _unique_named(layer):
         if container is None or name not in container:
             if sub.weights:
                 raise ValueError(f"{what}: no weights for nested layer {name!r} of "
@@ -187,7 +183,7 @@ def keras3_groups(f, model, what, by_name=False):
     if model._all_own():
         out["vars"] = _vars(f.get("vars"), what)
     layers = f.get("layers")
-    for name, layer in _unique_named(model._layers):
+    for name, layer in _unique_named(model):
         if not layer.weights:
             continue
         if layers is None or name not in layers:

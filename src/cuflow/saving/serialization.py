@@ -48,6 +48,9 @@ def _check_savable(layer):
 
 
 def serialize_layer(layer):
+    Model, _, _ = _models()
+    if isinstance(layer, Model):  # a nested model: its graph, not just its name
+        return model_to_config(layer)
     _check_savable(layer)
     return {**class_entry(layer), "config": layer.get_config()}
 
@@ -57,6 +60,9 @@ def deserialize_layer(entry, custom_objects=None):
                                  custom_objects, base=Layer)
     if cls is None:
         raise ValueError(f"unknown layer class {entry.get('class_name')!r}")
+    _, Sequential, Functional = _models()
+    if cls in (Sequential, Functional):  # nested models rebuild through their graph configs
+        return model_from_config(entry, custom_objects)
     config = dict(entry.get("config") or {})
     if "from_config" in _own_attrs(cls) or not _takes_custom(cls.from_config):
         return cls.from_config(config)

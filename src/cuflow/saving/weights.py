@@ -11,21 +11,44 @@ import numpy as np
 _KEY = re.compile(r"^(layers/[^/]+|vars)/(\d+)$")
 
 
+def named_children(owner):
+    """``[(name, layer)]`` for ``owner``'s tracked layers. Sequential / functional children go by
+    layer name (restored from the config); a subclassed model's by the attribute holding them,
+    as Keras 3 does, since its layers get fresh auto-names (``dense_7``) when rebuilt. Repeats
+    get ``__<k>`` suffixes."""
+    from ..models import Functional, Sequential
+
+    attrs = {}
+    if not isinstance(owner, (Sequential, Functional)):
+        for key, value in vars(owner).items():
+            if key.startswith("_"):
+                continue
+            if isinstance(value, (list, tuple)):
+                for i, v in enumerate(value):
+                    attrs.setdefault(id(v), f"{key}_{i}")
+            else:
+                attrs.setdefault(id(value), key)
+    seen, out = {}, []
+    for layer in owner._layers:
+        if layer is owner:
+            continue
+        name = attrs.get(id(layer), layer.name)
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        out.append((name if k == 0 else f"{name}__{k}", layer))
+    return out
+
+
 def weight_groups(model):
     """``[(path, owner, [variables])]``: the model's own variables under ``vars``, then each
     top-level layer's (nested ones included, in ``layer.weights`` order) under
-    ``layers/<name>``. Names repeated within a model get ``__<k>`` suffixes to stay unique."""
+    ``layers/<name>`` (see ``named_children``)."""
     groups = []
     own = model._all_own()
     if own:
         groups.append(("vars", model, own))
-    seen = {}
-    for layer in model._layers:
-        name = layer.name
-        k = seen.get(name, 0)
-        seen[name] = k + 1
-        groups.append((f"layers/{name}" if k == 0 else f"layers/{name}__{k}", layer,
-                       list(layer.weights)))
+    for name, layer in named_children(model):
+        groups.append((f"layers/{name}", layer, list(layer.weights)))
     return groups
 
 
