@@ -1,4 +1,5 @@
-"""``Tensor``: an array on a device, plus what autodiff needs (``requires_grad``, ``grad``, creator).
+"""``Tensor``: an array on a device plus what autodiff needs (``requires_grad``, ``grad``,
+creator).
 
 Operators and methods forward to ``cuflow.ops`` so there is one implementation of each op.
 """

@@ -55,8 +55,8 @@ def read_members(path):
 def write_members(path, members, fix_hash=True):
     """Write ``{name: bytes}`` as a zip; with ``fix_hash`` config.json's hashes are updated so a
     test reaches the check it targets instead of the hash check."""
-    members = dict(members)
-    if fix_hash and "config.json" in members:
+    if isinstance(members, dict) and fix_hash and "config.json" in members:
+        members = dict(members)
         try:
             config = json.loads(members["config.json"])
         except ValueError:

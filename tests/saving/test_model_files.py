@@ -110,9 +110,9 @@ def test_overwrite_false(tmp_path):
     assert path.read_bytes() == before
     mlp(1).save(path)  # overwrite=True replaces it
     assert path.read_bytes() != before
+    mlp().save_weights(tmp_path / "w.weights.npz")
     with pytest.raises(FileExistsError):
-        mlp().save_weights(tmp_path / "w.weights.npz") or \
-            mlp().save_weights(tmp_path / "w.weights.npz", overwrite=False)
+        mlp().save_weights(tmp_path / "w.weights.npz", overwrite=False)
 
 
 def test_failed_write_leaves_old_file_intact(tmp_path, monkeypatch):

@@ -42,7 +42,8 @@ def test_h5_is_keras3_layout(tmp_path):
         assert set(f) == {"layers", "optimizer", "vars"}
         assert list(f["layers/h/vars"]) == ["0", "1"]
         assert list(f["layers/bn/vars"]) == ["0", "1", "2", "3"]
-        np.testing.assert_array_equal(f["layers/h/vars/0"][()], model.get_layer("h").get_weights()[0])
+        np.testing.assert_array_equal(f["layers/h/vars/0"][()],
+                                      model.get_layer("h").get_weights()[0])
         assert f["optimizer/vars/0"][()] == 1  # iterations
     fresh = mlp(1)
     fresh.compile("adam", "mse")

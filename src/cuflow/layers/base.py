@@ -36,13 +36,14 @@ def shape_of(x):
     return map_structure(lambda t: tuple(t.shape), x)
 
 
-def as_input_tensor(x):
-    """User data as a Tensor on the current device; float arrays become float32 like Keras."""
+def as_input_tensor(x, device=None):
+    """User data as a Tensor (on ``device``, else the current device); float arrays become
+    float32 like Keras."""
     if isinstance(x, Tensor):
         return x
     if x is None:
         return None
-    t = Tensor(x)
+    t = Tensor(x, device=device)
     if t.dtype == np.float64:
         t = Tensor._wrap(t.data.astype(np.float32), backend=t._backend)
     return t
@@ -231,6 +232,16 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
+    def _weights_device(self):
+        """Where this layer's weights live (None before build): raw inputs go there."""
+        for var, _ in self._own_weights:
+            return var.device
+        for layer in self._layers:
+            dev = layer._weights_device()
+            if dev is not None:
+                return dev
+        return None
+
     def _maybe_build(self, input_shape):
         if not self.built:
             self.build(input_shape)
@@ -262,7 +273,8 @@ class Layer:
         flat = _flatten(inputs)
         if any(isinstance(t, KerasTensor) for t in flat):
             return call_symbolic(self, inputs, args, kwargs)
-        inputs = map_structure(as_input_tensor, inputs)
+        device = self._weights_device()
+        inputs = map_structure(lambda x: as_input_tensor(x, device), inputs)
         if not self.built:
             self._maybe_build(shape_of(inputs))
         var_kw, accepted = type(self)._accepted()

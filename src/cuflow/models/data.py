@@ -64,11 +64,11 @@ class ArrayData:
     """In-memory arrays cut into batches on the device (shuffled by a seeded permutation)."""
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
-                 steps=None, class_weight=None):
+                 steps=None, class_weight=None, device=None):
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
                                        or batch_size <= 0):
             raise ValueError(f"batch_size must be a positive int; received {batch_size!r}")
-        self.bk = get_backend(get_device())
+        self.bk = get_backend(device or get_device())
         self.x = map_structure(lambda a: _device_array(a, self.bk), x)
         self.y = None if y is None else map_structure(lambda a: _device_array(a, self.bk), y)
         self.sw = None if sample_weight is None else _device_array(sample_weight, self.bk)
@@ -167,9 +167,9 @@ class SequenceData:
     """Objects with ``__len__`` and ``__getitem__`` returning batches (Keras ``Sequence``,
     ``ImageDataGenerator.flow``) or, with ``steps``, any iterator of batches."""
 
-    def __init__(self, source, steps=None):
+    def __init__(self, source, steps=None, device=None):
         self.source = source
-        self.bk = get_backend(get_device())
+        self.bk = get_backend(device or get_device())
         has_len = hasattr(source, "__len__") and hasattr(source, "__getitem__")
         if steps is None and not has_len:
             raise ValueError("a generator without a length needs steps_per_epoch (fit) or steps "
@@ -214,12 +214,14 @@ class SequenceData:
 
 
 def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
-              class_weight=None):
+              class_weight=None, device=None):
+    """Batches on ``device`` (the model's), copying arrays there once, not per step."""
     if x is None:
         raise ValueError("no input data: x is None")
     if is_array_like(x):
-        return ArrayData(x, y, sample_weight, batch_size or 32, shuffle, steps, class_weight)
+        return ArrayData(x, y, sample_weight, batch_size or 32, shuffle, steps, class_weight,
+                         device)
     if y is not None:
         raise ValueError("y must not be given when x is a generator or Sequence (it yields "
                          "(x, y) batches itself)")
-    return SequenceData(x, steps)
+    return SequenceData(x, steps, device)

@@ -66,6 +66,32 @@ class Model(Trainer, Layer):
                 self.call(zeros[0] if len(zeros) == 1 else zeros)
         self.built = True
 
+    def to(self, device):
+        """Move weights and optimizer state to ``device`` ('cpu', 'gpu', 'gpu:N'); training
+        continues where it stopped. Returns the model."""
+        from ..backend import get_backend, parse_device
+
+        bk = get_backend(parse_device(device))
+        opt = self.optimizer
+        host_state = set()
+        if opt is not None:  # the step counter and learning rate stay on the host by design
+            host_state = {id(opt.iterations), id(getattr(opt, "_lr_var", None))}
+        state = [v for v in getattr(opt, "variables", []) if id(v) not in host_state]
+        for var in self.weights + state:
+            if var._backend is not bk:
+                var.data = bk.asarray(var._backend.to_numpy(var.data))
+                var._backend = bk
+        if opt is not None and getattr(opt, "_scratch", None):
+            opt._scratch = [[] for _ in opt._scratch]  # scratch buffers are remade lazily
+        return self
+
+    @property
+    def device(self):
+        """The device holding this model's weights (the current device before build)."""
+        from ..backend import get_device
+
+        return self._weights_device() or get_device()
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         from .summary import print_summary

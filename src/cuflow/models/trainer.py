@@ -379,13 +379,14 @@ class Trainer:
         x = self._normalize_x(x)
         y = self._normalize_y(y)
         data = make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch,
-                         class_weight)
+                         class_weight, device=self.device)
         val = None
         if validation_data is not None:
             vx, vy, vsw = (tuple(validation_data) + (None,))[:3] if isinstance(
                 validation_data, (list, tuple)) else (validation_data, None, None)
             val = make_data(self._normalize_x(vx), self._normalize_y(vy), vsw,
-                            validation_batch_size or batch_size, False, validation_steps)
+                            validation_batch_size or batch_size, False, validation_steps,
+                            device=self.device)
         elif validation_split:
             if not isinstance(data, ArrayData):
                 raise ValueError("validation_split needs array data; pass validation_data for "
@@ -443,7 +444,7 @@ class Trainer:
             raise TypeError(f"evaluate() got unexpected keyword argument(s) {sorted(kwargs)}")
         self._assert_compiled("evaluate")
         data = make_data(self._normalize_x(x), self._normalize_y(y), sample_weight, batch_size,
-                         False, steps)
+                         False, steps, device=self.device)
         self._prepare_model_for(data)
         cbs = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=1, steps=len(data))
@@ -456,7 +457,8 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         from ..callbacks import CallbackList
 
-        data = make_data(self._normalize_x(x), None, None, batch_size, False, steps)
+        data = make_data(self._normalize_x(x), None, None, batch_size, False, steps,
+                         device=self.device)
         self._prepare_model_for(data)
         cbs = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=1, steps=len(data))
@@ -474,7 +476,7 @@ class Trainer:
     # ---- single batches --------------------------------------------------------------------
     def _single_batch(self, x, y=None, sample_weight=None, class_weight=None):
         data = make_data(self._normalize_x(x), self._normalize_y(y), sample_weight,
-                         batch_size=None, class_weight=class_weight)
+                         batch_size=None, class_weight=class_weight, device=self.device)
         self._prepare_model_for(data)
         data.batch_size = max(data.n, 1)
         data.steps = 1

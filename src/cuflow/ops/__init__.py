@@ -3,6 +3,17 @@
 ``cuflow.ops.relu(x)``, ``cuflow.ops.matmul(a, b)``, ``cuflow.ops.sum(x, axis=1)`` ...
 """
 
+from .conv import (
+    conv,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose,
+    depthwise_conv,
+    depthwise_conv2d,
+    separable_conv,
+    separable_conv2d,
+)
 from .elementwise import (
     abs,
     add,
@@ -63,7 +74,20 @@ from .nn import (
     swish,
     tanh,
 )
+from .noise import gaussian_dropout, gaussian_noise
+from .pooling import (
+    average_pool,
+    avg_pool,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    max_pool,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
 from .reductions import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from .resize import upsample
 from .shape import (
     cast,
     concat,
@@ -82,6 +106,5 @@ from .shape import (
     transpose,
 )
 
-subtract_ = subtract
 neg = negative
 pow = power

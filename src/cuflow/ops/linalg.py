@@ -10,7 +10,7 @@ def _swap(xp, m):
 
 
 def matmul(a, b):
-    """Batched matrix product with NumPy's rules (1-D operands are promoted, batch dims broadcast)."""
+    """Batched matrix product, NumPy rules: 1-D operands promoted, batch dims broadcast."""
     bk, a, b = operands("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have rank >= 1; received shapes {a.shape} and "
