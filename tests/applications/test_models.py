@@ -183,3 +183,14 @@ def test_mobilenet_alpha_scales_widths():
     assert model.get_layer("Conv1").filters == 16
     assert model.get_layer("Conv_1").filters == 1280
     assert model.name == "mobilenetv2_0.50_32"
+
+
+def test_forward_on_every_device(device):
+    import cuflow
+
+    x = np.random.default_rng(2).random((2, 32, 32, 3), dtype=np.float32)
+    with cuflow.device(device):
+        model = apps.MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3),
+                                 pooling="avg")
+        y = model.predict(x, verbose=0)
+    assert y.shape == (2, 1280) and np.isfinite(y).all()

@@ -243,3 +243,14 @@ def test_layers_inside_a_model_fit_and_predict():
     a = model.predict(x, verbose=0)
     b = model.predict(x, verbose=0)
     np.testing.assert_array_equal(a, b)  # inference: no augmentation
+
+
+@pytest.mark.parametrize("make", RANDOM_LAYERS + [
+    lambda: Rescaling(0.5, 1.0), lambda: Resizing(3, 5), lambda: CenterCrop(2, 3),
+    lambda: Normalization(mean=[1.0, 2.0], variance=[4.0, 9.0])])
+def test_every_device_matches_numpy(device, make, images):
+    # the same seed draws the same parameters on the host, so devices must agree
+    expected = run(make(), images, training=True)
+    out = make()(Tensor(images, device=device), training=True)
+    assert out.device == Tensor(images, device=device).device
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-3)

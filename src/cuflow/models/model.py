@@ -93,11 +93,23 @@ class Model(Trainer, Layer):
         return self._weights_device() or get_device()
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):
+                show_trainable=False, layer_range=None, kernels=False):
         from .summary import print_summary
 
         print_summary(self, line_length=line_length, print_fn=print_fn,
                       show_trainable=show_trainable)
+        if kernels:
+            from ..debug import hooks as debug_hooks
+
+            debug_hooks.kernel_summary(self, print_fn=print_fn)
+
+    def check_gradients(self, x, y, sample_weight=None, max_samples=4, print_fn=None):
+        """float64 central differences per layer on a small batch, printed as a table; returns
+        the worst relative error."""
+        from ..debug import hooks as debug_hooks
+
+        return debug_hooks.check_model_gradients(self, x, y, sample_weight=sample_weight,
+                                                 max_samples=max_samples, print_fn=print_fn)
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}

@@ -291,7 +291,16 @@ class Trainer:
         variables = self.trainable_weights
         if not variables:
             raise ValueError(f"model {self.name!r} has no trainable weights to train")
-        if total.requires_grad:
+        skip_update = False
+        if getattr(self, "_nan_bundle_path", None):
+            # debugging mode: one host read per step, so the bundle holds the pre-step state
+            from ..debug import hooks as debug_hooks
+
+            skip_update = debug_hooks.save_bundle_if_nonfinite(
+                self._nan_bundle_path, self, total, x, y, sample_weight)
+            if skip_update:
+                self.stop_training = True
+        if total.requires_grad and not skip_update:
             ones = total._backend.xp.ones(total.shape, dtype=total.dtype)
             grads = autodiff.run_backward([total], [ones], sources=variables)
             self.optimizer.apply(grads, variables)
@@ -368,12 +377,18 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1, **kwargs):
+            validation_batch_size=None, validation_freq=1, verify_kernels=None,
+            nan_bundle=None, **kwargs):
         from ..callbacks import CallbackList
 
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(kwargs)}")
         self._assert_compiled("fit")
+        from ..debug import hooks as debug_hooks
+
+        # "auto" with measure=True: time this model on each device and move it to the faster
+        debug_hooks.maybe_pick_device(self, x, y, batch_size)
+        self._nan_bundle_path = nan_bundle
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int; received {epochs!r}")
         x = self._normalize_x(x)
@@ -396,6 +411,12 @@ class Trainer:
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=len(data))
         self.stop_training = False
+        verifier = debug_hooks.kernel_verifier(verify_kernels, self)
+        with verifier:
+            logs = self._fit_loop(cbs, data, val, initial_epoch, epochs, validation_freq)
+        return self.history
+
+    def _fit_loop(self, cbs, data, val, initial_epoch, epochs, validation_freq):
         cbs.on_train_begin()
         logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
@@ -415,7 +436,7 @@ class Trainer:
             if self.stop_training:
                 break
         cbs.on_train_end(logs)
-        return self.history
+        return logs
 
     def _run_evaluation(self, data, callbacks=None):
         self.reset_metrics()
