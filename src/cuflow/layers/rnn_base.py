@@ -32,19 +32,13 @@ def time_slices(x):
 
 
 def lookup_layer_class(name, custom_objects=None):
-    """A layer class by name: ``custom_objects`` first, then the closed set in ``cuflow.layers``."""
-    cls = (custom_objects or {}).get(name)
-    if cls is None:
-        from .. import layers
-        from . import recurrent, rnn_cells, wrappers
+    """A layer class by name in the closed registry (built-ins, registered, custom_objects)."""
+    from ..saving.registry import resolve_class
 
-        for module in (layers, recurrent, rnn_cells, wrappers):
-            candidate = getattr(module, name, None)
-            if isinstance(candidate, type) and issubclass(candidate, Layer):
-                cls = candidate
-                break
+    cls = resolve_class(name, None, custom_objects, base=Layer)
     if cls is None:
-        raise ValueError(f"Unknown layer class {name!r}; pass it in custom_objects")
+        raise ValueError(f"Unknown layer class {name!r}; register it with "
+                         f"cuflow.saving.register_serializable or pass it in custom_objects")
     return cls
 
 

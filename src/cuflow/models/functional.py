@@ -112,3 +112,14 @@ class Functional(Model):
 
     def compute_output_shape(self, input_shape):
         return map_structure(lambda kt: kt.shape, self._outputs_struct)
+
+    def get_config(self):
+        from ..saving import serialization
+
+        return serialization.functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving import serialization
+
+        return serialization.functional_from_config(config, custom_objects=custom_objects)

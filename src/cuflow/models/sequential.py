@@ -132,3 +132,9 @@ class Sequential(Model):
         if self._input_layer is not None:
             config["build_input_shape"] = list(self._input_layer.batch_shape)
         return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving import serialization
+
+        return serialization.sequential_from_config(config, custom_objects=custom_objects)

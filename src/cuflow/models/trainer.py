@@ -125,11 +125,19 @@ class Trainer:
                 "jit_compile": a["jit_compile"]}
 
     def compile_from_config(self, config):
-        from .. import optimizers
+        """``compile`` from ``get_compile_config()`` output: every object resolved by name in a
+        closed registry, nothing imported."""
+        from ..saving import serialization
 
         config = dict(config)
-        config["optimizer"] = optimizers.deserialize(config["optimizer"]) \
-            if isinstance(config.get("optimizer"), dict) else config.get("optimizer")
+        opt = config.get("optimizer")
+        if isinstance(opt, dict):
+            from .. import optimizers
+
+            config["optimizer"] = optimizers.deserialize(opt)
+        config["loss"] = serialization._loss_from_config(config.get("loss"), None)
+        for key in ("metrics", "weighted_metrics"):
+            config[key] = serialization._metrics_from_config(config.get(key), None)
         self.compile(**config)
 
     def _assert_compiled(self, what):
@@ -413,7 +421,7 @@ class Trainer:
         self.stop_training = False
         verifier = debug_hooks.kernel_verifier(verify_kernels, self)
         with verifier:
-            logs = self._fit_loop(cbs, data, val, initial_epoch, epochs, validation_freq)
+            self._fit_loop(cbs, data, val, initial_epoch, epochs, validation_freq)
         return self.history
 
     def _fit_loop(self, cbs, data, val, initial_epoch, epochs, validation_freq):

@@ -64,13 +64,9 @@ def deserialize_layer(entry, custom_objects=None):
     if cls in (Sequential, Functional):  # nested models rebuild through their graph configs
         return model_from_config(entry, custom_objects)
     config = dict(entry.get("config") or {})
-    if "from_config" in _own_attrs(cls) or not _takes_custom(cls.from_config):
-        return cls.from_config(config)
-    return cls.from_config(config, custom_objects=custom_objects)
-
-
-def _own_attrs(cls):
-    return {k for c in cls.__mro__ if c not in (Layer, object) for k in c.__dict__}
+    if _takes_custom(cls.from_config):  # wrappers / RNNs deserialize their inner layers
+        return cls.from_config(config, custom_objects=custom_objects)
+    return cls.from_config(config)
 
 
 def _takes_custom(fn):
