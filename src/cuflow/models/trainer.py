@@ -425,15 +425,19 @@ class Trainer:
         return self.history
 
     def _fit_loop(self, cbs, data, val, initial_epoch, epochs, validation_freq):
+        from . import graph_step
+
+        # eager train_step, or on the GPU with jit_compile a captured CUDA graph replaying it
+        step = graph_step.train_function(self, data)
         cbs.on_train_begin()
         logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            for step, (xb, yb, swb) in enumerate(data.batches()):
-                cbs.on_train_batch_begin(step)
-                self.train_step(xb, yb, swb)
-                cbs.on_train_batch_end(step, LazyLogs(self._named_metrics()))
+            for i, (xb, yb, swb) in enumerate(data.batches()):
+                cbs.on_train_batch_begin(i)
+                step(xb, yb, swb)
+                cbs.on_train_batch_end(i, LazyLogs(self._named_metrics()))
                 if self.stop_training:
                     break
             logs = _to_float_logs(self._named_metrics())
