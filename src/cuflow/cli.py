@@ -82,8 +82,11 @@ def _load_dataset(name):
 def _cmd_train(args):
     import cuflow
 
-    device = "auto" if args.device == "fastest" else args.device
-    cuflow.set_device(device)
+    # "fastest": the first fit times a few steps on each device and trains on the faster
+    if args.device == "fastest":
+        cuflow.set_device("auto", measure=True)
+    else:
+        cuflow.set_device(args.device)
     if args.seed is not None:
         cuflow.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = _load_dataset(args.dataset)

@@ -15,7 +15,7 @@ R = np.random.default_rng(3)
 
 def f64(layer):
     """Layers build float32 weights; gradient checks need float64 throughout."""
-    layer.dtype = "float64"
+    layer.dtype = layer.compute_dtype = "float64"
     return layer
 
 

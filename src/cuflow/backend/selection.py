@@ -24,6 +24,7 @@ _backends: dict = {}
 _default: str | None = None  # canonical device; resolved lazily so import stays cheap
 _scoped = contextvars.ContextVar("cuflow_device", default=None)
 _gpu_probe: tuple | None = None  # (count, reason) cached: probing CuPy costs ~0.5 s
+_measure_pending = False  # set_device("auto", measure=True): the next fit times each device
 
 
 def _probe_gpu():
@@ -102,10 +103,17 @@ def get_device() -> str:
     return _default
 
 
-def set_device(spec="auto") -> str:
-    """Set the default device for this process; returns the canonical device chosen."""
-    global _default
+def set_device(spec="auto", measure=False) -> str:
+    """Set the default device for this process; returns the canonical device chosen.
+
+    ``measure=True`` (with "auto") makes the next ``fit`` time a few training steps of its model
+    on each device and move the model to the faster (``cuflow.debug.device_pick``).
+    """
+    global _default, _measure_pending
     resolved = parse_device(spec)
+    if measure and not (isinstance(spec, str) and spec.strip().lower() == "auto"):
+        raise ValueError(f"measure=True needs set_device('auto'); received {spec!r}")
+    _measure_pending = bool(measure)
     if isinstance(spec, str) and spec.strip().lower() == "auto":
         count, why = _probe_gpu()
         log.info("cuflow: auto selected %s%s", resolved, f" ({why})" if why else "")

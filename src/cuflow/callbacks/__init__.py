@@ -4,11 +4,13 @@ Callbacks see the model through a small interface: ``stop_training``,
 ``optimizer.learning_rate``, ``get_weights``/``set_weights``, ``save``/``save_weights``.
 """
 
+from .backup_and_restore import BackupAndRestore
 from .callback import Callback, LambdaCallback
 from .callback_list import CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .history import History
+from .launch_profiler import LaunchProfiler
 from .learning_rate_scheduler import LearningRateScheduler
 from .model_checkpoint import ModelCheckpoint
 from .progbar import Progbar
@@ -17,5 +19,5 @@ from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-           "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "Progbar",
-           "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN", "resolve_verbose"]
+           "LambdaCallback", "LaunchProfiler", "LearningRateScheduler", "ModelCheckpoint",
+           "Progbar", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN", "resolve_verbose"]

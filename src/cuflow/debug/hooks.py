@@ -1,7 +1,7 @@
 """The entry points the trainer and Model call; each forwards to the module that implements it.
 
 Kept separate so the training loop imports one small module and pays nothing when the
-debugging features are off.
+debugging features are off: the implementations are imported only when a feature is used.
 """
 
 from __future__ import annotations
@@ -11,24 +11,39 @@ import contextlib
 
 def maybe_pick_device(model, x, y, batch_size):
     """With ``set_device("auto", measure=True)`` pending: time the model on each device."""
-    return None
+    from ..backend import selection
+
+    if not getattr(selection, "_measure_pending", False):
+        return None
+    from .device_pick import pick_device
+
+    return pick_device(model, x, y, batch_size)
 
 
 def kernel_verifier(rate, model):
     """A context manager verifying a sampled fraction of kernel calls (no-op for None/0)."""
     if not rate:
         return contextlib.nullcontext()
-    raise NotImplementedError("verify_kernels is not available yet")
+    from .verify import fit_verifier
+
+    return fit_verifier(rate, model)
 
 
 def save_bundle_if_nonfinite(path, model, loss, x, y, sample_weight):
     """Save the step's inputs and pre-step state when ``loss`` is not finite; True if saved."""
-    return False
+    from .nan_bundle import save_bundle_if_nonfinite as save
+
+    return save(path, model, loss, x, y, sample_weight)
 
 
 def kernel_summary(model, print_fn=None):
-    raise NotImplementedError("summary(kernels=True) is not available yet")
+    from .launches import kernel_summary as summary
+
+    return summary(model, print_fn=print_fn)
 
 
 def check_model_gradients(model, x, y, sample_weight=None, max_samples=4, print_fn=None):
-    raise NotImplementedError("check_gradients is not available yet")
+    from .gradcheck import check_model_gradients as check
+
+    return check(model, x, y, sample_weight=sample_weight, max_samples=max_samples,
+                 print_fn=print_fn)

@@ -1,5 +1,15 @@
 """Keras layers (``from cuflow.layers import Dense`` as ``from tensorflow.keras.layers ...``)."""
 
+from ..preprocessing.layers.augment import (
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
+from ..preprocessing.layers.geometry import CenterCrop, Resizing
+from ..preprocessing.layers.scaling import Normalization, Rescaling
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .base import Layer
 from .convolutional import (
     Conv1D,

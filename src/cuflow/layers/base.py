@@ -79,7 +79,13 @@ class Layer:
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.built = False
-        self.dtype = str(np.dtype(dtype or "float32"))
+        from ..mixed_precision import Policy, global_policy
+
+        policy = global_policy() if dtype is None else Policy(
+            dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype)
+        self.dtype_policy = policy
+        self.dtype = policy.variable_dtype
+        self.compute_dtype = policy.compute_dtype
         self._own_weights = []
         self._regularized = []  # (variable, regularizer)
         self._activity_losses = []
@@ -232,6 +238,21 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
+    def _autocast(self, t):
+        if isinstance(t, Tensor) and t.dtype.kind == "f" and t.dtype != self.compute_dtype:
+            from .. import ops
+
+            return ops.cast(t, self.compute_dtype)
+        return t
+
+    def cast_weight(self, w):
+        """``w`` in the compute dtype (a differentiable cast under mixed precision)."""
+        if self.compute_dtype == self.dtype or w is None:
+            return w
+        from .. import ops
+
+        return ops.cast(w, self.compute_dtype)
+
     def _weights_device(self):
         """Where this layer's weights live (None before build): raw inputs go there."""
         for var, _ in self._own_weights:
@@ -275,6 +296,8 @@ class Layer:
             return call_symbolic(self, inputs, args, kwargs)
         device = self._weights_device()
         inputs = map_structure(lambda x: as_input_tensor(x, device), inputs)
+        if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
+            inputs = map_structure(self._autocast, inputs)
         if not self.built:
             self._maybe_build(shape_of(inputs))
         var_kw, accepted = type(self)._accepted()
@@ -302,7 +325,8 @@ class Layer:
 
     # ---- config ----------------------------------------------------------------------------
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": self.dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config

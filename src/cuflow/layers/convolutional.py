@@ -176,8 +176,9 @@ class _BaseConv(_Conv):
         self._make_bias(self.filters)
 
     def _forward(self, x):
-        return _conv(x, self.kernel, self.strides, self.padding, self.dilation_rate, self.groups,
-                     self.data_format, bias=self.bias)
+        kernel, bias = self.cast_weight(self.kernel), self.cast_weight(self.bias)
+        return _conv(x, kernel, self.strides, self.padding, self.dilation_rate, self.groups,
+                     self.data_format, bias=bias)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "groups": self.groups}
@@ -239,8 +240,9 @@ class _BaseConvTranspose(_Conv):
         self._make_bias(self.filters)
 
     def _forward(self, x):
-        return _conv_transpose(x, self.kernel, self.strides, self.padding, self.output_padding,
-                               self.dilation_rate, self.data_format, bias=self.bias)
+        kernel, bias = self.cast_weight(self.kernel), self.cast_weight(self.bias)
+        return _conv_transpose(x, kernel, self.strides, self.padding, self.output_padding,
+                               self.dilation_rate, self.data_format, bias=bias)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,
@@ -284,8 +286,9 @@ class _BaseDepthwiseConv(_Conv):
         return self.kernel
 
     def _forward(self, x):
-        return _depthwise_conv(x, self.kernel, self.strides, self.padding, self.dilation_rate,
-                               self.data_format, bias=self.bias)
+        kernel, bias = self.cast_weight(self.kernel), self.cast_weight(self.bias)
+        return _depthwise_conv(x, kernel, self.strides, self.padding, self.dilation_rate,
+                               self.data_format, bias=bias)
 
     def get_config(self):
         return {**super().get_config(), "depth_multiplier": self.depth_multiplier}
@@ -324,10 +327,10 @@ class _BaseSeparableConv(_Conv):
         self._make_bias(self.filters)
 
     def _forward(self, x):
-        y = _depthwise_conv(x, self.depthwise_kernel, self.strides, self.padding,
-                            self.dilation_rate, self.data_format)
-        return _conv(y, self.pointwise_kernel, 1, "valid", 1, 1, self.data_format,
-                     bias=self.bias)
+        y = _depthwise_conv(x, self.cast_weight(self.depthwise_kernel), self.strides,
+                            self.padding, self.dilation_rate, self.data_format)
+        return _conv(y, self.cast_weight(self.pointwise_kernel), 1, "valid", 1, 1,
+                     self.data_format, bias=self.cast_weight(self.bias))
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,

@@ -74,10 +74,11 @@ class Dense(Layer):
     def call(self, inputs):
         if inputs.ndim < 1 or inputs.shape[-1] != self.input_dim:
             raise incompatible(self, f"last dimension {self.input_dim}", inputs.shape)
+        kernel, bias = self.cast_weight(self.kernel), self.cast_weight(self.bias)
         if self._fused is not None:
-            out = ops.dense(inputs, self.kernel, self.bias, self._fused)
+            out = ops.dense(inputs, kernel, bias, self._fused)
         else:
-            out = self.activation(ops.dense(inputs, self.kernel, self.bias))
+            out = self.activation(ops.dense(inputs, kernel, bias))
         if self.activity_regularizer is not None:
             self._activity_losses.append(self.activity_regularizer(out))
         return out

@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from .. import autodiff
+from .. import autodiff, ops
 from ..layers.base import _flatten, map_structure
 from ..tensor import Tensor
 from .data import ArrayData, make_data
@@ -65,6 +65,12 @@ class Trainer:
             raise ValueError(f"jit_compile must be True, False or 'auto'; received "
                              f"{jit_compile!r}")
         self.optimizer = optimizers.get(optimizer)
+        from ..mixed_precision import global_policy
+
+        if global_policy().name == "mixed_float16" and \
+                not isinstance(self.optimizer, optimizers.LossScaleOptimizer):
+            # as Keras 3: float16 gradients underflow without loss scaling
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer)
         # resolve now so an unknown name fails at compile, as Keras does
         def resolve(v):
             if v is None:
@@ -283,7 +289,8 @@ class Trainer:
 
     # ---- steps -----------------------------------------------------------------------------
     def _prepare_step(self, y, y_pred):
-        flat_pred = _flatten(y_pred)
+        flat_pred = [ops.cast(p, "float32") if p.dtype == np.float16 else p
+                     for p in _flatten(y_pred)]  # losses and metrics in float32
         if getattr(self, "_out_names", None) is None or len(self._out_names) != len(flat_pred):
             self._out_names = self._output_names_for(y_pred)
         ys = self._flat_targets(y, self._out_names)
@@ -310,12 +317,11 @@ class Trainer:
                 self.stop_training = True
         if total.requires_grad and not skip_update:
             ones = total._backend.xp.ones(total.shape, dtype=total.dtype)
+            scale = getattr(self.optimizer, "loss_scale", None)
+            if scale is not None:  # LossScaleOptimizer: backward of loss * scale
+                ones *= scale
             grads = autodiff.run_backward([total], [ones], sources=variables)
-            self.optimizer.apply(grads, variables)
-            for v in variables:
-                if v.constraint is not None:
-                    with autodiff.no_grad():
-                        v.assign(v.constraint(v))
+            self.optimizer.apply(grads, variables)  # also applies weight constraints
         with autodiff.no_grad():
             self._update_metrics(ys, preds, sample_weight, total, per_output,
                                  _flatten(x)[0].shape[0])

@@ -7,6 +7,7 @@ from . import schedules
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
+from .loss_scale import LossScaleOptimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
@@ -17,7 +18,7 @@ _REGISTRY = {c.__name__.lower(): c
 
 def serialize(optimizer):
     """``{"class_name": ..., "config": ...}`` for an optimizer (Keras's layout)."""
-    if not isinstance(optimizer, Optimizer):
+    if not isinstance(optimizer, (Optimizer, LossScaleOptimizer)):
         raise ValueError(f"serialize() expects an Optimizer; received "
                          f"{type(optimizer).__name__}")
     return {"module": "cuflow.optimizers", "class_name": type(optimizer).__name__,
@@ -32,6 +33,8 @@ def deserialize(config, custom_objects=None):
     name = config["class_name"]
     custom = {k.lower(): v for k, v in (custom_objects or {}).items()}
     cls = custom.get(str(name).lower()) or _REGISTRY.get(str(name).lower())
+    if str(name) == "LossScaleOptimizer":
+        cls = LossScaleOptimizer
     if cls is None:
         raise ValueError(f"unknown optimizer {name!r}; expected one of {sorted(_REGISTRY)}")
     return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
@@ -39,7 +42,7 @@ def deserialize(config, custom_objects=None):
 
 def get(identifier):
     """An optimizer from a name ('adam', case-insensitive), a config dict or an instance."""
-    if identifier is None or isinstance(identifier, Optimizer):
+    if identifier is None or isinstance(identifier, (Optimizer, LossScaleOptimizer)):
         return identifier
     if isinstance(identifier, str):
         cls = _REGISTRY.get(identifier.lower())
@@ -53,5 +56,6 @@ def get(identifier):
                      f"name ({sorted(_REGISTRY)}), a config dict or an Optimizer")
 
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LossScaleOptimizer",
+           "Nadam", "Optimizer",
            "RMSprop", "deserialize", "get", "schedules", "serialize"]
