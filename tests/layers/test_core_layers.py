@@ -190,3 +190,60 @@ def test_layer_subclass_like_keras():
     np.testing.assert_array_equal(out.numpy(), np.full((2, 3), 2.0))
     assert [w.name for w in layer.weights] == [f"{layer.name}/w"]
     assert layer.compute_output_shape((None, 3)) == (None, 3)
+
+
+def test_lambda_and_identity_layers():
+    lam = layers.Lambda(lambda x, scale: x * scale, arguments={"scale": 3.0})
+    np.testing.assert_array_equal(lam(np.ones((2, 2), dtype="float32")).numpy(), np.full((2, 2), 3))
+    assert lam.compute_output_shape((None, 2)) == (None, 2)
+    with pytest.raises(ValueError, match="Lambda"):
+        lam.get_config()
+    with pytest.raises(TypeError, match="callable"):
+        layers.Lambda(3)
+    ident = layers.Identity()
+    x = cf.Tensor(np.ones(3))
+    assert ident(x) is x
+
+
+def test_add_weight_accepts_keras3_positional_shape():
+    class W(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight((input_shape[-1], 2), initializer="ones", name="w")
+
+        def call(self, x):
+            return x @ self.w
+
+    layer = W()
+    np.testing.assert_array_equal(layer(np.ones((1, 3), dtype="float32")).numpy(), [[3, 3]])
+    assert layer.w.shape == (3, 2) and layer.built
+
+
+@pytest.mark.parametrize("make,x,want", [
+    (lambda: layers.ReLU(max_value=1.0), [-1.0, 0.5, 3.0], [0.0, 0.5, 1.0]),
+    (lambda: layers.LeakyReLU(negative_slope=0.1), [-1.0, 2.0], [-0.1, 2.0]),
+    (lambda: layers.ELU(alpha=1.0), [-1.0, 2.0], [np.expm1(-1.0), 2.0]),
+    (lambda: layers.Softmax(), [1.0, 2.0], np.exp([1.0, 2.0]) / np.exp([1.0, 2.0]).sum()),
+])
+def test_activation_layers(make, x, want):
+    layer = make()
+    got = layer(np.array([x], dtype="float32")).numpy()[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_prelu_learns_slope_gradient():
+    layer = layers.PReLU()
+    x = cf.Tensor(np.array([[-2.0, 3.0]], dtype="float32"))
+    layer(x)
+    layer.alpha.assign(np.array([0.25, 0.25], dtype="float32"))
+    with cf.GradientTape() as tape:
+        y = layer(x).sum()
+    (g,) = tape.gradient(y, [layer.alpha])
+    np.testing.assert_allclose(g.numpy(), [-2.0, 0.0])
+    np.testing.assert_allclose(layer(x).numpy(), [[-0.5, 3.0]])
+
+
+def test_clear_session_resets_names():
+    cf.backend.clear_session()
+    assert layers.Dense(1).name == "dense"
+    assert layers.Dense(1).name == "dense_1"

@@ -103,8 +103,9 @@ class Instrument:
     def _event(self):
         import cupy
 
-        ev = cupy.cuda.Event()
-        ev.record()
+        with self.bk._on_device():  # the model's GPU, its current stream
+            ev = cupy.cuda.Event()
+            ev.record()
         return ev
 
     def _timed(self, scope, fn, args, kwargs, backward):

@@ -10,6 +10,12 @@ def _rng_of(bk):
     return rng if hasattr(rng, "bit_generator") else None
 
 
+def counter_state(bk):
+    """The backend's counter-based generator state array if it has made one (None otherwise;
+    reading ``rng_state`` would create it)."""
+    return getattr(bk, "_rng_state", None)
+
+
 class TrainingState:
     """Weights, optimizer variables (building the optimizer first, as the first step would),
     metric state and the CPU generator; ``restore()`` writes them back in place."""
@@ -25,11 +31,14 @@ class TrainingState:
             if id(v) not in seen:
                 seen.add(id(v))
                 self._saved.append((v, v._backend.to_numpy(v.data).copy()))
-        self._rngs = []
+        self._rngs, self._counters = [], []
         for bk in {id(v._backend): v._backend for v, _ in self._saved}.values():
             rng = _rng_of(bk)
             if rng is not None:
                 self._rngs.append((rng, rng.bit_generator.state))
+            counter = counter_state(bk)
+            if counter is not None:  # dropout's [seed, counter] array, advanced in place
+                self._counters.append((bk, counter, bk.to_numpy(counter).copy()))
 
     def restore(self):
         for v, value in self._saved:
@@ -40,5 +49,7 @@ class TrainingState:
                 v.data = v._backend.asarray(value)
         for rng, state in self._rngs:
             rng.bit_generator.state = state
+        for bk, counter, value in self._counters:
+            counter[...] = bk.asarray(value)
         if getattr(self.model, "compiled", False):
             self.model.reset_metrics()

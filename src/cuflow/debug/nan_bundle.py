@@ -55,8 +55,13 @@ def _random_state(model):
 
     state = {"host": cf_random.host_rng().bit_generator.state, "seed": cf_random._seed}
     rng = getattr(model_backend(model), "_rng", None)
-    if hasattr(rng, "bit_generator"):  # the CPU backend's generator (dropout masks)
+    if hasattr(rng, "bit_generator"):  # the CPU backend's generator
         state["backend"] = rng.bit_generator.state
+    from ._state import counter_state
+
+    counter = counter_state(model_backend(model))
+    if counter is not None:  # dropout masks: the same numbers on every device for this state
+        state["counter"] = [int(v) for v in np.asarray(model_backend(model).to_numpy(counter))]
     return state
 
 
@@ -69,8 +74,10 @@ def _model_config(model):
         return {"unavailable": f"{e.__class__.__name__}: {e}"}
 
 
-def save_bundle(path, model, x, y=None, sample_weight=None, loss=None):
-    """Write the bundle for one step (pre-step state) atomically to ``path``; returns the path."""
+def save_bundle(path, model, x, y=None, sample_weight=None, loss=None, random_state=None):
+    """Write the bundle for one step (pre-step state) atomically to ``path``; returns the path.
+
+    ``random_state`` is the generators' state before the step's forward pass (default: now)."""
     arrays, layout = {}, {}
     layout["x"] = _pack("x", x, arrays)
     layout["y"] = _pack("y", y, arrays)
@@ -90,7 +97,7 @@ def save_bundle(path, model, x, y=None, sample_weight=None, loss=None):
             "loss": None if loss is None else repr(float(np.asarray(_host(loss)).sum())),
             "layers": [layer.name for layer in model.layers]}
     arrays["meta"] = json_array(meta)
-    arrays["random_state"] = json_array(_random_state(model))
+    arrays["random_state"] = json_array(random_state or _random_state(model))
     arrays["model_config"] = json_array(_model_config(model))
     return save_npz_atomic(path, arrays)
 
@@ -99,8 +106,14 @@ def save_bundle_if_nonfinite(path, model, loss, x, y, sample_weight):
     """The trainer's hook: one host read of the loss; save and return True when not finite."""
     value = _host(loss)
     if np.all(np.isfinite(value)):
+        # the state after this forward pass is the next step's pre-forward state (backward,
+        # optimizer and metrics draw no random numbers): kept so a bad step replays its masks
+        model._nan_bundle_random = _random_state(model)
         return False
-    save_bundle(path, model, x, y, sample_weight, loss=loss)
+    pre = getattr(model, "_nan_bundle_random", None)
+    if pre is None:  # the first step of the process: only the post-forward state is known
+        pre = dict(_random_state(model), note="after the step's forward pass")
+    save_bundle(path, model, x, y, sample_weight, loss=loss, random_state=pre)
     print(f"Non-finite loss {float(np.asarray(value).sum())!r}: saved the step to {path}; "
           f"replay it with cuflow.debug.replay({str(path)!r})")
     return True
@@ -198,12 +211,21 @@ def _forward_capture(model, bundle, training):
     for layer in model.layers:
         if type(layer).__name__ != "InputLayer":
             patches.set(layer, "call", wrap(layer))
-    rs = bundle.random_state.get("backend")
     from ._patch import model_backend
+    from ._state import counter_state
 
-    rng = getattr(model_backend(model), "_rng", None)
-    if rs is not None and hasattr(rng, "bit_generator"):
-        rng.bit_generator.state = rs  # the same dropout masks as the failing step
+    bk = model_backend(model)
+    rng = getattr(bk, "_rng", None)
+    rng = rng if hasattr(rng, "bit_generator") else None
+    saved_rng = rng.bit_generator.state if rng is not None else None
+    saved_counter = counter_state(bk)
+    saved_counter = None if saved_counter is None else saved_counter.copy()
+    rs = bundle.random_state.get("backend")
+    if rs is not None and rng is not None:
+        rng.bit_generator.state = rs  # the same random draws as the failing step
+    counter = bundle.random_state.get("counter")
+    if counter is not None and hasattr(bk, "rng_state"):
+        bk.rng_state[...] = bk.asarray(np.asarray(counter, dtype=np.int64))
     loss = None
     try:
         # NumPy warns on the very values being hunted: they are reported in the table instead
@@ -218,6 +240,10 @@ def _forward_capture(model, bundle, training):
                 loss = _host(total)
     finally:
         patches.undo()
+        if rng is not None:  # replay must not move the user's generators
+            rng.bit_generator.state = saved_rng
+        if saved_counter is not None:
+            bk.rng_state[...] = saved_counter
     return captured, loss
 
 

@@ -146,6 +146,16 @@ def _describe(args):
     return ", ".join(parts)
 
 
+def _capturing(bk):
+    """True while a CUDA graph is being captured: host copies are illegal then, so the
+    captured step is verified in eager steps only."""
+    if bk.device == "cpu":
+        return False
+    from ..backend import cupy_kernels
+
+    return cupy_kernels._capturing()
+
+
 # ---- the verifier -----------------------------------------------------------------------------
 class KernelVerifier:
     """Wraps the kernel methods of backends; ``with KernelVerifier(0.01): ...``.
@@ -199,7 +209,7 @@ class KernelVerifier:
 
         def call(*args, **kwargs):
             self.report.calls += 1
-            if getattr(self._busy, "on", False) or not self._sample():
+            if getattr(self._busy, "on", False) or _capturing(bk) or not self._sample():
                 return inner(*args, **kwargs)
             host_args = _host(bk, args)  # before the call: a kernel must not see them change
             host_kwargs = {k: _host(bk, v) for k, v in kwargs.items()}

@@ -41,6 +41,7 @@ from .core import (
     RepeatVector,
     Reshape,
 )
+from .lambda_layer import Identity, Lambda
 from .merging import (
     Add,
     Average,

@@ -49,6 +49,15 @@ def as_input_tensor(x, device=None):
     return t
 
 
+def _is_dtype(value):
+    if value is None:
+        return True
+    try:
+        return isinstance(value, (str, np.dtype, type)) and np.dtype(value).kind in "biuf"
+    except TypeError:
+        return False
+
+
 class Layer:
     """Base class of every layer; subclass it as in Keras (``build`` + ``call``)."""
 
@@ -133,10 +142,34 @@ class Layer:
         object.__setattr__(self, name, value)
 
     # ---- weights ---------------------------------------------------------------------------
-    def add_weight(self, name=None, shape=None, initializer=None, dtype=None, trainable=True,
-                   regularizer=None, constraint=None, **kwargs):
+    def add_weight(self, *args, **kwargs):
+        """A weight Variable. Accepts Keras 3's order ``(shape, initializer, dtype, trainable,
+        ...)``, tf.keras 2's ``(name, shape, dtype, initializer, ...)`` and keywords."""
+        keras3 = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
+                  "constraint", "aggregation", "overwrite_with_gradient", "name")
+        keras2 = ("name", "shape", "dtype", "initializer", "regularizer", "trainable",
+                  "constraint")
+        order = keras2 if args and isinstance(args[0], str) else keras3
+        if len(args) > len(order):
+            raise TypeError(f"add_weight() takes at most {len(order)} positional arguments")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"add_weight() got multiple values for argument {key!r}")
+            kwargs[key] = value
+        if order is keras2 and len(args) >= 3 and not _is_dtype(kwargs.get("dtype")):
+            # cuflow's own layers write add_weight(name, shape, initializer)
+            kwargs["initializer"], kwargs["dtype"] = kwargs["dtype"], kwargs.get("initializer")
+        return self._add_weight(**kwargs)
+
+    def _add_weight(self, name=None, shape=None, initializer=None, dtype=None, trainable=True,
+                    regularizer=None, constraint=None, autocast=True, aggregation=None,
+                    overwrite_with_gradient=False, **kwargs):
         from .. import constraints, initializers, regularizers
 
+        if kwargs:
+            raise TypeError(f"add_weight() got unexpected keyword argument(s) {sorted(kwargs)}")
+        if isinstance(shape, (int, np.integer)):
+            shape = (shape,)
         shape = tuple(int(s) for s in (shape or ()))
         if any(s < 0 for s in shape):
             raise ValueError(f"{self.name}: weight shape must be non-negative; received {shape}")
