@@ -34,7 +34,7 @@ def test_article_program_runs_and_learns(device):
         model.add(Dense(10, activation="softmax"))
         model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
         hist = model.fit(x, y, epochs=10, batch_size=32, verbose=0)
-    assert list(hist.history) == ["accuracy", "loss"]
+    assert list(hist.history) == ["accuracy", "loss"]  # Keras 3: logs sorted by name
     assert len(hist.history["loss"]) == 10
     assert hist.history["accuracy"][-1] > 0.9
     assert hist.history["loss"][-1] < hist.history["loss"][0]
@@ -201,3 +201,15 @@ def test_terminate_on_nan_stops_cleanly():
     h = model.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0,
                   callbacks=[cf.callbacks.TerminateOnNaN()])
     assert len(h.history["loss"]) == 1
+
+
+def test_string_metric_names_and_evaluate_order_follow_keras3():
+    x, y = blobs(n=40)
+    model = Sequential([Input(shape=(8,)), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mse", "mae"])
+    h = model.fit(x, y.astype("float32"), epochs=1, verbose=0, validation_split=0.25)
+    assert list(h.history) == ["loss", "mae", "mse", "val_loss", "val_mae", "val_mse"]
+    loss, mse, mae = model.evaluate(x, y.astype("float32"), verbose=0)
+    d = model.evaluate(x, y.astype("float32"), verbose=0, return_dict=True)
+    assert (loss, mse, mae) == (d["loss"], d["mse"], d["mae"])
+    np.testing.assert_allclose(mse, loss, rtol=1e-6)  # the loss is the mse

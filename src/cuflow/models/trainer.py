@@ -43,7 +43,8 @@ class LazyLogs(collections.abc.Mapping):
 
 
 def _to_float_logs(metrics):
-    return {name: float(m.result()) for name, m in metrics}
+    # sorted by name, as Keras 3 hands logs to callbacks and History
+    return {name: float(m.result()) for name, m in sorted(metrics, key=lambda nm: nm[0])}
 
 
 class Trainer:
@@ -217,6 +218,8 @@ class Trainer:
                             tuple(preds[i].shape), name=m)
                     elif isinstance(m, str) or callable(m) and not hasattr(m, "update_state"):
                         obj = metrics_mod.get(m)
+                        if isinstance(m, str):
+                            obj.name = m  # Keras 3 logs a string metric under the given name
                     else:
                         obj = copy.deepcopy(m) if len(names) > 1 else m
                     prefix = f"{names[i]}_" if len(names) > 1 else ""
@@ -472,8 +475,12 @@ class Trainer:
         return logs
 
     def _logs_in_order(self, logs):
-        """Keras order: loss first, then the other names sorted."""
-        return [logs["loss"]] + [logs[k] for k in sorted(logs) if k != "loss"]
+        """Keras 3 order for evaluate's list: loss, the compiled metrics as given, the
+        per-output losses, then anything else sorted."""
+        names = ["loss"] + [n for n, _, _, _ in self._compiled_metrics or []] + \
+            [t.name for t in getattr(self, "_output_loss_trackers", [])]
+        ordered = [logs[n] for n in names if n in logs]
+        return ordered + [logs[k] for k in sorted(logs) if k not in names]
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
