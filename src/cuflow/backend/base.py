@@ -46,6 +46,13 @@ class Backend(abc.ABC):
     def normal(self, shape, mean=0.0, stddev=1.0, dtype="float32"):
         """Normal samples."""
 
+    def random_uniform_counter(self, shape, dtype, state_array):
+        """Uniform [0, 1) samples from a counter-based hash of ``(seed, counter + i)`` with
+        ``state_array = [seed, counter]`` (int64, on this device); advances the counter by the
+        sample count in place. Identical numbers on every backend (``counter_rng``), and on the
+        GPU the state stays on the device, so a replayed CUDA graph draws fresh numbers."""
+        raise NotImplementedError(f"{type(self).__name__} has no counter-based generator")
+
     # ---- linear algebra -----------------------------------------------------------------
     @abc.abstractmethod
     def matmul(self, a, b):

@@ -5,9 +5,31 @@ CuPy is imported here only; this module is imported only when a GPU device is fi
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from .base import Backend
+
+log = logging.getLogger("cuflow")
+_cublas_state = {}
+
+
+def _cublas_ok() -> bool:
+    """Whether our cuBLAS loads; decided once, with one log line when it does not."""
+    ok = _cublas_state.get("ok")
+    if ok is None:
+        from . import cublas
+
+        try:
+            cublas._library()
+            ok = True
+        except cublas.CublasNotFound as exc:
+            log.warning("cuflow: matmul falls back to cupy.matmul (not capturable in CUDA "
+                        "graphs): %s", exc)
+            ok = False
+        _cublas_state["ok"] = ok
+    return ok
 
 
 class CupyBackend(Backend):
@@ -19,6 +41,8 @@ class CupyBackend(Backend):
         self.device = f"gpu:{self.device_id}"
         with cupy.cuda.Device(self.device_id):
             self._rng = cupy.random.RandomState()
+        self._seed = None
+        self._rng_state = None
 
     @property
     def _kernels(self):
@@ -48,6 +72,11 @@ class CupyBackend(Backend):
     def seed(self, seed: int) -> None:
         with self._on_device():
             self._rng = self.xp.random.RandomState(seed)
+            self._seed = seed
+            if self._rng_state is not None:  # in place: captured graphs hold its address
+                from . import counter_rng
+
+                self._rng_state.set(counter_rng.initial_state(seed))
 
     def uniform(self, shape, low=0.0, high=1.0, dtype="float32"):
         with self._on_device():
@@ -58,8 +87,33 @@ class CupyBackend(Backend):
             return self._rng.normal(mean, stddev, size=shape).astype(dtype, copy=False)
 
     def matmul(self, a, b):
+        # Our own cuBLAS handle (capturable into CUDA graphs); cupy.matmul when the library or
+        # the pattern (mixed dtypes, odd strides) is not handled there.
         with self._on_device():
+            if _cublas_ok():
+                from . import cublas
+
+                out = cublas.matmul(a, b)
+                if out is not None:
+                    return out
             return self.xp.matmul(a, b)
+
+    def random_uniform_counter(self, shape, dtype, state_array):
+        from . import counter_rng
+
+        with self._on_device():
+            return counter_rng.uniform_cupy(shape, dtype, state_array)
+
+    @property
+    def rng_state(self):
+        """The device [seed, counter] int64 array dropout masks draw from (fixed address, so a
+        captured CUDA graph keeps drawing fresh numbers on every replay)."""
+        if self._rng_state is None:
+            from . import counter_rng
+
+            with self._on_device():
+                self._rng_state = self.xp.asarray(counter_rng.initial_state(self._seed))
+        return self._rng_state
 
     def scatter_add(self, target, index, values) -> None:
         import cupyx

@@ -63,6 +63,7 @@ ROW_KERNELS = (
     "softmax_fwd", "softmax_bwd", "log_softmax_fwd", "log_softmax_bwd", "logsumexp_fwd",
     "row_max_fwd", "row_argmax_fwd",
 )
+FUSED_OPTIMIZER_KERNELS = ("sgd", "adam", "rmsprop")
 
 # All NVRTC options in one place. No -use_fast_math: the NaN rule relies on IEEE comparisons.
 COMPILE_OPTIONS_BASE = ("-std=c++17",)
@@ -145,12 +146,21 @@ def name_expressions(source: str) -> list[str]:
             for lt in LABEL_CTYPES.values():
                 for r in REDUCERS:
                     names.append(f"cf_accuracy_fwd<{ct}, {lt}, {r}>")
+    elif source == "optimizers.cu":
+        for ct in _float_types(half=False):
+            names += [f"cf_fused_{k}<{ct}>" for k in FUSED_OPTIMIZER_KERNELS]
+            names += [f"cf_fused_sumsq<{ct}>", f"cf_fused_clip_scale<{ct}>"]
+        names.append("cf_set_pointers")
+    elif source == "random.cu":
+        names += ["cf_uniform_counter<float>", "cf_uniform_counter<double>",
+                  "cf_uniform_counter_half", "cf_counter_advance"]
     else:
         raise ValueError(f"unknown kernel source {source!r}; expected one of {SOURCES}")
     return names
 
 
-SOURCES = ("activations.cu", "rows.cu", "losses.cu", "reductions.cu")
+SOURCES = ("activations.cu", "rows.cu", "losses.cu", "reductions.cu", "optimizers.cu",
+           "random.cu")
 
 
 def dtype_ctype(dtype) -> str:

@@ -13,6 +13,8 @@ class NumpyBackend(Backend):
     def __init__(self):
         self.device = "cpu"
         self._rng = np.random.default_rng()
+        self._seed = None
+        self._rng_state = None
 
     @property
     def _kernels(self):
@@ -36,6 +38,25 @@ class NumpyBackend(Backend):
 
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
+        self._seed = seed
+        if self._rng_state is not None:
+            from . import counter_rng
+
+            self._rng_state[...] = counter_rng.initial_state(seed)
+
+    def random_uniform_counter(self, shape, dtype, state_array):
+        from . import counter_rng
+
+        return counter_rng.uniform_numpy(shape, dtype, state_array)
+
+    @property
+    def rng_state(self):
+        """The [seed, counter] int64 array dropout masks draw from (see ``counter_rng``)."""
+        if self._rng_state is None:
+            from . import counter_rng
+
+            self._rng_state = counter_rng.initial_state(self._seed)
+        return self._rng_state
 
     def uniform(self, shape, low=0.0, high=1.0, dtype="float32"):
         return self._rng.uniform(low, high, size=shape).astype(dtype, copy=False)

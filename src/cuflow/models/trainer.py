@@ -27,7 +27,7 @@ class LazyLogs(collections.abc.Mapping):
     """Metric results read on access only: on the GPU each read is a device synchronisation."""
 
     def __init__(self, metrics):
-        self._metrics = metrics
+        self._metrics = sorted(metrics, key=lambda nm: nm[0])  # Keras 3 order
 
     def __getitem__(self, key):
         for name, metric in self._metrics:

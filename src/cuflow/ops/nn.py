@@ -151,7 +151,10 @@ def dropout(x, rate, training=True, noise_shape=None, seed=None):
     bk = x._backend
     shape = x.shape if noise_shape is None else tuple(
         s if n is None else n for s, n in zip(x.shape, noise_shape))
-    keep = (bk.uniform(shape, dtype=x.dtype) >= rate).astype(x.dtype) * (1.0 / (1.0 - rate))
+    # counter-based draw from the backend's [seed, counter] state: same masks on CPU and GPU,
+    # and fresh masks on every replay of a captured CUDA graph (the counter lives on the device)
+    u = bk.random_uniform_counter(shape, x.dtype, bk.rng_state)
+    keep = (u >= rate).astype(x.dtype) * (1.0 / (1.0 - rate))
     keep = keep.astype(x.dtype, copy=False)
     out = x.data * keep
     return record(out, (x,), lambda g: (g * keep,), "dropout", bk)

@@ -120,9 +120,17 @@ def var(x, axis=None, keepdims=False):
 def std(x, axis=None, keepdims=False):
     x = to_tensor(x)
     check_float("std", x)
-    from .elementwise import sqrt
+    v = var(x, axis, keepdims)
+    xp = v._backend.xp
+    out = xp.sqrt(v.data)
 
-    return sqrt(var(x, axis, keepdims))
+    def backward(g):
+        # d sqrt(v) = g / (2 sqrt(v)); at v == 0 (constant or single-element input) use the
+        # subgradient 0, the true derivative for one element, instead of inf * 0 = NaN
+        safe = xp.where(out > 0, out, 1)
+        return (xp.where(out > 0, g / (2 * safe), 0).astype(g.dtype, copy=False),)
+
+    return record(out, (v,), backward, "std")
 
 
 def _arg(op):

@@ -148,6 +148,10 @@ class Optimizer:
         self._exclude_ids = set()
         self._exclude_pattern = None
         self._norm_kernel_ok = {}
+        # multi-tensor GPU update (backend/fused_optim.py): None = not tried yet, False = not
+        # eligible (per-variable path), else its device tables; _fused_last: last apply used it
+        self._fused = None
+        self._fused_last = False
         # The counter and the learning rate live on the host: reading them each step is free,
         # where a device scalar would cost a synchronisation.
         self._iterations = Variable(np.zeros((), np.int64), trainable=False,
@@ -309,11 +313,13 @@ class Optimizer:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the "
                           f"loss. If using `model.compile()`, did you forget to provide a "
                           f"`loss` argument?", UserWarning, stacklevel=2)
-        items = self._preprocess(items)
-        lr = self._current_lr()
-        if self.weight_decay is not None:
-            self._apply_weight_decay(items, lr)
-        self._update_step(items, lr)
+        self._fused_last = self._try_fused(items)
+        if not self._fused_last:
+            items = self._preprocess(items)
+            lr = self._current_lr()
+            if self.weight_decay is not None:
+                self._apply_weight_decay(items, lr)
+            self._update_step(items, lr)
         if self.use_ema:
             self._update_ema()
         with autodiff.no_grad():
@@ -321,6 +327,22 @@ class Optimizer:
                 if v.constraint is not None:
                     v.assign(v.constraint(v))
         self._iterations.data += 1
+
+    def _try_fused(self, items):
+        """One multi-tensor launch for clip + decay + update when every variable is on one GPU
+        (same semantics as the per-variable path below, which is the fallback)."""
+        if self._fused is False or not str(items[0][2].device).startswith("gpu"):
+            return False
+        from ..backend import fused_optim
+
+        return fused_optim.try_apply(self, items)
+
+    def _fused_prepare_replay(self):
+        """Before replaying a captured step: write this step's scalars (learning rate at the
+        current iteration, bias corrections) into the fused update's device array."""
+        from ..backend import fused_optim
+
+        fused_optim.prepare_replay(self)
 
     def _gradient_array(self, g, v):
         arr = g.data if isinstance(g, Tensor) else g
@@ -401,6 +423,7 @@ class Optimizer:
         self._exclude_ids = {id(v) for v in (var_list or ())}
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
         self._decay_mask = None
+        self._fused = None  # its per-tensor decay flags are rebuilt
 
     def _use_weight_decay(self, variable):
         if id(variable) in self._exclude_ids:
