@@ -134,8 +134,17 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
                     label_smoothing=float(label_smoothing))
 
 
+def _softmax_logits(y_pred, from_logits, axis):
+    """The logits behind a softmax output (Keras's ``_keras_logits``), else ``y_pred`` as is."""
+    logits = getattr(y_pred, "_keras_logits", None) if isinstance(y_pred, Tensor) else None
+    if from_logits or logits is None or axis not in (-1, y_pred.ndim - 1):
+        return y_pred, from_logits
+    return logits, True
+
+
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Per-sample crossentropy between one-hot (or soft) targets and class scores on ``axis``."""
+    y_pred, from_logits = _softmax_logits(y_pred, from_logits, axis)
     y_true, y_pred = _pair("categorical_crossentropy", y_true, y_pred, axis)
     return ops.loss("categorical_crossentropy", y_true, y_pred, from_logits=bool(from_logits),
                     label_smoothing=float(label_smoothing))
@@ -150,6 +159,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 def _sparse_ce(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """(per-sample loss, valid mask or None): the mask feeds the reduction's denominator."""
     name = "sparse_categorical_crossentropy"
+    y_pred, from_logits = _softmax_logits(y_pred, from_logits, axis)
     y_pred = _axis_last(_as_pred(y_pred), axis)
     y_true = _as_true(y_true, y_pred, cast=False)
     if y_true.dtype.kind not in "iu":

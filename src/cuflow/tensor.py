@@ -31,7 +31,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "requires_grad", "grad", "_node", "_backend", "name", "_keras_mask",
-                 "__weakref__")
+                 "_keras_logits", "__weakref__")
     __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
@@ -59,6 +59,7 @@ class Tensor:
         self.grad = None
         self.name = None
         self._keras_mask = None
+        self._keras_logits = None
         self.requires_grad = False
         if requires_grad:
             if arr.dtype.kind != "f":
@@ -76,6 +77,7 @@ class Tensor:
         t.grad = None
         t.name = None
         t._keras_mask = None
+        t._keras_logits = None
         t.requires_grad = node is not None
         return t
 

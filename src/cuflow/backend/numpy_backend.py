@@ -6,6 +6,8 @@ import numpy as np
 
 from .base import Backend
 
+_FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 class NumpyBackend(Backend):
     xp = np
@@ -18,9 +20,34 @@ class NumpyBackend(Backend):
 
     @property
     def _kernels(self):
-        from . import numpy_kernels  # imported on first use: it is the bulk of the CPU math
+        kernels = self.__dict__.get("_kernel_module")
+        if kernels is None:  # imported on first use: it is the bulk of the CPU math
+            from . import numpy_kernels as kernels
 
-        return numpy_kernels
+            self.__dict__["_kernel_module"] = kernels
+        return kernels
+
+    # Fast paths for the kernels every small model calls each step. Each computes exactly what
+    # its twin in numpy_kernels computes (tests/backend/test_numpy_fast_paths.py checks that),
+    # minus the per-call validation and errstate bookkeeping the twins do for arbitrary input.
+    def activation_forward(self, name, x, alpha=None):
+        if name == "relu" and type(x) is np.ndarray and x.dtype in _FAST_FLOATS:
+            return np.maximum(x, x.dtype.type(0))  # NaN propagates, as the twin's rule
+        return self._kernels.activation_forward(name, x, alpha)
+
+    def activation_backward(self, name, x, y, dy, alpha=None):
+        if name == "relu" and type(x) is np.ndarray and x.dtype in _FAST_FLOATS and \
+                type(dy) is np.ndarray and dy.dtype == x.dtype and dy.shape == x.shape:
+            dx = dy * (x > 0)
+            if np.isnan(x).any():  # the twin's rule: f'(NaN) = NaN
+                dx[np.isnan(x)] = np.nan
+            return dx
+        return self._kernels.activation_backward(name, x, y, dy, alpha)
+
+    def sum_batch(self, x):
+        if type(x) is np.ndarray and x.dtype in _FAST_FLOATS and x.ndim >= 1:
+            return x.sum(axis=0, dtype=np.float64).astype(x.dtype)
+        return self._kernels.sum_batch(x)
 
     def asarray(self, data, dtype=None):
         if hasattr(data, "__cuda_array_interface__"):

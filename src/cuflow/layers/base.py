@@ -322,13 +322,15 @@ class Layer:
             inputs = kwargs.pop("inputs")
         else:
             raise TypeError(f"layer {self.name!r} was called without inputs")
-        from .symbolic import KerasTensor, call_symbolic
-
-        flat = _flatten(inputs)
-        if any(isinstance(t, KerasTensor) for t in flat):
-            return call_symbolic(self, inputs, args, kwargs)
-        device = self._weights_device()
-        inputs = map_structure(lambda x: as_input_tensor(x, device), inputs)
+        if inputs is None or isinstance(inputs, (list, tuple, dict)) and not inputs:
+            raise TypeError(f"layer {self.name!r} received {inputs!r} as inputs; expected a "
+                            f"tensor, an array or a list of them")
+        if type(inputs) is not Tensor:  # the per-step path passes Tensors: skip the checks
+            flat = _flatten(inputs)
+            if any(isinstance(t, KerasTensor) for t in flat):
+                return call_symbolic(self, inputs, args, kwargs)
+            device = self._weights_device()
+            inputs = map_structure(lambda x: as_input_tensor(x, device), inputs)
         if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
             inputs = map_structure(self._autocast, inputs)
         if not self.built:
@@ -394,3 +396,6 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
+
+
+from .symbolic import KerasTensor, call_symbolic  # noqa: E402  (symbolic imports this module)

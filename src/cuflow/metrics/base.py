@@ -156,6 +156,13 @@ class Mean(_Reduce):
     def _result(self, xp, state):
         return _divide_no_nan(xp, state["total"], state["count"])
 
+    def update_scalar(self, value, weight):
+        """The training loop's fast path: one 0-d Tensor ``value`` counted ``weight`` times
+        (the loss of a batch of ``weight`` samples), accumulated on its device."""
+        state = self._ensure_state(value._backend)
+        state["total"] += value.data * float(weight)
+        state["count"] += float(weight)
+
 
 def functional(raw):
     """A public metric function ``fn(y_true, y_pred, **kw) -> Tensor`` around an array version.

@@ -280,11 +280,10 @@ class Trainer:
         return total, per_output
 
     def _update_metrics(self, ys, preds, sw, total, per_output, n):
-        bw = n
-        self._loss_tracker.update_state(total, sample_weight=bw)
+        self._loss_tracker.update_scalar(total, n)
         for tracker, value in zip(self._output_loss_trackers, per_output):
             if value is not None:
-                tracker.update_state(value, sample_weight=bw)
+                tracker.update_scalar(value, n)
         for _, m, i, weighted in self._compiled_metrics:
             if ys[i] is None:
                 continue
@@ -306,7 +305,11 @@ class Trainer:
         y_pred = self(x, training=True)
         ys, preds = self._prepare_step(y, y_pred)
         total, per_output = self._compute_loss(ys, preds, sample_weight)
-        variables = self.trainable_weights
+        variables = getattr(self, "_step_variables", None)
+        if variables is None:
+            variables = self.trainable_weights
+            if getattr(self, "_cache_step_variables", False):  # fixed for one fit, as Keras
+                self._step_variables = variables
         if not variables:
             raise ValueError(f"model {self.name!r} has no trainable weights to train")
         skip_update = False
@@ -438,15 +441,27 @@ class Trainer:
 
         # eager train_step, or on the GPU with jit_compile a captured CUDA graph replaying it
         step = graph_step.train_function(self, data)
+        self._step_variables = None
+        self._cache_step_variables = True
+        try:
+            return self._epochs(cbs, step, data, val, initial_epoch, epochs, validation_freq)
+        finally:
+            self._step_variables = None
+            self._cache_step_variables = False
+
+    def _epochs(self, cbs, step, data, val, initial_epoch, epochs, validation_freq):
         cbs.on_train_begin()
         logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
+            lazy = None
             for i, (xb, yb, swb) in enumerate(data.batches()):
                 cbs.on_train_batch_begin(i)
                 step(xb, yb, swb)
-                cbs.on_train_batch_end(i, LazyLogs(self._named_metrics()))
+                if lazy is None:  # metrics exist once the first step has run
+                    lazy = LazyLogs(self._named_metrics())
+                cbs.on_train_batch_end(i, lazy)
                 if self.stop_training:
                     break
             logs = _to_float_logs(self._named_metrics())

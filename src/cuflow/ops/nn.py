@@ -92,7 +92,12 @@ def _last_axis_op(op, fwd, bwd):
             return transpose(fn(transpose(x, perm)), perm)
         bk = x._backend
         y = getattr(bk, fwd)(x.data)
-        return record(y, (x,), lambda g: (getattr(bk, bwd)(y, g),), op, bk)
+        out = record(y, (x,), lambda g: (getattr(bk, bwd)(y, g),), op, bk)
+        if op == "softmax":
+            # as Keras on TensorFlow: a crossentropy on these probabilities can use the logits
+            # (one fused, stable kernel instead of softmax + clipped log + two backward passes)
+            out._keras_logits = x
+        return out
 
     fn.__name__ = op
     return fn
