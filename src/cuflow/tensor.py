@@ -84,7 +84,7 @@ class Tensor:
     # ---- properties ------------------------------------------------------------------------
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return self.data.shape  # a tuple for NumPy and CuPy arrays alike
 
     @property
     def dtype(self):

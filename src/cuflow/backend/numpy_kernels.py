@@ -205,7 +205,8 @@ _erfc_ufunc = np.frompyfunc(math.erfc, 1, 1)
 def _erfc(x):
     # NumPy has no erfc; math.erfc per element is exact to double precision (and is the same
     # libm function the host-compiled kernels call). Slow-ish, but only gelu needs it.
-    return _erfc_ufunc(x.astype(np.float64)).astype(np.float64).astype(x.dtype)
+    # np.asarray: on a 0-d input a frompyfunc ufunc returns a Python float, not an array
+    return np.asarray(_erfc_ufunc(x.astype(np.float64)), dtype=np.float64).astype(x.dtype)
 
 
 def _act_fwd(name, x, a):

@@ -10,6 +10,7 @@ from ..preprocessing.layers.augment import (
 from ..preprocessing.layers.geometry import CenterCrop, Resizing
 from ..preprocessing.layers.scaling import Normalization, Rescaling
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .base import Layer
 from .convolutional import (
     Conv1D,
@@ -61,6 +62,7 @@ from .merging import (
     subtract,
 )
 from .normalization import BatchNormalization, LayerNormalization
+from .normalization_extra import GroupNormalization, UnitNormalization
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
