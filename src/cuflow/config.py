@@ -19,9 +19,10 @@ def tensor_float_32_enabled() -> bool:
 
 
 def enable_op_determinism():
-    """Prefer deterministic kernels: on the GPU, gradient scatter-adds (embedding and gather
-    gradients) then use a sorted segment sum instead of atomics; CPU runs are always
-    deterministic for a fixed seed."""
+    """Make GPU results repeatable: scatter-adds (the gradients of gather / Embedding /
+    advanced indexing, which use float atomics on the GPU) then sum on the host in index order
+    (slower). Every other kernel is deterministic already; CPU runs are always deterministic
+    for a fixed seed."""
     _state["deterministic"] = True
 
 

@@ -118,5 +118,17 @@ class CupyBackend(Backend):
     def scatter_add(self, target, index, values) -> None:
         import cupyx
 
+        from ..config import op_determinism_enabled
+
         with self._on_device():
+            if op_determinism_enabled():
+                # cupyx.scatter_add sums with float atomics (order varies run to run); the
+                # deterministic path sums on the host in index order: slower, but repeatable
+                host = self.xp.asnumpy(target)
+                idx = tuple(self.xp.asnumpy(i) if isinstance(i, self.xp.ndarray) else i
+                            for i in (index if isinstance(index, tuple) else (index,)))
+                np.add.at(host, idx if isinstance(index, tuple) else idx[0],
+                          self.xp.asnumpy(values))
+                target[...] = self.xp.asarray(host)
+                return
             cupyx.scatter_add(target, index, values)

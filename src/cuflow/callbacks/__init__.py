@@ -18,6 +18,6 @@ from .progbar_logger import ProgbarLogger, resolve_verbose
 from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .terminate_on_nan import TerminateOnNaN
 
-__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+__all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LaunchProfiler", "LearningRateScheduler", "ModelCheckpoint",
            "Progbar", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN", "resolve_verbose"]

@@ -7,10 +7,10 @@ any moment leaves either the previous backup or the new one, never a mix. On
 ``on_train_begin`` an existing backup is verified, restored, and the model is told to resume
 from the next epoch through ``model._resume_epoch`` (read by the training loop).
 
-Random state: the host generator (shuffling, initializers) and the CPU backend's generator
-(dropout masks) are saved, so a resumed CPU run is bit-identical to an uninterrupted one. A GPU
-backend's generator state is not saved (CuPy exposes no portable state); a resumed GPU run is
-equivalent, not bit-identical.
+Random state: the host generator (shuffling, initializers), each backend's counter-based
+dropout generator (``bk.rng_state``, restored in place) and the CPU backend's NumPy generator
+(Gaussian noise) are saved as JSON, so a resumed CPU run is bit-identical to an uninterrupted
+one. CuPy's own generator (Gaussian noise on the GPU) has no portable state and is not saved.
 """
 
 from __future__ import annotations
@@ -38,11 +38,16 @@ def _rng_states():
     from .. import random as cf_random
     from ..backend.selection import _backends
 
-    states = {"host": cf_random.host_rng().bit_generator.state}
+    states = {"host": cf_random.host_rng().bit_generator.state, "counters": {}}
     for bk in _backends.values():
         gen = getattr(bk, "_rng", None)
         if isinstance(gen, np.random.Generator):  # the NumPy backend; CuPy's is not portable
             states[bk.device] = gen.bit_generator.state
+        counter = getattr(bk, "rng_state", None)  # dropout's counter-based generator
+        if counter is not None:
+            host = bk.to_numpy(counter)
+            states["counters"][bk.device] = {"dtype": host.dtype.str,
+                                             "values": host.reshape(-1).tolist()}
     return states
 
 
@@ -51,10 +56,17 @@ def _restore_rng(states):
     from ..backend.selection import _backends
 
     cf_random.host_rng().bit_generator.state = states["host"]
+    counters = states.get("counters") or {}
     for bk in _backends.values():
         gen = getattr(bk, "_rng", None)
         if bk.device in states and isinstance(gen, np.random.Generator):
             gen.bit_generator.state = states[bk.device]
+        saved = counters.get(bk.device)
+        counter = getattr(bk, "rng_state", None) if saved is not None else None
+        if counter is not None:
+            values = np.asarray(saved["values"], dtype=np.dtype(saved["dtype"]))
+            # in place: a captured CUDA graph holds this array's address
+            counter[...] = bk.asarray(values.reshape(counter.shape))
 
 
 class BackupAndRestore(Callback):

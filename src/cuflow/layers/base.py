@@ -322,7 +322,8 @@ class Layer:
             inputs = kwargs.pop("inputs")
         else:
             raise TypeError(f"layer {self.name!r} was called without inputs")
-        if inputs is None or isinstance(inputs, (list, tuple, dict)) and not inputs:
+        if inputs is None or isinstance(inputs, (list, tuple, dict)) and (
+                not inputs or any(t is None for t in _flatten(inputs))):
             raise TypeError(f"layer {self.name!r} received {inputs!r} as inputs; expected a "
                             f"tensor, an array or a list of them")
         if type(inputs) is not Tensor:  # the per-step path passes Tensors: skip the checks

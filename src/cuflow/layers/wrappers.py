@@ -132,6 +132,11 @@ class Bidirectional(Layer):
 
     def _verify(self):
         fwd, bwd = self.forward_layer, self.backward_layer
+        from .rnn_base import RNN
+
+        if not isinstance(bwd, RNN):  # checked here: the attribute reads below assume an RNN
+            raise ValueError(f"Bidirectional: backward_layer must be a recurrent layer; "
+                             f"received {type(bwd).__name__}")
         if fwd.go_backwards == bwd.go_backwards:
             raise ValueError(f"Bidirectional: the forward and backward layers need different "
                              f"go_backwards values; received {fwd.go_backwards} for both")

@@ -31,8 +31,11 @@ def _on(bk, x, what):
     return bk.asarray(x)
 
 
-def to_arrays(y_true, y_pred, sample_weight=None):
-    """``(backend, y_true, y_pred, sample_weight)`` as raw arrays on y_pred's device."""
+def to_arrays(y_true, y_pred, sample_weight=None, need_true=True):
+    """``(backend, y_true, y_pred, sample_weight)`` as raw arrays on y_pred's device.
+    ``need_true=False``: metrics of plain values (Mean, Sum) pass no y_true."""
+    if need_true and y_true is None:
+        raise TypeError("the metric needs y_true; received None")
     if isinstance(y_pred, Tensor):
         bk, yp = y_pred._backend, y_pred.data
     elif hasattr(y_pred, "__cuda_array_interface__"):

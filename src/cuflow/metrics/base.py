@@ -35,6 +35,9 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name if name is not None else snake_case(type(self).__name__)
         self.dtype = np.dtype(dtype if dtype is not None else "float32").name
+        if np.dtype(self.dtype).kind != "f":  # state accumulates means: floats only
+            raise TypeError(f"metric {self.name!r}: dtype must be a floating dtype; received "
+                            f"{dtype!r}")
         self._specs = {}  # name -> (shape, initial value)
         self._state = {}  # name -> array on self._bk, created on first use
         self._bk = None
@@ -132,7 +135,7 @@ class Sum(_Reduce):
         self.add_variable("total")
 
     def update_state(self, values, sample_weight=None):
-        bk, _, values, sw = to_arrays(None, values, sample_weight)
+        bk, _, values, sw = to_arrays(None, values, sample_weight, need_true=False)
         self._accumulate(bk, values, sw)
 
     def _result(self, xp, state):
@@ -150,7 +153,7 @@ class Mean(_Reduce):
         self.add_variable("count")
 
     def update_state(self, values, sample_weight=None):
-        bk, _, values, sw = to_arrays(None, values, sample_weight)
+        bk, _, values, sw = to_arrays(None, values, sample_weight, need_true=False)
         self._accumulate(bk, values, sw)
 
     def _result(self, xp, state):

@@ -47,6 +47,9 @@ def _length(structure, what):
 
 
 def class_weight_to_sample_weight(y, class_weight, bk):
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict mapping class index to weight; received "
+                        f"{type(class_weight).__name__}")
     if isinstance(y, (list, tuple, dict)):
         raise ValueError("class_weight is only supported for models with a single output")
     labels = bk.to_numpy(y)

@@ -450,7 +450,20 @@ class Trainer:
             self._cache_step_variables = False
 
     def _epochs(self, cbs, step, data, val, initial_epoch, epochs, validation_freq):
+        from .. import memory
+
         cbs.on_train_begin()
+        resume = getattr(self, "_resume_epoch", None)  # set by BackupAndRestore on a restore
+        if resume is not None:
+            initial_epoch, self._resume_epoch = max(int(initial_epoch), int(resume)), None
+        with memory.translate_oom(f"fit (batch_size={getattr(data, 'batch_size', None)})",
+                                  self.device):
+            logs = self._epoch_loop(cbs, step, data, val, initial_epoch, epochs,
+                                    validation_freq)
+        cbs.on_train_end(logs)
+        return logs
+
+    def _epoch_loop(self, cbs, step, data, val, initial_epoch, epochs, validation_freq):
         logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
             self.reset_metrics()
@@ -471,23 +484,29 @@ class Trainer:
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        cbs.on_train_end(logs)
         return logs
 
     def _run_evaluation(self, data, callbacks=None):
+        from .. import memory
+
         self.reset_metrics()
         if callbacks is not None:
             callbacks.on_test_begin()
+        with memory.translate_oom(f"evaluate (batch_size={getattr(data, 'batch_size', None)})",
+                                  self.device):
+            self._test_batches(data, callbacks)
+        logs = _to_float_logs(self._named_metrics())
+        if callbacks is not None:
+            callbacks.on_test_end(logs)
+        return logs
+
+    def _test_batches(self, data, callbacks):
         for step, (xb, yb, swb) in enumerate(data.batches()):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
             self.test_step(xb, yb, swb)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, LazyLogs(self._named_metrics()))
-        logs = _to_float_logs(self._named_metrics())
-        if callbacks is not None:
-            callbacks.on_test_end(logs)
-        return logs
 
     def _logs_in_order(self, logs):
         """Keras 3 order for evaluate's list: loss, the compiled metrics as given, the
@@ -523,12 +542,16 @@ class Trainer:
         self._prepare_model_for(data)
         cbs = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=1, steps=len(data))
+        from .. import memory
+
         cbs.on_predict_begin()
         outs = []
-        for step, (xb, _, _) in enumerate(data.batches()):
-            cbs.on_predict_batch_begin(step)
-            outs.append(self.predict_step(xb))
-            cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
+        with memory.translate_oom(f"predict (batch_size={getattr(data, 'batch_size', None)})",
+                                  self.device):
+            for step, (xb, _, _) in enumerate(data.batches()):
+                cbs.on_predict_batch_begin(step)
+                outs.append(self.predict_step(xb))
+                cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
         cbs.on_predict_end()
         if not outs:
             raise ValueError("predict() received no data (zero samples)")
@@ -539,6 +562,8 @@ class Trainer:
         data = make_data(self._normalize_x(x), self._normalize_y(y), sample_weight,
                          batch_size=None, class_weight=class_weight, device=self.device)
         self._prepare_model_for(data)
+        if not getattr(data, "n", 1):
+            raise ValueError("a batch needs at least one sample; received 0 samples")
         data.batch_size = max(data.n, 1)
         data.steps = 1
         return next(iter(data.batches()))

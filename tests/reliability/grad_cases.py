@@ -1,0 +1,449 @@
+"""Gradient-check tables for ``cuflow.ops``, ``cuflow.activations`` and ``cuflow.losses``.
+
+Each table maps a public name to ``[(fn over Tensors, [float64 input arrays]), ...]``: the first
+entry is the CI case, the rest (size-1 and non-contiguous inputs, other options) run with
+``-m slow``. Inputs stay away from kinks (|x| = 0, ReLU6's 6, hard_sigmoid's +-3, ties in
+max/min) by more than the central difference's eps, where the derivative is undefined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import cuflow
+from cuflow import activations, losses, ops
+
+R = np.random.default_rng(20240611)
+
+
+def anyv(*shape, lo=-2.0, hi=2.0, kinks=(0.0,)):
+    """Uniform values at least 1e-3 from every kink."""
+    a = R.uniform(lo, hi, size=shape)
+    for k in kinks:
+        near = np.abs(a - k) < 1e-3
+        a[near] += 2e-3
+    return a
+
+
+def pos(*shape):
+    return R.uniform(0.5, 2.0, size=shape)
+
+
+def nonzero(*shape):
+    return R.choice([-1.0, 1.0], size=shape) * R.uniform(0.5, 2.0, size=shape)
+
+
+def distinct(*shape):
+    """Distinct values spaced 4/n apart: no ties for max/min/maximum."""
+    n = int(np.prod(shape))
+    return (R.permutation(n) / max(n, 1) * 4 - 2 + 0.013).reshape(shape)
+
+
+def fort(a):
+    """The same values in a non-contiguous (transposed-strides) layout."""
+    out = np.asfortranarray(a)
+    assert sum(d > 1 for d in a.shape) < 2 or not out.flags["C_CONTIGUOUS"]
+    return out
+
+
+def three(make, shape, one=(1,)):
+    """A standard, a size-1 and a non-contiguous input for a one-argument op."""
+    return [[make(*shape)], [make(*one)], [fort(make(*shape))]]
+
+
+def unary(fn, make=anyv, shape=(3, 4)):
+    return [(fn, args) for args in three(make, shape)]
+
+
+def fixed_noise(fn):
+    """Reseed before every call: a random op then draws the same mask for every probe, so its
+    gradient (for that mask) is checkable by central differences."""
+    def wrapped(*ts):
+        cuflow.random.set_seed(5)
+        return fn(*ts)
+    return wrapped
+
+
+# ---- cuflow.ops ---------------------------------------------------------------------------------
+def _binary(fn, make_a=anyv, make_b=anyv):
+    return [(fn, [make_a(3, 4), make_b(4)]), (fn, [make_a(1), make_b(1)]),
+            (fn, [fort(make_a(3, 4)), fort(make_b(3, 1))])]
+
+
+def _conv_cases():
+    c = []
+    c.append((lambda x, k, b: ops.conv(x, k, bias=b, padding="same", strides=2),
+              [anyv(1, 5, 4, 2), anyv(3, 3, 2, 3), anyv(3)]))
+    c.append((lambda x, k: ops.conv(x, k, groups=2), [fort(anyv(2, 4, 4)), anyv(2, 2, 2)]))
+    c.append((lambda x, k: ops.conv(x, k, padding="causal", dilation_rate=2),
+              [anyv(1, 5, 1), anyv(2, 1, 1)]))
+    return c
+
+
+def _ops_table():
+    t = {}
+    for name, make in [("abs", anyv), ("cos", anyv), ("exp", anyv), ("expm1", anyv),
+                       ("log", pos), ("log1p", pos), ("negative", anyv),
+                       ("reciprocal", nonzero), ("rsqrt", pos), ("sin", anyv), ("sqrt", pos),
+                       ("square", anyv), ("elu", anyv), ("exponential", anyv), ("mish", anyv),
+                       ("selu", anyv), ("sigmoid", anyv), ("silu", anyv), ("softplus", anyv),
+                       ("softsign", anyv), ("tanh", anyv), ("leaky_relu", anyv),
+                       ("relu", anyv)]:
+        t[name] = unary(getattr(ops, name), make)
+    t["relu6"] = unary(ops.relu6, lambda *s: anyv(*s, lo=-2, hi=8, kinks=(0, 6)))
+    t["relu"] += [(lambda x: ops.relu(x, 0.1, 1.5, 0.5),
+                   [anyv(3, 4, kinks=(0.5, 1.5, 1.55))])]  # composed path
+    for name in ("hard_sigmoid", "hard_swish"):
+        t[name] = unary(getattr(ops, name), lambda *s: anyv(*s, lo=-4, hi=4, kinks=(-3, 3)))
+    t["gelu"] = unary(ops.gelu) + [(lambda x: ops.gelu(x, approximate=True), [anyv(2, 3)])]
+    t["activation"] = [(lambda x, n=n: ops.activation(x, n, 0.2 if n == "leaky_relu" else None),
+                        [anyv(2, 3, lo=-4, hi=8, kinks=(-3, 0, 3, 6))])
+                       for n in ops.ACTIVATIONS]
+    t["clip"] = unary(lambda x: ops.clip(x, -0.5, 0.7), lambda *s: anyv(*s, kinks=(-0.5, 0.7)))
+    t["softmax"] = unary(ops.softmax) + [(lambda x: ops.softmax(x, axis=0), [anyv(3, 2)])]
+    t["log_softmax"] = unary(ops.log_softmax) + [(lambda x: ops.log_softmax(x, 0), [anyv(3, 2)])]
+    for name in ("add", "subtract", "multiply"):
+        t[name] = _binary(getattr(ops, name))
+    t["divide"] = _binary(ops.divide, anyv, nonzero)
+    t["power"] = _binary(ops.power, pos, anyv)
+    t["maximum"] = _binary(ops.maximum, distinct, lambda *s: distinct(*s) + 0.0071)
+    t["minimum"] = _binary(ops.minimum, distinct, lambda *s: distinct(*s) + 0.0071)
+    t["where"] = [(lambda a, b: ops.where(a > 0, a, b), [anyv(3, 4), anyv(4)]),
+                  (lambda a, b: ops.where(a > 0, a, b), [anyv(1), anyv(1)]),
+                  (lambda a, b: ops.where(a > 0, a, b), [fort(anyv(3, 4)), anyv(3, 1)])]
+    t["matmul"] = [(ops.matmul, [anyv(3, 4), anyv(4, 2)]), (ops.matmul, [anyv(1, 1), anyv(1, 1)]),
+                   (ops.matmul, [fort(anyv(3, 4)), fort(anyv(4, 2))]),
+                   (ops.matmul, [anyv(2, 1, 3, 4), anyv(4)])]
+    t["dot"] = [(ops.dot, [anyv(4), anyv(4, 3)])]
+    t["dense"] = [(lambda x, k, b: ops.dense(x, k, b, "tanh"), [anyv(3, 4), anyv(4, 2), anyv(2)]),
+                  (lambda x, k: ops.dense(x, k), [anyv(1, 1), anyv(1, 1)]),
+                  (lambda x, k, b: ops.dense(x, k, b, "elu"),
+                   [fort(anyv(2, 3, 4)), fort(anyv(4, 2)), anyv(2)])]
+    t["dropout"] = unary(fixed_noise(lambda x: ops.dropout(x, 0.4)))
+    t["gaussian_noise"] = unary(fixed_noise(lambda x: ops.gaussian_noise(x, 0.3)))
+    t["gaussian_dropout"] = unary(fixed_noise(lambda x: ops.gaussian_dropout(x, 0.3)))
+    for name in ("sum", "mean", "prod", "var", "std", "logsumexp"):
+        fn = getattr(ops, name)
+        t[name] = unary(fn, anyv, (3, 4)) + [(lambda x, fn=fn: fn(x, 1, True), [anyv(2, 3, 2)])]
+    for name in ("max", "min"):
+        fn = getattr(ops, name)
+        t[name] = unary(fn, distinct) + [(lambda x, fn=fn: fn(x, (0, 2)), [distinct(2, 3, 2)])]
+    t["conv"] = _conv_cases()
+    t["conv1d"] = [(ops.conv1d, [anyv(2, 5, 2), anyv(3, 2, 2)]),
+                   (ops.conv1d, [anyv(1, 1, 1), anyv(1, 1, 1)]),
+                   (lambda x, k: ops.conv1d(x, k, data_format="channels_first"),
+                    [fort(anyv(2, 2, 5)), anyv(2, 2, 3)])]
+    t["conv2d"] = [(lambda x, k: ops.conv2d(x, k, padding="same"), [anyv(1, 4, 3, 2),
+                                                                    anyv(2, 2, 2, 2)]),
+                   (ops.conv2d, [anyv(1, 1, 1, 1), anyv(1, 1, 1, 1)]),
+                   (lambda x, k: ops.conv2d(x, k, dilation_rate=2),
+                    [fort(anyv(1, 5, 5, 1)), anyv(2, 2, 1, 2)])]
+    t["conv3d"] = [(ops.conv3d, [anyv(1, 3, 3, 2, 1), anyv(2, 2, 1, 1, 2)])]
+    t["conv_transpose"] = [
+        (lambda x, k: ops.conv_transpose(x, k, strides=2, padding="same"),
+         [anyv(1, 2, 3, 2), anyv(3, 3, 2, 2)]),
+        (ops.conv_transpose, [anyv(1, 1, 1), anyv(1, 1, 1)]),
+        (lambda x, k, b: ops.conv_transpose(x, k, strides=2, output_padding=1, bias=b),
+         [fort(anyv(2, 3, 2)), anyv(2, 1, 2), anyv(1)])]
+    t["depthwise_conv"] = [(lambda x, k: ops.depthwise_conv(x, k, padding="same"),
+                            [anyv(1, 4, 2), anyv(3, 2, 2)])]
+    t["depthwise_conv2d"] = [(ops.depthwise_conv2d, [anyv(1, 3, 3, 2), anyv(2, 2, 2, 1)]),
+                             (ops.depthwise_conv2d, [fort(anyv(2, 3, 2, 1)), anyv(1, 2, 1, 2)])]
+    t["separable_conv"] = [(ops.separable_conv, [anyv(1, 4, 2), anyv(2, 2, 1), anyv(1, 2, 3)])]
+    t["separable_conv2d"] = [(lambda x, d, p: ops.separable_conv2d(x, d, p, padding="same"),
+                              [anyv(1, 3, 3, 2), anyv(2, 2, 2, 1), anyv(1, 1, 2, 2)])]
+    for name in ("max_pool", "avg_pool", "average_pool"):
+        fn = getattr(ops, name)
+        make = distinct if "max" in name else anyv
+        t[name] = [(lambda x, fn=fn: fn(x, 2, padding="same"), [make(1, 5, 2)]),
+                   (lambda x, fn=fn: fn(x, 1), [make(1, 1, 1, 1)]),
+                   (lambda x, fn=fn: fn(x, (2, 2), strides=1), [fort(make(2, 3, 3, 1))])]
+    for n, shape in ((1, (2, 4, 2)), (2, (1, 4, 4, 1)), (3, (1, 2, 2, 4, 1))):
+        t[f"max_pool{n}d"] = [(lambda x, n=n: getattr(ops, f"max_pool{n}d")(x, 2),
+                               [distinct(*shape)])]
+        t[f"avg_pool{n}d"] = [(lambda x, n=n: getattr(ops, f"avg_pool{n}d")(x, 2,
+                                                                           padding="same"),
+                               [anyv(*shape)])]
+    t["upsample"] = [(lambda x: ops.upsample(x, 2), [anyv(1, 3, 2)]),
+                     (lambda x: ops.upsample(x, 2, "bilinear"), [anyv(1, 2, 3, 1)]),
+                     (lambda x: ops.upsample(x, (1, 2, 2)), [fort(anyv(1, 2, 1, 2, 1))])]
+    t["cast"] = unary(lambda x: ops.cast(x, "float64"))  # a narrower cast rounds: not checkable
+    t["concatenate"] = [(lambda a, b: ops.concatenate([a, b], 0), [anyv(2, 3), anyv(1, 3)]),
+                        (lambda a, b: ops.concatenate([a, b]), [anyv(1), anyv(1)]),
+                        (lambda a, b: ops.concatenate([a, b], 1), [fort(anyv(3, 2)),
+                                                                   anyv(3, 1)])]
+    t["concat"] = t["concatenate"][:1]
+    t["stack"] = [(lambda a, b: ops.stack([a, b], 1), [anyv(2, 3), fort(anyv(2, 3))]),
+                  (lambda a, b: ops.stack([a, b]), [anyv(1), anyv(1)])]
+    t["split"] = [(lambda x: ops.concatenate(ops.split(x, [1, -1], axis=1)[::-1], 1),
+                   [anyv(2, 3)]), (lambda x: ops.split(x, 2)[1] * 2, [fort(anyv(4, 2))])]
+    t["reshape"] = unary(lambda x: ops.reshape(x, (-1,)))
+    t["transpose"] = unary(ops.transpose) + [(lambda x: ops.transpose(x, (1, 2, 0)),
+                                              [anyv(2, 3, 2)])]
+    t["expand_dims"] = unary(lambda x: ops.expand_dims(x, 1))
+    t["squeeze"] = [(ops.squeeze, [anyv(3, 1, 2)]), (ops.squeeze, [anyv(1)]),
+                    (lambda x: ops.squeeze(x, 1), [fort(anyv(3, 1, 2))])]
+    t["flatten"] = [(ops.flatten, [anyv(2, 3, 2)]), (ops.flatten, [anyv(1, 1)]),
+                    (ops.flatten, [fort(anyv(2, 3, 2))])]
+    t["tile"] = [(lambda x: ops.tile(x, (2, 1)), [anyv(2, 3)]),
+                 (lambda x: ops.tile(x, (3,)), [anyv(1)]),
+                 (lambda x: ops.tile(x, (1, 2)), [fort(anyv(2, 3))])]
+    t["pad"] = [(lambda x, m=m: ops.pad(x, [[1, 2], [2, 1]], mode=m), [arr])
+                for m, arr in (("constant", anyv(3, 4)), ("reflect", fort(anyv(3, 4))),
+                               ("symmetric", anyv(3, 3)))]
+    t["getitem"] = [(lambda x: x[1:, ::2], [anyv(3, 4)]),
+                    (lambda x: ops.getitem(x, (np.array([0, 2, 0]),)), [fort(anyv(3, 2))]),
+                    (lambda x: ops.getitem(x, 0), [anyv(1)])]
+    t["gather"] = [(lambda p: ops.gather(p, np.array([[2, 0], [2, 2]])), [anyv(3, 2)]),
+                   (lambda p: ops.gather(p, np.array([0, 0]), axis=1), [fort(anyv(2, 1))])]
+    t["loss"] = loss_op_cases()
+    t["neg"], t["pow"], t["swish"] = t["negative"], t["power"], t["silu"]
+    return t
+
+
+def _probs(*shape):
+    p = R.uniform(0.1, 1.0, size=shape)
+    return p / p.sum(-1, keepdims=True)
+
+
+def _onehot(n, k):
+    return np.eye(k)[R.integers(0, k, n)]
+
+
+def loss_op_cases():
+    """``ops.loss`` for every name the fused kernels implement; y_true is a constant."""
+    t_any, t01, labels = anyv(3, 4), R.integers(0, 2, (3, 4)).astype(float), _onehot(3, 4)
+    cases = [("mean_squared_error", t_any, anyv(3, 4)),
+             ("mean_absolute_error", t_any, anyv(3, 4)),
+             ("mean_absolute_percentage_error", nonzero(3, 4), anyv(3, 4)),
+             ("mean_squared_logarithmic_error", pos(3, 4), pos(3, 4)),
+             ("log_cosh", t_any, anyv(3, 4)), ("kl_divergence", _probs(3, 4), _probs(3, 4)),
+             ("hinge", t01, anyv(3, 4)), ("squared_hinge", t01, anyv(3, 4)),
+             ("categorical_hinge", labels, anyv(3, 4)), ("poisson", pos(3, 4), pos(3, 4)),
+             ("huber", t_any, anyv(3, 4)), ("cosine_similarity", t_any, anyv(3, 4)),
+             ("binary_crossentropy", t01, R.uniform(0.1, 0.9, (3, 4))),
+             ("categorical_crossentropy", labels, _probs(3, 4))]
+    out = [(lambda yp, n=n, yt=yt: ops.loss(n, cuflow.Tensor(yt), yp), [yp])
+           for n, yt, yp in cases]
+    for name, yt in (("binary_crossentropy", t01), ("categorical_crossentropy", labels)):
+        out.append((lambda yp, n=name, yt=yt: ops.loss(n, cuflow.Tensor(yt), yp, from_logits=True,
+                                                       label_smoothing=0.1), [anyv(3, 4)]))
+    ints = cuflow.Tensor(np.array([1, 0, 3]))
+    for logits in (False, True):
+        out.append((lambda yp, f=logits: ops.loss("sparse_categorical_crossentropy", ints, yp,
+                                                  from_logits=f),
+                    [anyv(3, 4) if logits else _probs(3, 4)]))
+    return out
+
+
+# ---- cuflow.activations -------------------------------------------------------------------------
+def _late_excluded():
+    return {k: v for k, v in EXTRA_OPS_EXCLUDED.items() if hasattr(ops, k)}
+
+
+def _activations_table():
+    def wide(*s):
+        return anyv(*s, lo=-4, hi=8, kinks=(-3, -1, 0, 1, 3, 6))
+
+    t = {}
+    for name in activations.__all__:
+        fn = getattr(activations, name)
+        if name in ACTIVATION_EXCLUDED:
+            continue
+        t[name] = unary(fn, wide)
+    t["relu"] += [(lambda x: activations.relu(x, 0.2, 5.0, 0.3),
+                   [anyv(3, 4, lo=-4, hi=8, kinks=(0.3, 5.0, 5.06))])]
+    t["softmax"] += [(lambda x: activations.softmax(x, axis=0), [anyv(3, 2)])]
+    return t
+
+
+ACTIVATION_EXCLUDED = {
+    "serialize": "not an activation: name lookup helper",
+    "deserialize": "not an activation: name lookup helper",
+    "get": "not an activation: name lookup helper",
+}
+
+
+# ---- cuflow.losses ------------------------------------------------------------------------------
+def _loss_inputs(name):
+    """(y_true array, y_pred factory) in each loss's valid domain."""
+    if name in ("binary_crossentropy", "bce", "BCE"):
+        return R.integers(0, 2, (3, 4)).astype(float), lambda: R.uniform(0.1, 0.9, (3, 4))
+    if name in ("categorical_crossentropy",):
+        return _onehot(3, 4), lambda: _probs(3, 4)
+    if name in ("kl_divergence", "kld", "KLD", "kullback_leibler_divergence"):
+        return _probs(3, 4), lambda: _probs(3, 4)
+    if name in ("poisson", "mean_squared_logarithmic_error", "msle", "MSLE"):
+        return pos(3, 4), lambda: pos(3, 4)
+    if name in ("hinge", "squared_hinge"):
+        return R.integers(0, 2, (3, 4)).astype(float), lambda: anyv(3, 4)
+    if name == "categorical_hinge":
+        return _onehot(3, 4), lambda: anyv(3, 4)
+    if name in ("mean_absolute_percentage_error", "mape", "MAPE"):
+        return nonzero(3, 4), lambda: anyv(3, 4)
+    return anyv(3, 4), lambda: anyv(3, 4)
+
+
+def _losses_table():
+    t = {}
+    for name in losses.__all__:
+        obj = getattr(losses, name)
+        if name in LOSS_EXCLUDED or isinstance(obj, type) or not callable(obj):
+            continue
+        if name == "sparse_categorical_crossentropy":
+            yt = np.array([[1], [0], [3]])
+            t[name] = [(lambda yp, o=obj, yt=yt: o(yt, yp), [_probs(3, 4)]),
+                       (lambda yp, o=obj, yt=yt: o(yt[:1], yp, from_logits=True), [anyv(1, 4)]),
+                       (lambda yp, o=obj, yt=yt: o(yt, yp, True, ignore_class=0),
+                        [fort(anyv(3, 4))])]
+            continue
+        yt, make = _loss_inputs(name)
+        t[name] = [(lambda yp, o=obj, yt=yt: o(yt, yp), [make()]),
+                   (lambda yp, o=obj, yt=yt: o(yt[:1, :1], yp), [make()[:1, :1]]),
+                   (lambda yp, o=obj, yt=yt: o(yt, yp), [fort(make())])]
+    # the Loss classes: weighting and reduction on top of the functions above
+    for name in losses.__all__:
+        cls = getattr(losses, name)
+        if not isinstance(cls, type) or name in LOSS_EXCLUDED:
+            continue
+        fn_name = "sparse_categorical_crossentropy" if "Sparse" in name else \
+            {"Huber": "huber", "LogCosh": "log_cosh"}.get(name, None)
+        inst = cls()
+        key = fn_name or inst.fn.__name__
+        if key == "sparse_categorical_crossentropy":
+            yt, make = np.array([1, 0, 3]), (lambda: _probs(3, 4))
+        else:
+            yt, make = _loss_inputs(key)
+        sw = R.uniform(0.5, 1.5, 3)
+        t[name] = [(lambda yp, c=inst, yt=yt, sw=sw: c(yt, yp, sample_weight=sw), [make()])]
+    return t
+
+
+LOSS_EXCLUDED = {
+    "Loss": "abstract base class (call() is the subclass's)",
+    "LossFunctionWrapper": "generic wrapper: checked through every concrete Loss class",
+    "Reduction": "a namespace of reduction names, not a loss",
+    "deserialize": "lookup helper", "serialize": "lookup helper", "get": "lookup helper",
+    "standardize_reduction": "argument normalisation, no tensors",
+    "squeeze_or_expand_to_same_rank": "shape alignment only (squeeze / expand_dims are "
+                                      "checked as ops)",
+    "reduce_weighted_values": "checked through every Loss class (sample_weight + reduction)",
+}
+
+OPS_EXCLUDED = {
+    "argmax": "integer output: not differentiable",
+    "argmin": "integer output: not differentiable",
+    "ceil": "piecewise constant: zero gradient almost everywhere",
+    "floor": "piecewise constant: zero gradient almost everywhere",
+    "round": "piecewise constant: zero gradient almost everywhere",
+    "sign": "piecewise constant: zero gradient almost everywhere",
+    "equal": "comparison: bool output", "not_equal": "comparison: bool output",
+    "greater": "comparison: bool output", "greater_equal": "comparison: bool output",
+    "less": "comparison: bool output", "less_equal": "comparison: bool output",
+    "one_hot": "integer input, constant output",
+    "stop_gradient": "zero gradient by definition (test_stop_gradient_blocks checks it)",
+}
+
+
+def ops_table():
+    return {**_ops_table(), **extra_ops_table()}
+
+
+def activations_table():
+    return _activations_table()
+
+
+def losses_table():
+    return _losses_table()
+
+
+# ---- the keras.ops-parity surface (ops/extra.py, einsum.py, creation.py) ------------------------
+def _first(out):
+    return out[0] if isinstance(out, (list, tuple)) else out
+
+
+def _cat(outs):
+    return ops.concatenate([ops.reshape(o, (-1,)) for o in outs], 0)
+
+
+def extra_ops_table():
+    """Checks for the Keras-3 ``ops`` names; every unary gets the standard/size-1/transposed
+    trio, the rest one or two representative calls."""
+    t = {}
+    unary_domains = {
+        "absolute": anyv, "arcsinh": anyv, "arctan": anyv, "cosh": anyv, "sinh": anyv,
+        "erf": anyv, "exp2": anyv, "log_sigmoid": anyv, "ravel": anyv,
+        "tan": lambda *s: anyv(*s, lo=-1, hi=1), "log10": pos, "log2": pos,
+        "arccos": lambda *s: anyv(*s, lo=-0.9, hi=0.9), "arcsin": lambda *s: anyv(*s, lo=-0.9,
+                                                                                   hi=0.9),
+        "arctanh": lambda *s: anyv(*s, lo=-0.9, hi=0.9),
+        "arccosh": lambda *s: R.uniform(1.2, 3.0, size=s),
+        "nan_to_num": anyv, "flip": anyv, "cumsum": anyv, "cumprod": anyv, "norm": anyv,
+        "normalize": anyv, "amin": distinct, "sort": distinct, "average": anyv,
+    }
+    for name, make in unary_domains.items():
+        if hasattr(ops, name):
+            t[name] = unary(getattr(ops, name), make)
+    two = [("arctan2", anyv, nonzero), ("logaddexp", anyv, anyv), ("outer", anyv, anyv),
+           ("divide_no_nan", anyv, nonzero), ("append", anyv, anyv), ("mod", anyv, pos)]
+    for name, ma, mb in two:
+        if hasattr(ops, name):
+            fn = getattr(ops, name)
+            t[name] = [(fn, [ma(3, 4), mb(3, 4)]), (fn, [ma(1), mb(1)]),
+                       (fn, [fort(ma(3, 4)), mb(3, 4)])]
+    t["mod"] = [(ops.mod, [R.uniform(0.1, 0.9, (3, 4)) + 2 * R.integers(0, 3, (3, 4)),
+                           np.full((3, 4), 2.0)])]  # away from the jumps at multiples of 2
+    t["broadcast_to"] = [(lambda x: ops.broadcast_to(x, (2, 3, 4)), [anyv(3, 1)])]
+    t["moveaxis"] = [(lambda x: ops.moveaxis(x, 0, 2), [fort(anyv(2, 3, 2))])]
+    t["swapaxes"] = [(lambda x: ops.swapaxes(x, 0, 1), [fort(anyv(2, 3))])]
+    t["roll"] = [(lambda x: ops.roll(x, 1, axis=1), [anyv(2, 3)])]
+    t["repeat"] = [(lambda x: ops.repeat(x, 2, axis=0), [fort(anyv(2, 3))])]
+    t["diag"] = [(ops.diag, [anyv(3)]), (ops.diag, [anyv(3, 3)])]
+    t["diagonal"] = [(ops.diagonal, [fort(anyv(3, 4))])]
+    t["trace"] = [(ops.trace, [anyv(3, 3)])]
+    t["tril"] = [(ops.tril, [anyv(3, 4)])]
+    t["triu"] = [(lambda x: ops.triu(x, 1), [fort(anyv(3, 4))])]
+    t["diff"] = [(ops.diff, [anyv(2, 4)])]
+    t["hstack"] = [(lambda a, b: ops.hstack([a, b]), [anyv(2, 3), anyv(2, 1)])]
+    t["vstack"] = [(lambda a, b: ops.vstack([a, b]), [anyv(2, 3), fort(anyv(1, 3))])]
+    t["take"] = [(lambda x: ops.take(x, np.array([2, 0, 2]), axis=1), [anyv(2, 3)])]
+    t["take_along_axis"] = [(lambda x: ops.take_along_axis(x, np.array([[1], [0]]), axis=1),
+                             [anyv(2, 3)])]
+    t["slice"] = [(lambda x: ops.slice(x, (1, 0), (2, 2)), [anyv(3, 3)])]
+    t["unstack"] = [(lambda x: _cat(ops.unstack(x, axis=1)), [anyv(2, 3)])]
+    t["top_k"] = [(lambda x: _first(ops.top_k(x, 2)), [distinct(2, 4)])]
+    t["moments"] = [(lambda x: _cat(ops.moments(x, axes=[0])), [anyv(3, 2)])]
+    t["tensordot"] = [(lambda a, b: ops.tensordot(a, b, axes=1), [anyv(2, 3), anyv(3, 2)])]
+    t["einsum"] = [(lambda a, b: ops.einsum("ij,jk->ik", a, b), [anyv(2, 3), fort(anyv(3, 2))]),
+                   (lambda a: ops.einsum("ii->", a), [anyv(3, 3)])]
+    t["convert_to_tensor"] = [(ops.convert_to_tensor, [anyv(2, 3)])]
+    for name in ("binary_crossentropy", "categorical_crossentropy"):
+        if hasattr(ops, name):
+            target = R.integers(0, 2, (3, 4)).astype(float) if name[0] == "b" else _onehot(3, 4)
+            t[name] = [(lambda yp, n=name, tg=target: getattr(ops, n)(tg, yp, from_logits=True),
+                        [anyv(3, 4)])]
+    if hasattr(ops, "sparse_categorical_crossentropy"):
+        t["sparse_categorical_crossentropy"] = [
+            (lambda yp: ops.sparse_categorical_crossentropy(np.array([1, 0, 3]), yp,
+                                                            from_logits=True), [anyv(3, 4)])]
+    return {k: v for k, v in t.items() if hasattr(ops, k)}
+
+
+_BOOL = "bool or integer output: not differentiable"
+_CTOR = "creates a tensor from a shape / scalars: no float input"
+_META = "returns metadata, not a tensor function of the input's values"
+EXTRA_OPS_EXCLUDED = {
+    "all": _BOOL, "any": _BOOL, "isclose": _BOOL, "isfinite": _BOOL, "isinf": _BOOL,
+    "isnan": _BOOL, "logical_and": _BOOL, "logical_not": _BOOL, "logical_or": _BOOL,
+    "logical_xor": _BOOL, "count_nonzero": _BOOL, "argsort": _BOOL,
+    "floor_divide": "piecewise constant: zero gradient almost everywhere",
+    "trunc": "piecewise constant: zero gradient almost everywhere",
+    "arange": _CTOR, "empty": _CTOR, "eye": _CTOR, "full": _CTOR, "full_like": _CTOR,
+    "identity": _CTOR, "linspace": _CTOR, "ones": _CTOR, "ones_like": _CTOR, "tri": _CTOR,
+    "zeros": _CTOR, "zeros_like": _CTOR,
+    "dtype": _META, "ndim": _META, "shape": _META, "size": _META, "is_tensor": _META,
+    "convert_to_numpy": "leaves autodiff by design (a host NumPy array)",
+    "cond": "control flow: its gradient is the chosen branch's, checked through that branch",
+    "fori_loop": "control flow: its gradient is the body's, checked through the body's ops",
+    "while_loop": "control flow: its gradient is the body's, checked through the body's ops",
+}
