@@ -29,30 +29,7 @@ def _alarm(signum, frame):
 
 # Bugs found and reported but not fixed here (their fix belongs to another file's owner):
 # counted and listed in the summary instead of failing the suite. Remove an entry once fixed.
-KNOWN_ISSUES = {
-    "layer-called-with-a-list": (
-        "a single-input layer called with a list of inputs raises AttributeError in its "
-        "call(); needs a base-level check in Layer.__call__ (which layers take lists)",
-        lambda e, tb, case: isinstance(e, AttributeError) and case[0] == "layer" and
-        len(case[2]["inputs"]) > 1),
-    "predict_on_batch-empty": (
-        "predict_on_batch / train_on_batch with zero samples leaks StopIteration from "
-        "Trainer._single_batch (trainer.py)",
-        lambda e, tb, case: isinstance(e, StopIteration) and "_single_batch" in tb),
-    "preprocessing-enormous-size": (
-        "CenterCrop / Resizing with a height or width of 2**31+ allocate before checking "
-        "(preprocessing/layers/_sampling.py): a NumPy MemoryError, not cuflow's",
-        lambda e, tb, case: isinstance(e, MemoryError) and "preprocessing/layers" in tb),
-    "normalization-rank-0": (
-        "Normalization called on a 0-d input divides by the rank (ZeroDivisionError in "
-        "preprocessing/layers/scaling.py _layout); it should raise ValueError",
-        lambda e, tb, case: isinstance(e, ZeroDivisionError) and "scaling.py" in tb),
-    "fit-class_weight-not-a-dict": (
-        "fit(class_weight=<not a dict>) raises AttributeError in models/data.py "
-        "class_weight_to_sample_weight; it should raise TypeError naming the argument",
-        lambda e, tb, case: isinstance(e, AttributeError) and
-        "class_weight_to_sample_weight" in tb),
-}
+KNOWN_ISSUES = {}  # bugs found and not yet fixed: (why, matcher) by key
 
 
 def known_issue(exc, case):

@@ -148,7 +148,7 @@ def layer_case(draw):
     name = draw(st.sampled_from(public_layers()))
     ctor = draw(call_args(getattr(layers, name).__init__))
     n_inputs = draw(st.sampled_from([1, 1, 2]))
-    ins = [draw(V.tensor_or_junk(lists=False)) for _ in range(n_inputs)]
+    ins = [draw(V.tensor_or_junk()) for _ in range(n_inputs)]
     return ("layer", name, {"ctor": ctor, "inputs": ins, "training": draw(st.booleans())})
 
 

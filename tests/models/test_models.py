@@ -137,3 +137,19 @@ def test_trainable_flag_freezes_weights():
     model.fit(x, y, epochs=1, verbose=0)
     for a, b in zip(before, model.layers[0].get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_functional_layer_with_tensor_in_extra_arguments():
+    class Blend(layers.Layer):
+        def call(self, a, b, weight=None):
+            out = a * 0.5 + b * 0.5
+            return out if weight is None else out * weight
+
+        def compute_output_shape(self, shape):
+            return shape
+
+    a, b, w = Input(shape=(3,)), Input(shape=(3,)), Input(shape=(3,))
+    out = Blend()(a, b, weight=w)
+    model = Model([a, b, w], out)
+    xa, xb, xw = (np.full((2, 3), v, dtype="float32") for v in (1.0, 3.0, 2.0))
+    np.testing.assert_allclose(model.predict([xa, xb, xw], verbose=0), np.full((2, 3), 4.0))

@@ -49,6 +49,25 @@ def as_input_tensor(x, device=None):
     return t
 
 
+_SINGLE_INPUT_MODULES = frozenset(
+    f"cuflow.{m}" for m in (
+        "layers.core", "layers.normalization", "layers.normalization_extra",
+        "layers.convolutional", "layers.pooling", "layers.reshaping", "layers.regularization",
+        "layers.activation_layers", "preprocessing.layers.scaling",
+        "preprocessing.layers.geometry", "preprocessing.layers.augment"))
+
+
+def _out_of_memory(layer, inputs, exc):
+    from ..errors import OutOfMemoryError
+
+    if isinstance(exc, OutOfMemoryError):
+        return exc
+    shapes = map_structure(lambda t: getattr(t, "shape", None), inputs)
+    return OutOfMemoryError(f'layer "{layer.name}" ({type(layer).__name__}) ran out of memory on '
+                            f"inputs of shape {shapes}: {exc}. Use a smaller batch_size or input "
+                            f"size, or mixed precision (mixed_float16)")
+
+
 def _is_dtype(value):
     if value is None:
         return True
@@ -62,9 +81,14 @@ class Layer:
     """Base class of every layer; subclass it as in Keras (``build`` + ``call``)."""
 
     _call_params = None  # per class: the keyword arguments ``call`` accepts
+    # True for layers that take exactly one tensor (set for cuflow's own single-input layers;
+    # user subclasses keep False and may take whatever structure their call() expects)
+    _single_input = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if "_single_input" not in cls.__dict__ and cls.__module__ in _SINGLE_INPUT_MODULES:
+            cls._single_input = True
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
             # as Keras 3: a layer whose build() ran is built, however build() was reached
@@ -328,6 +352,11 @@ class Layer:
                             f"tensor, an array or a list of them")
         if type(inputs) is not Tensor:  # the per-step path passes Tensors: skip the checks
             flat = _flatten(inputs)
+            if self._single_input and isinstance(inputs, (list, tuple, dict)):
+                if len(flat) != 1:
+                    raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects 1 '
+                                     f"input, but it received {len(flat)} input tensors")
+                inputs = flat[0]
             if any(isinstance(t, KerasTensor) for t in flat):
                 return call_symbolic(self, inputs, args, kwargs)
             device = self._weights_device()
@@ -344,7 +373,10 @@ class Layer:
             mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
         if mask is not None and (var_kw or "mask" in accepted):
             kwargs["mask"] = mask
-        outputs = self.call(inputs, *args, **kwargs)
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        except MemoryError as e:
+            raise _out_of_memory(self, inputs, e) from None
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is not None and isinstance(outputs, Tensor):
             outputs._keras_mask = out_mask

@@ -52,10 +52,15 @@ class Node:
         self.kwargs = kwargs
         self.outputs = outputs
 
+    def symbolic_inputs(self):
+        """Every KerasTensor this call consumed: the inputs and any in extra args / kwargs."""
+        flat = _flatten([self.inputs, list(self.args), dict(self.kwargs)])
+        return [kt for kt in flat if isinstance(kt, KerasTensor)]
+
     @property
     def parent_nodes(self):
         out = []
-        for kt in _flatten(self.inputs):
+        for kt in self.symbolic_inputs():
             layer, idx, _ = kt._keras_history
             out.append(layer._inbound_nodes[idx])
         return out

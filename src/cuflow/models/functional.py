@@ -54,7 +54,7 @@ class Functional(Model):
         nodes = _toposort_nodes(outputs)
         produced = {id(kt) for n in nodes for kt in _flatten(n.outputs)}
         for n in nodes:
-            for kt in _flatten(n.inputs):
+            for kt in n.symbolic_inputs():
                 if id(kt) not in produced:
                     raise ValueError(f"the graph is disconnected: {kt} is needed by layer "
                                      f"{n.layer.name!r} but is not derived from the model inputs")
@@ -100,12 +100,17 @@ class Functional(Model):
             raise ValueError(f'model "{self.name}" expects {len(self._flat_inputs)} input(s) '
                              f"{self.input_names}; received {len(flat)}")
         values = {id(kt): t for kt, t in zip(self._flat_inputs, flat)}
+        def resolve(x):
+            return values[id(x)] if isinstance(x, KerasTensor) else x
+
         for node in self._nodes:
             args = map_structure(lambda kt: values[id(kt)], node.inputs)
-            kwargs = dict(node.kwargs)
+            # tensors passed as extra positional / keyword arguments (layer(q, v, mask=m))
+            extra = [map_structure(resolve, a) for a in node.args]
+            kwargs = {k: map_structure(resolve, v) for k, v in node.kwargs.items()}
             if training is not None:
                 kwargs["training"] = training
-            out = node.layer(args, *node.args, **kwargs)
+            out = node.layer(args, *extra, **kwargs)
             for kt, t in zip(_flatten(node.outputs), _flatten(out)):
                 values[id(kt)] = t
         return map_structure(lambda kt: values[id(kt)], self._outputs_struct)

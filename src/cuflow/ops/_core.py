@@ -18,7 +18,12 @@ def to_tensor(x, like: Tensor | None = None) -> Tensor:
         bk = like._backend
         if isinstance(x, (bool, int, float)) and not isinstance(x, bool):
             dtype = like.dtype if (like.dtype.kind == "f" or isinstance(x, int)) else np.float32
-            return Tensor._wrap(bk.xp.asarray(x, dtype=dtype), backend=bk)
+            try:
+                arr = bk.xp.asarray(x, dtype=dtype)
+            except OverflowError:
+                raise ValueError(f"the number {x!r} does not fit the other operand's dtype "
+                                 f"{np.dtype(dtype)}") from None
+            return Tensor._wrap(arr, backend=bk)
         if hasattr(x, "__cuda_array_interface__") and not bk.is_native(x):
             raise ValueError(f"operand is a GPU array on {backend_of(x).device!r} but the other "
                              f"operand is on {bk.device!r}; move one with .to(...)")

@@ -65,6 +65,9 @@ class Normalization(Layer):
 
     def _layout(self, input_shape):
         rank = len(input_shape)
+        if rank == 0 or any(not -rank <= a < rank for a in self.axis):
+            raise ValueError(f'layer "{self.name}" (Normalization): axis {self.axis} does not '
+                             f"exist in input shape {tuple(input_shape)}")
         keep = tuple(sorted(a % rank for a in self.axis))
         for a in keep:
             if input_shape[a] is None:
