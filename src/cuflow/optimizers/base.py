@@ -555,3 +555,4 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} learning_rate={self._current_lr():g}>"
+
