@@ -7,6 +7,7 @@ assigns it back outside the graph, so it is computed under ``no_grad``.
 from __future__ import annotations
 
 from . import ops
+from ._lookup import Lookup
 from .autodiff import no_grad
 from .tensor import Tensor
 
@@ -118,51 +119,8 @@ _NAMES = {**_CLASSES, "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitN
           "unitnorm": UnitNorm}
 
 
-def _unknown(name):
-    return ValueError(f"Unknown constraint {name!r}; valid names: {', '.join(sorted(_NAMES))}")
-
-
-def serialize(constraint):
-    """An object -> {"class_name", "config"}; a plain function -> its name; None -> None."""
-    if constraint is None:
-        return None
-    if hasattr(constraint, "get_config"):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    if callable(constraint) and hasattr(constraint, "__name__"):
-        return constraint.__name__  # restored through deserialize(..., custom_objects)
-    raise ValueError(f"cannot serialize {constraint!r} as a constraint")
-
-
-def deserialize(config, custom_objects=None):
-    """A name or ``{"class_name", "config"}`` -> a constraint (closed registry lookup)."""
-    if config is None:
-        return None
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    elif isinstance(config, dict) and "class_name" in config:
-        name, kwargs = config["class_name"], config.get("config") or {}
-    else:
-        raise ValueError(f"cannot deserialize a constraint from {config!r}")
-    cls = (custom_objects or {}).get(name) or _NAMES.get(name)
-    if cls is None:
-        raise _unknown(name)
-    if not isinstance(cls, type):  # a plain function from custom_objects
-        return cls
-    return cls.from_config(kwargs) if hasattr(cls, "from_config") else cls(**kwargs)
-
-
-def get(identifier):
-    """A constraint from a name, config dict, class, instance or callable (None stays None)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier {identifier!r}: expected a "
-                     f"name (one of {', '.join(sorted(_NAMES))}), a Constraint or a callable")
+_lookup = Lookup("constraint", _NAMES, Constraint)
+serialize, deserialize, get = _lookup.serialize, _lookup.deserialize, _lookup.get
 
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get",

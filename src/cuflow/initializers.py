@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from . import random as _random
+from ._lookup import Lookup
 from .tensor import Tensor
 
 
@@ -310,52 +311,8 @@ _NAMES = {**_CLASSES, **{_snake(n): c for n, c in _CLASSES.items()},
           "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros}
 
 
-def _unknown(name):
-    return ValueError(f"Unknown initializer {name!r}; valid names: {', '.join(sorted(_NAMES))}")
-
-
-def serialize(initializer):
-    """An object -> {"class_name", "config"}; a plain function -> its name; None -> None."""
-    if initializer is None:
-        return None
-    if hasattr(initializer, "get_config"):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    if callable(initializer) and hasattr(initializer, "__name__"):
-        return initializer.__name__  # restored through deserialize(..., custom_objects)
-    raise ValueError(f"cannot serialize {initializer!r} as a initializer")
-
-
-def deserialize(config, custom_objects=None):
-    """A name or ``{"class_name", "config"}`` -> an initializer (closed registry lookup)."""
-    custom = dict(custom_objects or {})
-    if config is None:
-        return None
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    elif isinstance(config, dict) and "class_name" in config:
-        name, kwargs = config["class_name"], config.get("config") or {}
-    else:
-        raise ValueError(f"cannot deserialize an initializer from {config!r}")
-    cls = custom.get(name) or _NAMES.get(name)
-    if cls is None:
-        raise _unknown(name)
-    if not isinstance(cls, type):  # a plain function from custom_objects
-        return cls
-    return cls.from_config(kwargs) if hasattr(cls, "from_config") else cls(**kwargs)
-
-
-def get(identifier):
-    """An initializer from a name, config dict, class, instance or callable (None stays None)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier {identifier!r}: expected a "
-                     f"name (one of {', '.join(sorted(_NAMES))}), an Initializer or a callable")
+_lookup = Lookup("initializer", _NAMES, Initializer)
+serialize, deserialize, get = _lookup.serialize, _lookup.deserialize, _lookup.get
 
 
 __all__ = sorted([*_CLASSES, "Initializer", "IdentityInitializer", "OrthogonalInitializer",

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import ops
+from ._lookup import Lookup
 from .tensor import Tensor
 
 
@@ -135,51 +136,8 @@ _NAMES = {**_CLASSES, "l1": L1, "l2": L2, "l1_l2": L1L2,
           "orthogonal_regularizer": OrthogonalRegularizer}
 
 
-def _unknown(name):
-    return ValueError(f"Unknown regularizer {name!r}; valid names: {', '.join(sorted(_NAMES))}")
-
-
-def serialize(regularizer):
-    """An object -> {"class_name", "config"}; a plain function -> its name; None -> None."""
-    if regularizer is None:
-        return None
-    if hasattr(regularizer, "get_config"):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    if callable(regularizer) and hasattr(regularizer, "__name__"):
-        return regularizer.__name__  # restored through deserialize(..., custom_objects)
-    raise ValueError(f"cannot serialize {regularizer!r} as a regularizer")
-
-
-def deserialize(config, custom_objects=None):
-    """A name or ``{"class_name", "config"}`` -> a regularizer (closed registry lookup)."""
-    if config is None:
-        return None
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    elif isinstance(config, dict) and "class_name" in config:
-        name, kwargs = config["class_name"], config.get("config") or {}
-    else:
-        raise ValueError(f"cannot deserialize a regularizer from {config!r}")
-    cls = (custom_objects or {}).get(name) or _NAMES.get(name)
-    if cls is None:
-        raise _unknown(name)
-    if not isinstance(cls, type):  # a plain function from custom_objects
-        return cls
-    return cls.from_config(kwargs) if hasattr(cls, "from_config") else cls(**kwargs)
-
-
-def get(identifier):
-    """A regularizer from a name, config dict, class, instance or callable (None stays None)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier {identifier!r}: expected a "
-                     f"name (one of {', '.join(sorted(_NAMES))}), a Regularizer or a callable")
+_lookup = Lookup("regularizer", _NAMES, Regularizer)
+serialize, deserialize, get = _lookup.serialize, _lookup.deserialize, _lookup.get
 
 
 __all__ = ["L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get",
