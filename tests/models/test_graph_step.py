@@ -111,7 +111,7 @@ def _fit_steps(model, step, x, y, batch=16, epochs=2):
 
 def test_train_function_is_eager_on_cpu():
     m = _model("adam")
-    assert graph_step.train_function(m, None) == m.train_step
+    assert graph_step.train_function(m, None) == m._train_step
     assert not graph_step.jit_enabled(m)
 
 
@@ -120,11 +120,11 @@ def test_train_function_is_eager_with_jit_compile_false():
         device = "gpu:0"
         _jit_compile = False
 
-        def train_step(self, *a):
+        def _train_step(self, *a):
             pass
 
     f = Fake()
-    assert graph_step.train_function(f, None) == f.train_step
+    assert graph_step.train_function(f, None) == f._train_step
     f._jit_compile = "auto"
     assert graph_step.jit_enabled(f)
 
@@ -133,7 +133,7 @@ def test_train_function_is_eager_with_jit_compile_false():
 def test_fake_capture_equals_eager_and_falls_back_for_the_partial_batch(opt, capturable):
     x, y = _data()
     eager = _model(opt)
-    _fit_steps(eager, eager.train_step, x, y)
+    _fit_steps(eager, eager._train_step, x, y)
     m = _model(opt)
     runner = FakeRunner()
     step = _captured(m, runner)
@@ -182,7 +182,7 @@ def test_eager_request_skips_replays(capturable):
 def test_regularizers_and_dropout_run_under_fake_capture(capturable):
     x, y = _data()
     eager = _model("sgd", dropout=0.3, reg=cf.regularizers.L2(0.01))
-    _fit_steps(eager, eager.train_step, x, y)
+    _fit_steps(eager, eager._train_step, x, y)
     m = _model("sgd", dropout=0.3, reg=cf.regularizers.L2(0.01))
     step = _captured(m, FakeRunner())
     _fit_steps(m, step, x, y)

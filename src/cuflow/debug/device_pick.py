@@ -19,11 +19,11 @@ def _step_time(model, xb, yb, swb, steps, min_time):
         bk = w._backend
         break
     sync = bk.synchronize if bk is not None else (lambda: None)
-    model.train_step(xb, yb, swb)  # warm-up: kernel compilation, scratch buffers, metrics
+    model._train_step(xb, yb, swb)  # warm-up: kernel compilation, scratch buffers, metrics
     sync()
     n, start = 0, time.perf_counter()
     while n < steps or time.perf_counter() - start < min_time:
-        model.train_step(xb, yb, swb)
+        model._train_step(xb, yb, swb)
         n += 1
         if n >= 100 * steps:
             break

@@ -41,12 +41,12 @@ def jit_enabled(model) -> bool:
 def train_function(model, data):
     """A callable ``(x, y, sample_weight)`` running one training step."""
     if not jit_enabled(model):
-        return model.train_step
+        return model._train_step
     try:
         runner = CudaGraphRunner(_device_index(model.device))
     except Exception as exc:  # no CuPy graph support: train eagerly
         log.warning("cuflow: training eagerly, CUDA graphs unavailable: %s", exc)
-        return model.train_step
+        return model._train_step
     return CapturedTrainStep(model, runner)
 
 
@@ -219,7 +219,7 @@ class CapturedTrainStep:
 
     def _eager(self, x, y, sw, private=False):
         self.eager_steps += 1
-        return self.runner.run(lambda: self.model.train_step(x, y, sw), private=private)
+        return self.runner.run(lambda: self.model._train_step(x, y, sw), private=private)
 
     def __call__(self, x, y=None, sample_weight=None):
         model = self.model
@@ -255,7 +255,7 @@ class CapturedTrainStep:
         static = (_static_like(x), _static_like(y), _static_like(sw))
         it = int(np.asarray(opt.iterations.data))
         try:
-            graph = self.runner.capture(lambda: model.train_step(*static))
+            graph = self.runner.capture(lambda: model._train_step(*static))
         except Exception as exc:
             opt.iterations.data[...] = it
             return self._give_up(f"capture failed ({type(exc).__name__}: {exc})", x, y, sw)

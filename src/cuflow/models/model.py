@@ -10,10 +10,15 @@ from .trainer import Trainer
 
 class Model(Trainer, Layer):
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
             from .functional import Functional
 
-            return Functional.__new__(Functional)
+            if cls is Model:
+                return Functional.__new__(Functional)
+            if not issubclass(cls, Functional):
+                # a Model subclass (say, with a custom train_step) built from inputs and
+                # outputs: a functional model that keeps the subclass's methods, as Keras does
+                return super().__new__(_functional_subclass(cls))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -130,3 +135,17 @@ class Model(Trainer, Layer):
 
         return saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name,
                                    **kwargs)
+
+
+_functional_subclasses = {}
+
+
+def _functional_subclass(cls):
+    from .functional import Functional
+
+    made = _functional_subclasses.get(cls)
+    if made is None:
+        made = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__,
+                                                      "__qualname__": cls.__qualname__})
+        _functional_subclasses[cls] = made
+    return made

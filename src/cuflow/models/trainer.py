@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import collections.abc
 import copy
+import functools
 
 import numpy as np
 
 from .. import autodiff, ops
 from ..layers.base import _flatten, map_structure
 from ..tensor import Tensor
+from .compile_utils import CompileLoss, CompileMetrics, StepLogs, float_logs, pack, unpack
 from .data import ArrayData, make_data
 
 
@@ -47,11 +49,26 @@ def _to_float_logs(metrics):
     return {name: float(m.result()) for name, m in sorted(metrics, key=lambda nm: nm[0])}
 
 
+def _abort_job_on_error(method):
+    """Under a ``cuflow.distribute`` strategy an exception on one rank ends every rank (the
+    others would otherwise wait forever in their next collective)."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        strategy = self._strategy
+        if strategy is None:
+            return method(self, *args, **kwargs)
+        with strategy.abort_on_error(method.__name__):
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class Trainer:
     compiled = False
     optimizer = None
     stop_training = False
     history = None
+    _strategy = None  # cuflow.distribute strategy whose scope compile() ran in
 
     # ---- compile ---------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -66,6 +83,9 @@ class Trainer:
             raise ValueError(f"jit_compile must be True, False or 'auto'; received "
                              f"{jit_compile!r}")
         self.optimizer = optimizers.get(optimizer)
+        from ..distribute import get_strategy
+
+        self._strategy = get_strategy()  # data-parallel when compiled in strategy.scope()
         from ..mixed_precision import global_policy
 
         if global_policy().name == "mixed_float16" and \
@@ -90,6 +110,10 @@ class Trainer:
         self._metrics_spec = metrics
         self._weighted_metrics_spec = weighted_metrics
         self._compiled_metrics = None  # built on the first batch: 'accuracy' needs shapes
+        from .. import metrics as metrics_mod
+
+        self._loss_tracker = metrics_mod.Mean(name="loss")
+        self._output_loss_trackers = []
         self._jit_compile = jit_compile
         self.run_eagerly = bool(run_eagerly)
         self.compiled = True
@@ -194,7 +218,6 @@ class Trainer:
 
         losses_ = self._per_output(self._loss_spec, names, "loss")
         self._output_losses = losses_
-        self._loss_tracker = metrics_mod.Mean(name="loss")
         self._output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names] \
             if len(names) > 1 else []
 
@@ -232,18 +255,34 @@ class Trainer:
 
     @property
     def metrics(self):
-        if not self.compiled or self._compiled_metrics is None:
+        """Keras 3's list: the "loss" tracker, the compiled metrics as one container, the
+        per-output loss trackers. Subclasses may override it (fit resets what it lists)."""
+        if not self.compiled:
             return []
-        return [m for _, m, _, _ in self._compiled_metrics] + [self._loss_tracker] + \
-            self._output_loss_trackers
+        out = [self._loss_tracker]
+        if self._metrics_spec or self._weighted_metrics_spec:
+            out.append(CompileMetrics(self))
+        return out + list(self._output_loss_trackers)
+
+    @property
+    def compiled_metrics(self):
+        return CompileMetrics(self)
+
+    @property
+    def compiled_loss(self):
+        return CompileLoss(self)
 
     def _named_metrics(self):
-        if self._compiled_metrics is None:
+        if not self.compiled:
             return []
-        named = [(n, m) for n, m, _, _ in self._compiled_metrics]
+        named = [(n, m) for n, m, _, _ in self._compiled_metrics or []]
         named.append(("loss", self._loss_tracker))
         named += [(t.name, t) for t in self._output_loss_trackers]
         return named
+
+    def get_metrics_result(self):
+        """Every compiled metric's current result by name (0-d Tensors, no host read)."""
+        return {name: m.result() for name, m in sorted(self._named_metrics())}
 
     @property
     def metrics_names(self):
@@ -252,8 +291,18 @@ class Trainer:
     def reset_metrics(self):
         for _, m in self._named_metrics():
             m.reset_state()
+        if _overridden(self, "metrics"):  # a subclass's own trackers (Keras resets these too)
+            for m in self.metrics:
+                m.reset_state()
 
     def _compute_loss(self, ys, preds, sw):
+        """The compiled loss plus every regularization loss: what training minimizes."""
+        total, per_output = self._loss_terms(ys, preds, sw)
+        for extra in self.losses:
+            total = total + extra
+        return total, per_output
+
+    def _loss_terms(self, ys, preds, sw):
         total = None
         per_output = []
         weights = self._loss_weights
@@ -275,8 +324,6 @@ class Trainer:
             total = term if total is None else total + term
         if total is None:
             raise ValueError("compile() was given no loss for any output; pass loss=...")
-        for extra in self.losses:
-            total = total + extra
         return total, per_output
 
     def _update_metrics(self, ys, preds, sw, total, per_output, n):
@@ -300,7 +347,8 @@ class Trainer:
             self._build_compiled_metrics(ys, flat_pred, self._out_names)
         return ys, flat_pred
 
-    def train_step(self, x, y, sample_weight=None):
+    def _train_step(self, x, y, sample_weight=None):
+        """The built-in training step on one batch (the fast path fit uses)."""
         self._clear_call_losses()
         y_pred = self(x, training=True)
         ys, preds = self._prepare_step(y, y_pred)
@@ -327,12 +375,14 @@ class Trainer:
             if scale is not None:  # LossScaleOptimizer: backward of loss * scale
                 ones *= scale
             grads = autodiff.run_backward([total], [ones], sources=variables)
+            if self._strategy is not None:  # averaged over the ranks, weighted by shard rows
+                grads = self._strategy.reduce_gradients(grads, _flatten(x)[0].shape[0])
             self.optimizer.apply(grads, variables)  # also applies weight constraints
         with autodiff.no_grad():
             self._update_metrics(ys, preds, sample_weight, total, per_output,
                                  _flatten(x)[0].shape[0])
 
-    def test_step(self, x, y, sample_weight=None):
+    def _test_step(self, x, y, sample_weight=None):
         with autodiff.no_grad():
             self._clear_call_losses()
             y_pred = self(x, training=False)
@@ -341,9 +391,38 @@ class Trainer:
             self._update_metrics(ys, preds, sample_weight, total, per_output,
                                  _flatten(x)[0].shape[0])
 
-    def predict_step(self, x):
+    def _predict_step(self, x):
         with autodiff.no_grad():
             return self(x, training=False)
+
+    # ---- the Keras step API (override these as in Keras) ------------------------------------
+    def train_step(self, data):
+        """One training step on ``data`` = ``(x, y)`` / ``(x, y, sample_weight)``; returns the
+        metric results. Override it for custom training (GANs, VAEs ...), as in Keras."""
+        x, y, sw = unpack(data)
+        self._train_step(x, y, sw)
+        return self.get_metrics_result()
+
+    def test_step(self, data):
+        x, y, sw = unpack(data)
+        self._test_step(x, y, sw)
+        return self.get_metrics_result()
+
+    def predict_step(self, data):
+        x, _, _ = unpack(data)
+        return self._predict_step(x)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss plus regularization losses for one batch (Keras 3)."""
+        if y_pred is None:
+            y_pred = self(x, training=training)
+        ys, preds = self._prepare_step(y, y_pred)
+        return self._compute_loss(ys, preds, sample_weight)[0]
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with one batch and return every result (Keras 3)."""
+        CompileMetrics(self).update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
 
     # ---- data ------------------------------------------------------------------------------
     def _normalize_x(self, x):
@@ -394,6 +473,13 @@ class Trainer:
                                  f"{(None,) + got}")
 
     # ---- fit / evaluate / predict -----------------------------------------------------------
+    def _metric_logs(self):
+        """Epoch / evaluation logs as floats (summed over the ranks when data-parallel)."""
+        if self._strategy is not None:
+            return self._strategy.epoch_logs(self._named_metrics())
+        return _to_float_logs(self._named_metrics())
+
+    @_abort_job_on_error
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -427,9 +513,13 @@ class Trainer:
                 raise ValueError("validation_split needs array data; pass validation_data for "
                                  "generators")
             data, val = data.split(float(validation_split))
+        if self._strategy is not None:  # this rank's rows of each global batch
+            data, val = self._strategy.shard(data), self._strategy.shard(val)
         self._prepare_model_for(data)
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=len(data))
+        if self._strategy is not None:  # rank 0 alone prints the bar and writes CSV logs
+            cbs = self._strategy.filter_callbacks(cbs)
         self.stop_training = False
         verifier = debug_hooks.kernel_verifier(verify_kernels, self)
         with verifier:
@@ -440,7 +530,10 @@ class Trainer:
         from . import graph_step
 
         # eager train_step, or on the GPU with jit_compile a captured CUDA graph replaying it
-        step = graph_step.train_function(self, data)
+        # data-parallel: weights broadcast from rank 0, then eager steps (host collectives
+        # cannot be captured in a CUDA graph)
+        step = graph_step.train_function(self, data) if self._strategy is None else \
+            self._strategy.prepare_fit(self)
         self._step_variables = None
         self._cache_step_variables = True
         try:
@@ -468,16 +561,26 @@ class Trainer:
         for epoch in range(int(initial_epoch), int(epochs)):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            lazy = None
+            lazy, custom, returned = None, _overridden(self, "train_step"), None
             for i, (xb, yb, swb) in enumerate(data.batches()):
                 cbs.on_train_batch_begin(i)
-                step(xb, yb, swb)
-                if lazy is None:  # metrics exist once the first step has run
-                    lazy = LazyLogs(self._named_metrics())
-                cbs.on_train_batch_end(i, lazy)
+                if custom:  # a user's train_step(data) returns its own logs
+                    returned = self.train_step(pack(xb, yb, swb))
+                    cbs.on_train_batch_end(i, StepLogs(returned))
+                else:
+                    step(xb, yb, swb)
+                    if self._strategy is not None:  # a collective: metrics summed over ranks
+                        lazy = self._strategy.batch_logs(self._named_metrics())
+                    elif lazy is None:  # metrics exist once the first step has run
+                        lazy = LazyLogs(self._named_metrics())
+                    cbs.on_train_batch_end(i, lazy)
+                if self._strategy is not None:  # every rank stops at the same step, or none
+                    self.stop_training = self._strategy.any(self.stop_training)
                 if self.stop_training:
                     break
-            logs = _to_float_logs(self._named_metrics())
+            if self._strategy is not None:  # identical BatchNorm statistics on every rank
+                self._strategy.sync_non_trainable(self)
+            logs = float_logs(returned) if custom else self._metric_logs()
             if val is not None and (epoch + 1) % int(validation_freq) == 0:
                 val_logs = self._run_evaluation(val)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -495,18 +598,28 @@ class Trainer:
         with memory.translate_oom(f"evaluate (batch_size={getattr(data, 'batch_size', None)})",
                                   self.device):
             self._test_batches(data, callbacks)
-        logs = _to_float_logs(self._named_metrics())
+        logs = self._custom_test_logs if self._custom_test_logs is not None else \
+            self._metric_logs()
         if callbacks is not None:
             callbacks.on_test_end(logs)
         return logs
 
     def _test_batches(self, data, callbacks):
+        custom, returned = _overridden(self, "test_step"), None
+        strategy = self._strategy  # data-parallel: skips empty shards, sums metrics over ranks
+        test_step = self._test_step if strategy is None else strategy.test_function(self)
         for step, (xb, yb, swb) in enumerate(data.batches()):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
-            self.test_step(xb, yb, swb)
+            if custom:
+                returned = self.test_step(pack(xb, yb, swb))
+            else:
+                test_step(xb, yb, swb)
             if callbacks is not None:
-                callbacks.on_test_batch_end(step, LazyLogs(self._named_metrics()))
+                callbacks.on_test_batch_end(step, StepLogs(returned) if custom else
+                                            LazyLogs(self._named_metrics()) if strategy is None
+                                            else strategy.batch_logs(self._named_metrics()))
+        self._custom_test_logs = float_logs(returned) if custom else None
 
     def _logs_in_order(self, logs):
         """Keras 3 order for evaluate's list: loss, the compiled metrics as given, the
@@ -516,6 +629,7 @@ class Trainer:
         ordered = [logs[n] for n in names if n in logs]
         return ordered + [logs[k] for k in sorted(logs) if k not in names]
 
+    @_abort_job_on_error
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         from ..callbacks import CallbackList
@@ -525,9 +639,13 @@ class Trainer:
         self._assert_compiled("evaluate")
         data = make_data(self._normalize_x(x), self._normalize_y(y), sample_weight, batch_size,
                          False, steps, device=self.device)
+        if self._strategy is not None:
+            data = self._strategy.shard(data)
         self._prepare_model_for(data)
         cbs = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=1, steps=len(data))
+        if self._strategy is not None:
+            cbs = self._strategy.filter_callbacks(cbs)
         logs = self._run_evaluation(data, cbs)
         if return_dict:
             return logs
@@ -550,7 +668,8 @@ class Trainer:
                                   self.device):
             for step, (xb, _, _) in enumerate(data.batches()):
                 cbs.on_predict_batch_begin(step)
-                outs.append(self.predict_step(xb))
+                outs.append(self.predict_step((xb,)) if _overridden(self, "predict_step")
+                            else self._predict_step(xb))
                 cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
         cbs.on_predict_end()
         if not outs:
@@ -573,26 +692,44 @@ class Trainer:
         self._assert_compiled("train_on_batch")
         xb, yb, swb = self._single_batch(x, y, sample_weight, class_weight)
         self.reset_metrics()
-        self.train_step(xb, yb, swb)
+        if _overridden(self, "train_step"):
+            return self._returned_result(self.train_step(pack(xb, yb, swb)), return_dict)
+        self._train_step(xb, yb, swb)
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         xb, yb, swb = self._single_batch(x, y, sample_weight)
         self.reset_metrics()
-        self.test_step(xb, yb, swb)
+        if _overridden(self, "test_step"):
+            return self._returned_result(self.test_step(pack(xb, yb, swb)), return_dict)
+        self._test_step(xb, yb, swb)
         return self._batch_result(return_dict)
 
     def predict_on_batch(self, x):
         xb, _, _ = self._single_batch(x)
-        return _concat_outputs([self.predict_step(xb)])
+        out = self.predict_step((xb,)) if _overridden(self, "predict_step") else \
+            self._predict_step(xb)
+        return _concat_outputs([out])
+
+    def _returned_result(self, returned, return_dict):
+        logs = float_logs(returned)
+        if return_dict:
+            return logs
+        values = self._logs_in_order(logs) if "loss" in logs else list(logs.values())
+        return values[0] if len(values) == 1 else values
 
     def _batch_result(self, return_dict):
-        logs = _to_float_logs(self._named_metrics())
+        logs = self._metric_logs()
         if return_dict:
             return logs
         values = self._logs_in_order(logs)
         return values[0] if len(values) == 1 else values
+
+
+def _overridden(model, name):
+    """True when a subclass replaced Trainer's ``name`` (a custom train_step, metrics ...)."""
+    return getattr(type(model), name) is not getattr(Trainer, name)
 
 
 def _concat_outputs(outs):
