@@ -11,6 +11,11 @@ Random state: the host generator (shuffling, initializers), each backend's count
 dropout generator (``bk.rng_state``, restored in place) and the CPU backend's NumPy generator
 (Gaussian noise) are saved as JSON, so a resumed CPU run is bit-identical to an uninterrupted
 one. CuPy's own generator (Gaussian noise on the GPU) has no portable state and is not saved.
+
+Data-parallel (``cuflow.distribute``): rank 0 writes and deletes the backup; every rank restores
+from it, so ``backup_dir`` must be on a filesystem all ranks see. Rank 0 decides whether a backup
+exists, and the ranks wait for each other after restoring, so rank 0 never replaces or deletes
+the file while another rank still reads it.
 """
 
 from __future__ import annotations
@@ -97,9 +102,23 @@ class BackupAndRestore(Callback):
 
     # ---- hooks -------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
-        if os.path.exists(self.backup_path):
+        strategy = getattr(self.model, "_strategy", None)
+        exists = os.path.exists(self.backup_path)
+        if strategy is not None and strategy.size > 1:
+            at_rank0 = strategy.collective.bcast_obj(exists)  # rank 0's view decides
+            if at_rank0 and not exists:
+                raise FileNotFoundError(f"BackupAndRestore: rank 0 has a backup at "
+                                        f"{self.backup_path!r} but rank {strategy.rank} cannot "
+                                        f"see it; put backup_dir on a filesystem shared by all "
+                                        f"ranks")
+            exists = at_rank0
+        if exists:
             next_epoch = self._restore()
             self.model._resume_epoch = next_epoch  # the fit loop starts there (see trainer)
+            if strategy is not None:
+                strategy.fold_rng_after_restore()  # each rank its own dropout stream again
+        if strategy is not None and strategy.size > 1:
+            strategy.collective.barrier()  # nobody rewrites the file before all have read it
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
@@ -116,13 +135,19 @@ class BackupAndRestore(Callback):
         self._save(epoch)
 
     def on_train_end(self, logs=None):
+        from ..distribute import is_chief
+
         # an exception or a kill never reaches here, so the backup survives exactly then
-        if self.delete_checkpoint and os.path.exists(self.backup_path):
+        if self.delete_checkpoint and is_chief(self.model) and os.path.exists(self.backup_path):
             os.remove(self.backup_path)
 
     # ---- file --------------------------------------------------------------------------------
     def _save(self, completed_epoch):
+        from ..distribute import is_chief
         from ..saving import archive, weights
+
+        if not is_chief(self.model):
+            return  # data-parallel: identical replicas, rank 0 writes
 
         os.makedirs(self.backup_dir, exist_ok=True)
         model = self.model

@@ -74,6 +74,10 @@ class ModelCheckpoint(Callback):
                 from None
 
     def _write(self, filepath):
+        from ..distribute import is_chief
+
+        if not is_chief(self.model):
+            return  # data-parallel: replicas are identical, rank 0 writes the one file
         if self.save_weights_only:
             self.model.save_weights(filepath)
         else:
@@ -119,7 +123,9 @@ class ModelCheckpoint(Callback):
         return current > self.best if self._maximize else current < self.best
 
     def _say(self, text):
-        if self.verbose > 0:
+        from ..distribute import is_chief
+
+        if self.verbose > 0 and is_chief(self.model):
             sys.stdout.write(text)
             sys.stdout.flush()
 

@@ -71,12 +71,19 @@ class DataParallel:
     ``device``: "auto" (this rank's GPU, chosen by its local rank, when CuPy sees GPUs; else
     the CPU), "cpu" or "gpu". ``nccl``: "auto" uses NCCL for the gradient all-reduce between
     GPUs when ``cupy.cuda.nccl`` is available, True requires it, False uses MPI (through the
-    host). Without mpi4py and without a launcher, the strategy is a single process (size 1).
+    host). ``comm``: an mpi4py communicator (default ``MPI.COMM_WORLD``) or a collective object
+    like ``_comm.MpiCollective``. Without mpi4py and without a launcher, the strategy is a
+    single process (size 1).
+
+    Dropout: each rank draws its own masks (rank 0's seed folded with the rank), so every
+    sample of the global batch gets an independent mask as in one process, but not the same
+    mask bits a one-process run would draw.
     """
 
     def __init__(self, device="auto", nccl="auto", comm=None):
-        mpi = import_mpi() if comm is None else True
-        if mpi is None:
+        if comm is not None and hasattr(comm, "allreduce_sum_"):
+            self.collective = comm  # a collective object (tests, other transports)
+        elif comm is None and import_mpi() is None:
             self.collective = LocalCollective()
             log.info("cuflow.distribute: mpi4py is not installed; DataParallel runs as a single "
                      "process (pip install 'cuflow[mpi]' and launch with mpirun for more)")
@@ -198,6 +205,13 @@ class DataParallel:
         """Same weights, optimizer state and shared generators on every rank, then the step
         function: ``model.train_step``, or a zero-gradient contribution for an empty shard."""
         self._check_same_model(model)
+        from ..models.trainer import Trainer
+
+        if getattr(type(model), "train_step", None) is not Trainer.train_step:
+            warnings.warn("cuflow.distribute: this model overrides train_step; its gradients "
+                          "are averaged over the ranks only if it calls "
+                          "model._strategy.reduce_gradients(grads, n_rows) before "
+                          "optimizer.apply", stacklevel=4)
         self.broadcast_variables(model.weights)
         self._broadcast_optimizer(model)
         self._sync_dropout_rng()
@@ -424,11 +438,10 @@ class ReducedLogs(collections.abc.Mapping):
 
     def __getitem__(self, key):
         if key not in self._cache:
-            for name, metric, state in self._entries:
-                if name == key:
-                    break
-            else:
+            found = [(m, st) for name, m, st in self._entries if name == key]
+            if not found:
                 raise KeyError(key)
+            metric, state = found[0]
             if state is None:
                 value = metric.result()
                 self._cache[key] = float(value)

@@ -66,6 +66,10 @@ def class_weight_to_sample_weight(y, class_weight, bk):
 class ArrayData:
     """In-memory arrays cut into batches on the device (shuffled by a seeded permutation)."""
 
+    # cuflow.distribute sets this (a ``Shard``): each yielded batch is then this rank's rows of
+    # the global batch, which may be empty on some ranks for the last, smallest batch
+    shard = None
+
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
                  steps=None, class_weight=None, device=None):
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
@@ -106,6 +110,8 @@ class ArrayData:
     def batches(self):
         order = None
         if self.shuffle and self.n > 1:
+            if self.shard is not None:  # the same permutation on every rank
+                self.shard.sync_host_rng()
             perm = cf_random.host_rng().permutation(self.n)
             order = perm if self.bk.device == "cpu" else self.bk.asarray(perm)
         for step in range(self.steps):
@@ -113,6 +119,8 @@ class ArrayData:
             hi = min(lo + self.batch_size, self.n)
             if lo >= hi:
                 break
+            if self.shard is not None:
+                lo, hi = self.shard.bounds(lo, hi)
             idx = slice(lo, hi) if order is None else order[lo:hi]
 
             def cut(a, idx=idx):
@@ -170,6 +178,8 @@ class SequenceData:
     """Objects with ``__len__`` and ``__getitem__`` returning batches (Keras ``Sequence``,
     ``ImageDataGenerator.flow``) or, with ``steps``, any iterator of batches."""
 
+    shard = None  # cuflow.distribute: keep this rank's rows of each batch (see ArrayData)
+
     def __init__(self, source, steps=None, device=None):
         self.source = source
         self.bk = get_backend(device or get_device())
@@ -186,6 +196,8 @@ class SequenceData:
 
     def _wrap(self, batch):
         x, y, sw = _unpack(batch)
+        if self.shard is not None:
+            x, y, sw = self.shard.cut(x, y, sw)
 
         def conv(a):
             return Tensor._wrap(_device_array(a, self.bk), backend=self.bk)
