@@ -14,6 +14,30 @@ from .conv import (
     separable_conv,
     separable_conv2d,
 )
+
+# keras.ops coverage beyond the core ops: creation, einsum and the rest of the Keras 3 names
+from .creation import (
+    arange,
+    convert_to_numpy,
+    convert_to_tensor,
+    dtype,
+    empty,
+    eye,
+    full,
+    full_like,
+    identity,
+    is_tensor,
+    linspace,
+    ndim,
+    ones,
+    ones_like,
+    shape,
+    size,
+    tri,
+    zeros,
+    zeros_like,
+)
+from .einsum import einsum, outer, tensordot
 from .elementwise import (
     abs,
     add,
@@ -47,92 +71,7 @@ from .elementwise import (
     subtract,
     where,
 )
-from .linalg import dot, matmul
-from .losses import loss
-from .nn import (
-    ACTIVATIONS,
-    activation,
-    dense,
-    dropout,
-    elu,
-    exponential,
-    gelu,
-    hard_sigmoid,
-    hard_swish,
-    leaky_relu,
-    log_softmax,
-    mish,
-    relu,
-    relu6,
-    selu,
-    sigmoid,
-    silu,
-    softmax,
-    softplus,
-    softsign,
-    stop_gradient,
-    swish,
-    tanh,
-)
-from .noise import gaussian_dropout, gaussian_noise
-from .pooling import (
-    average_pool,
-    avg_pool,
-    avg_pool1d,
-    avg_pool2d,
-    avg_pool3d,
-    max_pool,
-    max_pool1d,
-    max_pool2d,
-    max_pool3d,
-)
-from .reductions import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
-from .resize import upsample
-from .shape import (
-    cast,
-    concat,
-    concatenate,
-    expand_dims,
-    flatten,
-    gather,
-    getitem,
-    one_hot,
-    pad,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    tile,
-    transpose,
-)
-
-neg = negative
-pow = power
-
-# keras.ops coverage beyond the core ops: creation, einsum and the rest of the Keras 3 names
-from .creation import (  # noqa: E402
-    arange,
-    convert_to_numpy,
-    convert_to_tensor,
-    dtype,
-    empty,
-    eye,
-    full,
-    full_like,
-    identity,
-    is_tensor,
-    linspace,
-    ndim,
-    ones,
-    ones_like,
-    shape,
-    size,
-    tri,
-    zeros,
-    zeros_like,
-)
-from .einsum import einsum, outer, tensordot  # noqa: E402
-from .extra import (  # noqa: E402
+from .extra import (
     absolute,
     all,
     amax,
@@ -184,7 +123,7 @@ from .extra import (  # noqa: E402
     nan_to_num,
     norm,
     normalize,
-    one_hot,  # noqa: F811 - Keras 3 one_hot(x, num_classes); (indices, depth) still works
+    one_hot,  # Keras 3 one_hot(x, num_classes); (indices, depth) still works
     ravel,
     repeat,
     roll,
@@ -206,5 +145,65 @@ from .extra import (  # noqa: E402
     vstack,
     while_loop,
 )
+from .linalg import dot, matmul
+from .losses import loss
+from .nn import (
+    ACTIVATIONS,
+    activation,
+    dense,
+    dropout,
+    elu,
+    exponential,
+    gelu,
+    hard_sigmoid,
+    hard_swish,
+    leaky_relu,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    stop_gradient,
+    swish,
+    tanh,
+)
+from .noise import gaussian_dropout, gaussian_noise
+from .pooling import (
+    average_pool,
+    avg_pool,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    max_pool,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
+from .reductions import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from .resize import upsample
+from .shape import (
+    cast,
+    concat,
+    concatenate,
+    expand_dims,
+    flatten,
+    gather,
+    getitem,
+    pad,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    tile,
+    transpose,
+)
 
 get_item = getitem
+
+neg = negative
+pow = power
