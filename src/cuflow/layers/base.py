@@ -364,6 +364,9 @@ class Layer:
         if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
             inputs = map_structure(self._autocast, inputs)
         if not self.built:
+            if self._single_input and getattr(inputs, "ndim", 1) == 0:
+                raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects an input '
+                                 f"with at least one axis; received a 0-d (scalar) input")
             self._maybe_build(shape_of(inputs))
         var_kw, accepted = type(self)._accepted()
         if "training" in kwargs and not (var_kw or "training" in accepted):
