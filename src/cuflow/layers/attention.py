@@ -324,6 +324,8 @@ class MultiHeadAttention(Layer):
 class Attention(Layer):
     """Dot-product (Luong) attention on ``[query, value]`` or ``[query, value, key]``."""
 
+    _multi_input = True
+
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         if score_mode not in ("dot", "concat"):

@@ -68,6 +68,32 @@ def _out_of_memory(layer, inputs, exc):
                             f"size, or mixed precision (mixed_float16)")
 
 
+def _is_array_leaf(x):
+    return isinstance(x, (Tensor, np.ndarray)) or hasattr(x, "__cuda_array_interface__") or \
+        type(x).__name__ == "KerasTensor"
+
+
+def _convert_inputs(inputs, device, multi_input=False):
+    """Tensors from user data. A list of arrays is several inputs (``layer([a, b])``); a nested
+    list of plain numbers is one array, or for a layer that merges inputs, one array each."""
+    if isinstance(inputs, (list, tuple)):
+        if inputs and not any(_is_array_leaf(x) for x in _flatten(inputs)):
+            if multi_input and all(isinstance(x, (list, tuple)) for x in inputs):
+                return type(inputs)(as_input_tensor(_plain_array(x), device) for x in inputs)
+            return as_input_tensor(_plain_array(inputs), device)
+        return type(inputs)(_convert_inputs(x, device) for x in inputs)
+    if isinstance(inputs, dict):
+        return {k: _convert_inputs(v, device) for k, v in inputs.items()}
+    return as_input_tensor(inputs, device)
+
+
+def _plain_array(x):
+    try:
+        return np.asarray(x)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"cannot make an array from the nested list input: {e}") from None
+
+
 def _is_dtype(value):
     if value is None:
         return True
@@ -84,6 +110,7 @@ class Layer:
     # True for layers that take exactly one tensor (set for cuflow's own single-input layers;
     # user subclasses keep False and may take whatever structure their call() expects)
     _single_input = False
+    _multi_input = False  # True for layers that merge a list of inputs (Add, Concatenate ...)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -352,7 +379,8 @@ class Layer:
                             f"tensor, an array or a list of them")
         if type(inputs) is not Tensor:  # the per-step path passes Tensors: skip the checks
             flat = _flatten(inputs)
-            if self._single_input and isinstance(inputs, (list, tuple, dict)):
+            if self._single_input and isinstance(inputs, (list, tuple, dict)) and \
+                    any(_is_array_leaf(x) for x in flat):  # (plain nested numbers: one array)
                 if len(flat) != 1:
                     raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects 1 '
                                      f"input, but it received {len(flat)} input tensors")
@@ -360,12 +388,14 @@ class Layer:
             if any(isinstance(t, KerasTensor) for t in flat):
                 return call_symbolic(self, inputs, args, kwargs)
             device = self._weights_device()
-            inputs = map_structure(lambda x: as_input_tensor(x, device), inputs)
+            inputs = _convert_inputs(inputs, device, self._multi_input)
         if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
             inputs = map_structure(self._autocast, inputs)
         if not self.built:
-            if self._single_input and getattr(inputs, "ndim", 1) == 0:
-                raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects an input '
+            scalars = [inputs] if self._single_input else \
+                _flatten(inputs) if self._multi_input else []
+            if any(getattr(t, "ndim", 1) == 0 for t in scalars):
+                raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects inputs '
                                  f"with at least one axis; received a 0-d (scalar) input")
             self._maybe_build(shape_of(inputs))
         var_kw, accepted = type(self)._accepted()

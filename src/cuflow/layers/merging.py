@@ -29,6 +29,7 @@ def _broadcast_shapes(layer, shapes):
 
 class _Merge(Layer):
     _min_inputs = 2
+    _multi_input = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

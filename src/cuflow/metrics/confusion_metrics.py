@@ -14,6 +14,8 @@ import numpy as np
 from ._inputs import squeeze_or_expand_to_same_rank, to_arrays
 from .base import Metric, _divide_no_nan
 
+_MAX_THRESHOLDS = 1 << 20  # AUC keeps (and updates) state per threshold
+
 EPSILON = 1e-7  # Keras' backend.epsilon()
 NEG_INF = -1e10  # Keras' stand-in for -inf in top-k filtering
 
@@ -178,6 +180,11 @@ class AUC(Metric):
             if not isinstance(num_thresholds, (int, np.integer)) or num_thresholds <= 1:
                 raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
                                  f"Received: num_thresholds={num_thresholds!r}")
+            if num_thresholds > _MAX_THRESHOLDS:
+                # the per-threshold state is allocated and updated every batch
+                raise ValueError(f"Argument `num_thresholds` must be at most "
+                                 f"{_MAX_THRESHOLDS:,}; received num_thresholds="
+                                 f"{num_thresholds!r}")
             self.num_thresholds = int(num_thresholds)
             inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
             self._evenly = True
