@@ -86,9 +86,10 @@ def unpack(data):
 
 
 def pack(x, y=None, sample_weight=None):
-    """The batch tuple Keras hands to ``train_step``: (x, y) or (x, y, sw); (x,) without y."""
+    """The batch Keras hands to ``train_step``: (x, y) or (x, y, sw); without y, x itself
+    (or (x,) when x is a list or tuple of inputs), as Keras's pack_x_y_sample_weight."""
     if y is None:
-        return (x,)
+        return (x,) if isinstance(x, (list, tuple)) else x
     return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 

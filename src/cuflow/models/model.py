@@ -15,9 +15,10 @@ class Model(Trainer, Layer):
 
             if cls is Model:
                 return Functional.__new__(Functional)
-            if not issubclass(cls, Functional):
-                # a Model subclass (say, with a custom train_step) built from inputs and
-                # outputs: a functional model that keeps the subclass's methods, as Keras does
+            if not issubclass(cls, Functional) and cls.__init__ is Model.__init__:
+                # a Model subclass without its own __init__ (say, only a custom train_step)
+                # built from inputs and outputs: a functional model keeping the subclass's
+                # methods, as Keras does. A subclass with __init__ decides its own arguments.
                 return super().__new__(_functional_subclass(cls))
         return super().__new__(cls)
 

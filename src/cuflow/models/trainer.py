@@ -668,7 +668,7 @@ class Trainer:
                                   self.device):
             for step, (xb, _, _) in enumerate(data.batches()):
                 cbs.on_predict_batch_begin(step)
-                outs.append(self.predict_step((xb,)) if _overridden(self, "predict_step")
+                outs.append(self.predict_step(pack(xb)) if _overridden(self, "predict_step")
                             else self._predict_step(xb))
                 cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
         cbs.on_predict_end()
@@ -708,7 +708,7 @@ class Trainer:
 
     def predict_on_batch(self, x):
         xb, _, _ = self._single_batch(x)
-        out = self.predict_step((xb,)) if _overridden(self, "predict_step") else \
+        out = self.predict_step(pack(xb)) if _overridden(self, "predict_step") else \
             self._predict_step(xb)
         return _concat_outputs([out])
 
