@@ -201,8 +201,9 @@ def test_lambda_and_identity_layers():
     with pytest.raises(TypeError, match="callable"):
         layers.Lambda(3)
     ident = layers.Identity()
-    x = cf.Tensor(np.ones(3))
+    x = cf.Tensor(np.ones(3, dtype="float32"))
     assert ident(x) is x
+    assert ident(np.ones(3, dtype="float16")).dtype == np.float32  # data takes the layer dtype
 
 
 def test_add_weight_accepts_keras3_positional_shape():

@@ -92,6 +92,16 @@ class _InputProbe:
         self._patches.undo()
 
 
+def _all_layers(layer):
+    out, stack = [], [layer]
+    while stack:
+        la = stack.pop()
+        if all(la is not seen for seen in out):
+            out.append(la)
+            stack.extend(la._layers)
+    return out
+
+
 def _entries(size, k, rng):
     if size <= k:
         return np.arange(size)
@@ -118,6 +128,10 @@ def check_model_gradients(model, x, y, sample_weight=None, max_samples=4, print_
     for v, data in saved:
         if data.dtype.kind == "f":
             v.data = data.astype(np.float64)
+    # layers cast float inputs to their compute dtype: compute in float64 for the check
+    compute = [(la, la.compute_dtype) for la in _all_layers(model)]
+    for la, _ in compute:
+        la.compute_dtype = "float64"
     try:
         def loss():
             probe.new_pass()
@@ -172,6 +186,8 @@ def check_model_gradients(model, x, y, sample_weight=None, max_samples=4, print_
             rows.append((layer.name, a, r, "ok" if ok else "MISMATCH"))
     finally:
         probe.undo()
+        for la, dtype in compute:
+            la.compute_dtype = dtype
         for v, data in saved:
             v.data = data
         if head.dtype.kind == "f":

@@ -36,16 +36,16 @@ def shape_of(x):
     return map_structure(lambda t: tuple(t.shape), x)
 
 
-def as_input_tensor(x, device=None):
-    """User data as a Tensor (on ``device``, else the current device); float arrays become
-    float32 like Keras."""
+def as_input_tensor(x, device=None, dtype="float32"):
+    """User data as a Tensor (on ``device``, else the current device); floating data takes the
+    layer's compute ``dtype``, as Keras casts its inputs."""
     if isinstance(x, Tensor):
         return x
     if x is None:
         return None
     t = Tensor(x, device=device)
-    if t.dtype == np.float64:
-        t = Tensor._wrap(t.data.astype(np.float32), backend=t._backend)
+    if t.dtype.kind == "f" and t.dtype != dtype:
+        t = Tensor._wrap(t.data.astype(dtype), backend=t._backend)
     return t
 
 
@@ -73,18 +73,19 @@ def _is_array_leaf(x):
         type(x).__name__ == "KerasTensor"
 
 
-def _convert_inputs(inputs, device, multi_input=False):
+def _convert_inputs(inputs, device, multi_input=False, dtype="float32"):
     """Tensors from user data. A list of arrays is several inputs (``layer([a, b])``); a nested
     list of plain numbers is one array, or for a layer that merges inputs, one array each."""
     if isinstance(inputs, (list, tuple)):
         if inputs and not any(_is_array_leaf(x) for x in _flatten(inputs)):
             if multi_input and all(isinstance(x, (list, tuple)) for x in inputs):
-                return type(inputs)(as_input_tensor(_plain_array(x), device) for x in inputs)
-            return as_input_tensor(_plain_array(inputs), device)
-        return type(inputs)(_convert_inputs(x, device) for x in inputs)
+                return type(inputs)(as_input_tensor(_plain_array(x), device, dtype)
+                                    for x in inputs)
+            return as_input_tensor(_plain_array(inputs), device, dtype)
+        return type(inputs)(_convert_inputs(x, device, dtype=dtype) for x in inputs)
     if isinstance(inputs, dict):
-        return {k: _convert_inputs(v, device) for k, v in inputs.items()}
-    return as_input_tensor(inputs, device)
+        return {k: _convert_inputs(v, device, dtype=dtype) for k, v in inputs.items()}
+    return as_input_tensor(inputs, device, dtype)
 
 
 def _plain_array(x):
@@ -225,6 +226,10 @@ class Layer:
         if any(s < 0 for s in shape):
             raise ValueError(f"{self.name}: weight shape must be non-negative; received {shape}")
         dtype = dtype or self.dtype
+        from ..memory import check_allocation
+
+        # initializers draw in float64 on the host: refuse absurd sizes before allocating
+        check_allocation(shape, np.float64, f'weight "{name}" of layer "{self.name}"')
         if initializer is None:
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
         init = initializers.get(initializer)
@@ -388,7 +393,7 @@ class Layer:
             if any(isinstance(t, KerasTensor) for t in flat):
                 return call_symbolic(self, inputs, args, kwargs)
             device = self._weights_device()
-            inputs = _convert_inputs(inputs, device, self._multi_input)
+            inputs = _convert_inputs(inputs, device, self._multi_input, self.compute_dtype)
         if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
             inputs = map_structure(self._autocast, inputs)
         if not self.built:
@@ -397,7 +402,10 @@ class Layer:
             if any(getattr(t, "ndim", 1) == 0 for t in scalars):
                 raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects inputs '
                                  f"with at least one axis; received a 0-d (scalar) input")
-            self._maybe_build(shape_of(inputs))
+            try:
+                self._maybe_build(shape_of(inputs))
+            except MemoryError as e:
+                raise _out_of_memory(self, inputs, e) from None
         var_kw, accepted = type(self)._accepted()
         if "training" in kwargs and not (var_kw or "training" in accepted):
             kwargs.pop("training")

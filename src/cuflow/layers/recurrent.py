@@ -137,6 +137,8 @@ class Masking(Layer):
     """Masks time steps whose features all equal ``mask_value`` (and zeroes them), so the RNNs
     downstream skip them."""
 
+    _single_input = True
+
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
         self.mask_value = mask_value
