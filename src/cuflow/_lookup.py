@@ -4,6 +4,22 @@
 from __future__ import annotations
 
 
+class Configurable:
+    """``get_config`` / ``from_config`` / ``repr`` for objects fully described by their config
+    (initializers, regularizers, constraints)."""
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
 class Lookup:
     def __init__(self, kind, names, base):
         self.kind = kind  # "initializer", "regularizer", ...

@@ -7,7 +7,7 @@ assigns it back outside the graph, so it is computed under ``no_grad``.
 from __future__ import annotations
 
 from . import ops
-from ._lookup import Lookup
+from ._lookup import Configurable, Lookup
 from .autodiff import no_grad
 from .tensor import Tensor
 
@@ -22,22 +22,11 @@ def _norms(w, axis):
     return ops.sqrt(ops.sum(ops.square(w), axis, keepdims=True))
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base class: ``__call__(w)`` -> the constrained weight (the identity here)."""
 
     def __call__(self, w):
         return w
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class MaxNorm(Constraint):

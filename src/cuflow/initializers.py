@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from . import random as _random
-from ._lookup import Lookup
+from ._lookup import Configurable, Lookup
 from .tensor import Tensor
 
 
@@ -55,25 +55,14 @@ def _snake(name):
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``init(shape, dtype=None)`` -> a Tensor on the current device."""
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(shape, dtype)")
 
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
     def clone(self):
         return type(self).from_config(self.get_config())
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _tensor(host, dtype):

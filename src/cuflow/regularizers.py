@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from . import ops
-from ._lookup import Lookup
+from ._lookup import Configurable, Lookup
 from .tensor import Tensor
 
 
@@ -31,22 +31,11 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``__call__(weight)`` -> scalar penalty."""
 
     def __call__(self, x):
         return 0.0
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):
