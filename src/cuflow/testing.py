@@ -61,3 +61,30 @@ def check_gradients(fn, inputs, device="cpu", eps=1e-6, atol=1e-5, rtol=1e-3, se
         if err.size:
             worst = max(worst, float(np.max(err / np.maximum(denom, atol / rtol))))
     return worst
+
+
+def weight_slots(layer, seen=None):
+    """``{id(variable): (owner, attribute)}`` for every weight Variable reachable from
+    ``layer``: where a gradient check substitutes a differentiable tensor for a weight."""
+    from .tensor import Variable
+
+    seen = set() if seen is None else seen
+    if id(layer) in seen:
+        return {}
+    seen.add(id(layer))
+    slots = {}
+    for attr, value in vars(layer).items():
+        if isinstance(value, Variable):
+            slots.setdefault(id(value), (layer, attr))
+    for sub in layer._layers:
+        for key, slot in weight_slots(sub, seen).items():
+            slots.setdefault(key, slot)
+    return slots
+
+
+def flat_outputs(out):
+    """One (batch, n) tensor from an output or a list of outputs, to gradient-check them all."""
+    from . import ops
+
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    return ops.concatenate([ops.reshape(o, (o.shape[0], -1)) for o in outs], axis=1)

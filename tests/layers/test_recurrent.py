@@ -6,8 +6,7 @@ import numpy as np
 
 import cuflow
 from cuflow import ops
-from cuflow.tensor import Variable
-from cuflow.testing import check_gradients
+from cuflow.testing import check_gradients, flat_outputs, weight_slots
 
 
 def sigmoid(x):
@@ -74,32 +73,10 @@ def randomize(layer, rng, scale=0.6):
     return [w.numpy().astype(np.float64) for w in layer.weights]
 
 
-def _weight_slots(layer, seen=None):
-    """(object, attribute) holding each weight Variable, found by walking sub-layers."""
-    seen = set() if seen is None else seen
-    if id(layer) in seen:
-        return {}
-    seen.add(id(layer))
-    slots = {}
-    for attr, value in vars(layer).items():
-        if isinstance(value, Variable):
-            slots.setdefault(id(value), (layer, attr))
-    for sub in layer._layers:
-        for key, slot in _weight_slots(sub, seen).items():
-            slots.setdefault(key, slot)
-    return slots
-
-
-def flat_outputs(out):
-    """One (batch, n) tensor from an output or a list of outputs, to gradient-check them all."""
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    return ops.concatenate([ops.reshape(o, (o.shape[0], -1)) for o in outs], axis=1)
-
-
 def check_layer_gradients(layer, x, device, **call_kwargs):
     """Central-difference check of the layer's output w.r.t. its input and every weight."""
     weights = layer.weights
-    slots = _weight_slots(layer)
+    slots = weight_slots(layer)
     places = [slots[id(w)] for w in weights]
 
     def fn(x_t, *ws):

@@ -13,32 +13,11 @@ import numpy as np
 import cuflow
 from cuflow import layers as L
 from cuflow import ops
-from cuflow.tensor import Variable
+from cuflow.testing import flat_outputs, weight_slots
 
 from .grad_cases import anyv, distinct, fort
 
 F64 = {"dtype": "float64"}
-
-
-def _weight_slots(layer, seen=None):
-    """(object, attribute) holding each weight Variable, found by walking sub-layers."""
-    seen = set() if seen is None else seen
-    if id(layer) in seen:
-        return {}
-    seen.add(id(layer))
-    slots = {}
-    for attr, value in vars(layer).items():
-        if isinstance(value, Variable):
-            slots.setdefault(id(value), (layer, attr))
-    for sub in layer._layers:
-        for key, slot in _weight_slots(sub, seen).items():
-            slots.setdefault(key, slot)
-    return slots
-
-
-def _flat(out):
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    return ops.concatenate([ops.reshape(o, (o.shape[0], -1)) for o in outs], axis=1)
 
 
 def case(make, *inputs, training=None, noise=False, call=None, const=None):
@@ -58,7 +37,7 @@ def case(make, *inputs, training=None, noise=False, call=None, const=None):
             layer = make()
             invoke(layer, [cuflow.Tensor(a) for a in inputs])  # build
         weights = layer.trainable_weights
-        slots = _weight_slots(layer)
+        slots = weight_slots(layer)
         places = [slots[id(w)] for w in weights]
         n = len(inputs)
         rng = np.random.default_rng(3)
@@ -71,7 +50,7 @@ def case(make, *inputs, training=None, noise=False, call=None, const=None):
                 if getattr(layer, "seed", None) is not None:
                     layer._rng = None  # augmentation layers: a generator made from their seed
             try:
-                return _flat(invoke(layer, list(ts[:n])))
+                return flat_outputs(invoke(layer, list(ts[:n])))
             finally:
                 for (owner, attr), var in zip(places, weights):
                     object.__setattr__(owner, attr, var)

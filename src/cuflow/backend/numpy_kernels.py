@@ -389,14 +389,19 @@ def log_softmax_forward(x):
     return y.astype(x.dtype)
 
 
-@_ieee
-def softmax_backward(y, dy):
-    """dx = y * (dy - sum(dy * y)), y the softmax output."""
+def _row_backward_inputs(y, dy):
+    """Validated (y, y, dy) of a row function's backward, the last two in compute precision."""
     y = _rowwise_input(y, "y", allow_empty_rows=True)
     dy = np.asarray(dy)
     check_float(dy, "dy")
     check_same_shape(y, dy, "y", "dy")
-    yc, dyc = _as_compute(y), _as_compute(dy)
+    return y, _as_compute(y), _as_compute(dy)
+
+
+@_ieee
+def softmax_backward(y, dy):
+    """dx = y * (dy - sum(dy * y)), y the softmax output."""
+    y, yc, dyc = _row_backward_inputs(y, dy)
     with np.errstate(**_IEEE):
         dot = np.sum(dyc * yc, axis=-1, keepdims=True, dtype=acc_dtype(y.dtype)).astype(yc.dtype)
         dx = yc * (dyc - dot)
@@ -406,11 +411,7 @@ def softmax_backward(y, dy):
 @_ieee
 def log_softmax_backward(y, dy):
     """dx = dy - exp(y) * sum(dy), y the log_softmax output."""
-    y = _rowwise_input(y, "y", allow_empty_rows=True)
-    dy = np.asarray(dy)
-    check_float(dy, "dy")
-    check_same_shape(y, dy, "y", "dy")
-    yc, dyc = _as_compute(y), _as_compute(dy)
+    y, yc, dyc = _row_backward_inputs(y, dy)
     with np.errstate(**_IEEE):
         tot = np.sum(dyc, axis=-1, keepdims=True, dtype=acc_dtype(y.dtype)).astype(yc.dtype)
         dx = dyc - np.exp(yc) * tot
