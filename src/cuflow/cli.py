@@ -164,15 +164,56 @@ def _cmd_bench(args):
     import cuflow
     from cuflow import benchmarking
 
+    if args.fit:  # the MLP fit() throughput beside a hand-written step (the original table)
+        cuflow.set_device(args.device)
+        dev = cuflow.get_device()
+        rows = benchmarking.mlp_table(dev, batch=args.batch_size, min_time=args.min_time)
+        print(benchmarking.format_table(
+            f"MLP 784-256-128-10, Adam, batch {args.batch_size}, on {dev}", rows))
+        if args.json:
+            benchmarking.write_json({"benchmark": "MLP fit samples per second", "device": dev,
+                                     "rows": [{"what": n, "samples_per_s": r,
+                                               "vs_reference": q} for n, r, q in rows]},
+                                    args.json)
+        return 0
     cuflow.set_device(args.device)
     dev = cuflow.get_device()
-    rows = benchmarking.mlp_table(dev, batch=args.batch_size, min_time=args.min_time)
-    print(benchmarking.format_table(
-        f"MLP 784-256-128-10, Adam, batch {args.batch_size}, on {dev}", rows))
+    benchmarking.resolve_models(args.models, dev)  # a bad name fails before any measuring
+
+    def progress(row, result):
+        rate = row.get("steps_per_s")
+        what = f"{rate:,.1f} steps/s" if rate else row.get("reason") or row.get("error")
+        print(f"  {row['case']} / {row['variant']}: {row['status']}, {what}", file=sys.stderr,
+              flush=True)
+        if args.json:  # keep partial results if the run is cut short
+            benchmarking.write_json(result, args.json)
+
+    result = benchmarking.step_benchmark(args.models, dev, steps=args.steps,
+                                         warmup=args.warmup, rounds=args.rounds,
+                                         torch=not args.no_torch, on_row=progress)
+    print(benchmarking.format_step_table(result))
+    if args.json:
+        benchmarking.write_json(result, args.json)
+        print(f"saved {args.json}")
     return 0
 
 
+def _int_at_least(low):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, received {text!r}")
+        return value
+
+    return parse
+
+
 def main(argv=None):
+    from cuflow import benchmarking
+
     parser = argparse.ArgumentParser(prog="cuflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="version, devices, CUDA and kernel state")
@@ -194,10 +235,29 @@ def main(argv=None):
     p.add_argument("--output", help="save predictions to this .npy file instead of printing")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--device", default=None)
-    b = sub.add_parser("bench", help="training throughput on the current device")
-    b.add_argument("--device", default="auto")
-    b.add_argument("--batch-size", type=int, default=128)
-    b.add_argument("--min-time", type=float, default=1.0)
+    b = sub.add_parser(
+        "bench", help="training steps per second beside PyTorch (table; --json to save)",
+        description="Training steps per second of fixed models: cuflow eager, cuflow captured "
+                    "(CUDA graph) and, when torch is importable, PyTorch eager and PyTorch CUDA "
+                    "graph, all in one run; a table with ratios, optionally saved as JSON. "
+                    "--fit measures the MLP fit() beside a hand-written NumPy/CuPy step instead.")
+    b.add_argument("--device", default="auto", help="auto, cpu, gpu or gpu:N")
+    b.add_argument("--models", default=None,
+                   help="comma-separated cases or groups: "
+                        + benchmarking.valid_model_names()
+                        + " (default: all on a GPU; mlp_small,cnn_b64 on the CPU)")
+    b.add_argument("--steps", type=_int_at_least(1), default=None,
+                   help="timed steps per round (default 50 on a GPU, 10 on the CPU)")
+    b.add_argument("--warmup", type=_int_at_least(0), default=None,
+                   help="untimed steps first (default 5 on a GPU, 2 on the CPU)")
+    b.add_argument("--rounds", type=_int_at_least(1), default=None,
+                   help="timed rounds; the median is reported (default 3 on a GPU, 1 on the CPU)")
+    b.add_argument("--json", metavar="PATH", help="also save the results as JSON (atomically)")
+    b.add_argument("--no-torch", action="store_true", help="leave the PyTorch variants out")
+    b.add_argument("--fit", action="store_true",
+                   help="the MLP fit() samples/s beside a hand-written step and PyTorch instead")
+    b.add_argument("--batch-size", type=int, default=128, help="--fit only")
+    b.add_argument("--min-time", type=float, default=1.0, help="--fit only: seconds per figure")
     args = parser.parse_args(argv)
     handler = {"info": _cmd_info, "train": _cmd_train, "predict": _cmd_predict,
                "bench": _cmd_bench}[args.command]
