@@ -76,6 +76,15 @@ class Backend(abc.ABC):
         """``dy * f'(x)``; ``y`` is the forward output."""
         return self._kernels.activation_backward(name, x, y, dy, alpha)
 
+    def bias_activation_forward(self, name, z, bias, alpha=None):
+        """Dense epilogue ``y = f(z + bias)`` in one pass: ``(pre, y)``, pre None when the
+        backward needs only y. ``z`` (a fresh GEMM output) may be overwritten."""
+        return self._kernels.bias_activation_forward(name, z, bias, alpha)
+
+    def bias_activation_backward(self, name, x, y, dy, alpha=None, need_bias=True):
+        """``(dz, db)``: ``dy * f'(x)`` and its sum over rows, in one pass."""
+        return self._kernels.bias_activation_backward(name, x, y, dy, alpha, need_bias)
+
     def softmax_forward(self, x):
         """Softmax over the last axis."""
         return self._kernels.softmax_forward(x)

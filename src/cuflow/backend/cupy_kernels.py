@@ -387,3 +387,84 @@ def accuracy_count(y_true, y_pred, kind, threshold=0.5):
     _launch_rows("reductions.cu", "cf_accuracy_fwd", (ct, lt), rows, n,
                  (y_pred, t, labels, count, _i64(rows), _i64(n), np.int32(kind_id)))
     return count
+
+
+# ---- Dense epilogue: bias add + activation ---------------------------------------------------
+
+_EPILOGUE_SINGLE_CHUNK = 1 << 16  # up to this many elements one block column walks every row
+
+
+def _batch_chunks(rows, n):
+    """(column blocks, row chunks, rows per chunk) for the (32, 8)-block column kernels: enough
+    chunks to fill the device, one chunk when the problem is small enough that a second launch
+    would cost more than it saves."""
+    col_blocks = -(-n // 32)
+    if rows * n <= _EPILOGUE_SINGLE_CHUNK:
+        return col_blocks, 1, max(rows, 1)
+    target = sm_count(_cupy().cuda.Device().id) * 8
+    chunks = max(1, min(-(-rows // 8), -(-target // col_blocks), 65535))
+    per_chunk = -(-rows // chunks)
+    return col_blocks, -(-rows // per_chunk), per_chunk
+
+
+def bias_activation_forward(name, z, bias, alpha=None):
+    cp = _cupy()
+    _nk.check_name(name, ACTIVATIONS, "activation")
+    z, bias = cp.asarray(z), cp.asarray(bias)
+    _nk._epilogue_inputs(z, bias)  # the twin's shape and dtype checks
+    z, bias = cp.ascontiguousarray(z), cp.ascontiguousarray(bias)
+    keep_pre = name not in _nk.Y_ONLY_BACKWARD
+    y = cp.empty_like(z) if keep_pre else z  # written over the GEMM output when pre is not kept
+    pre = z if keep_pre else None  # pre is written in place of z
+    rows, n = z.shape
+    if z.size == 0:
+        return pre, y
+    ct = dtype_ctype(z.dtype)
+    a = _f64(_nk._alpha(name, alpha))
+    pre_arg = pre if keep_pre else None  # CuPy passes None as a null pointer: no pre store
+    if ct == "float" and n % 4 == 0 and _aligned16(z, bias, y):
+        kern = get_kernel("bias_act.cu", f"cf_bias_{name}_fwd_vec4<float>")
+        _launch_1d(kern, rows * (n // 4), (z, bias, pre_arg, y, _i64(rows), _i64(n // 4), a))
+    else:
+        kern = get_kernel("bias_act.cu", f"cf_bias_{name}_fwd<{ct}>")
+        _launch_1d(kern, rows * n, (z, bias, pre_arg, y, _i64(rows), _i64(n), a))
+    return pre, y
+
+
+def bias_activation_backward(name, x, y, dy, alpha=None, need_bias=True):
+    cp = _cupy()
+    _nk.check_name(name, ACTIVATIONS, "activation")
+    if x is None and name not in _nk.Y_ONLY_BACKWARD:
+        raise ValueError(f"bias_activation_backward({name!r}) needs x (the pre-activation)")
+    y = _float_input(y, "y")
+    x = y if x is None else _float_input(x)
+    dy = _float_input(dy, "dy")
+    if x.ndim != 2:
+        raise ValueError(f"bias_activation_backward: x and y must be 2-D (rows, units), received "
+                         f"shape {x.shape}")
+    _nk.check_same_shape(x, dy, "x", "dy")
+    _nk.check_same_shape(x, y, "x", "y")
+    if not (x.dtype == y.dtype == dy.dtype):
+        raise TypeError(f"x, y and dy must share a dtype, received {x.dtype}, {y.dtype}, "
+                        f"{dy.dtype}")
+    rows, n = x.shape
+    dz = cp.empty_like(x)
+    db = cp.empty((n,), dtype=x.dtype) if need_bias else None
+    if n == 0:
+        return dz, db
+    if rows == 0:
+        if need_bias:
+            db[...] = 0
+        return dz, db
+    ct = dtype_ctype(x.dtype)
+    col_blocks, chunks, per_chunk = _batch_chunks(rows, n)
+    # None is a null pointer for CuPy: one chunk writes db itself, several write partials
+    partial = cp.empty(chunks * n, dtype=cp.float64) if need_bias and chunks > 1 else None
+    kern = get_kernel("bias_act.cu", f"cf_bias_{name}_bwd<{ct}>")
+    kern((col_blocks, chunks), (32, 8),
+         (x, y, dy, dz, partial, db if need_bias and chunks == 1 else None, _i64(rows),
+          _i64(n), _i64(per_chunk), _f64(_nk._alpha(name, alpha))))
+    if partial is not None:
+        _launch_1d(get_kernel("reductions.cu", f"cf_sum_batch_finish<{ct}>"), n,
+                   (partial, db, _i64(chunks), _i64(n)))
+    return dz, db

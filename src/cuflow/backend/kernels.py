@@ -123,6 +123,11 @@ def name_expressions(source: str) -> list[str]:
             for ct in _float_types():
                 names += [f"cf_{act}_fwd<{ct}>", f"cf_{act}_bwd<{ct}>"]
             names += [f"cf_{act}_fwd_vec4<float>", f"cf_{act}_bwd_vec4<float>"]
+    elif source == "bias_act.cu":
+        for act in _ACTIVATIONS:
+            for ct in _float_types():
+                names += [f"cf_bias_{act}_fwd<{ct}>", f"cf_bias_{act}_bwd<{ct}>"]
+            names.append(f"cf_bias_{act}_fwd_vec4<float>")
     elif source == "rows.cu":
         for k in ROW_KERNELS:
             for ct in _float_types():
@@ -159,8 +164,8 @@ def name_expressions(source: str) -> list[str]:
     return names
 
 
-SOURCES = ("activations.cu", "rows.cu", "losses.cu", "reductions.cu", "optimizers.cu",
-           "random.cu")
+SOURCES = ("activations.cu", "bias_act.cu", "rows.cu", "losses.cu", "reductions.cu",
+           "optimizers.cu", "random.cu")
 
 
 def dtype_ctype(dtype) -> str:

@@ -44,6 +44,31 @@ class NumpyBackend(Backend):
             return dx
         return self._kernels.activation_backward(name, x, y, dy, alpha)
 
+    def bias_activation_forward(self, name, z, bias, alpha=None):
+        if name in ("relu", "linear") and type(z) is np.ndarray and z.dtype in _FAST_FLOATS \
+                and z.ndim == 2 and type(bias) is np.ndarray and bias.dtype == z.dtype \
+                and bias.shape == z.shape[1:]:
+            y = np.add(z, bias, out=z if z.flags.writeable else None)
+            if name == "relu":
+                np.maximum(y, y.dtype.type(0), out=y)
+            return None, y
+        return self._kernels.bias_activation_forward(name, z, bias, alpha)
+
+    def bias_activation_backward(self, name, x, y, dy, alpha=None, need_bias=True):
+        if name in ("relu", "linear") and type(y) is np.ndarray and y.dtype in _FAST_FLOATS \
+                and y.ndim == 2 and type(dy) is np.ndarray and dy.dtype == y.dtype \
+                and dy.shape == y.shape:
+            nan = np.isnan(y)
+            if name == "relu":
+                dz = dy * (y > 0)
+            else:
+                dz = dy.copy()
+            if nan.any():  # the twin's rule: f'(NaN) = NaN
+                dz[nan] = np.nan
+            db = dz.sum(axis=0, dtype=np.float64).astype(dz.dtype) if need_bias else None
+            return dz, db
+        return self._kernels.bias_activation_backward(name, x, y, dy, alpha, need_bias)
+
     def sum_batch(self, x):
         if type(x) is np.ndarray and x.dtype in _FAST_FLOATS and x.ndim >= 1:
             return x.sum(axis=0, dtype=np.float64).astype(x.dtype)

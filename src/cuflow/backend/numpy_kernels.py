@@ -52,6 +52,8 @@ __all__ = [
     "accuracy_count",
     "activation_backward",
     "activation_forward",
+    "bias_activation_backward",
+    "bias_activation_forward",
     "global_l2_norm",
     "log_softmax_backward",
     "log_softmax_forward",
@@ -75,6 +77,9 @@ LOSSES = ("mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "bin
 
 # Activations whose backward uses the forward output y instead of x.
 Y_BACKWARD = frozenset({"sigmoid", "tanh", "exponential"})
+# Activations whose derivative is a function of y alone (relu and relu6 through the sign and range
+# of y, which equal those of x, NaN included): the Dense epilogue keeps only y for them.
+Y_ONLY_BACKWARD = Y_BACKWARD | {"relu", "relu6", "linear"}
 DEFAULT_ALPHA = {"leaky_relu": 0.2, "elu": 1.0}
 # Losses whose last-axis reduction is a sum (the others are means).
 SUM_LOSSES = frozenset({"kl_divergence", "categorical_crossentropy",
@@ -338,6 +343,60 @@ def activation_backward(name, x, y, dy, alpha=None):
         d = _act_deriv(name, xc, yc, _alpha(name, alpha))
         dx = _as_compute(dy) * np.where(np.isnan(xc), xc, d)
     return np.asarray(dx, dtype=ref.dtype)
+
+
+# ---- Dense epilogue: bias add + activation --------------------------------------------------
+
+def _epilogue_inputs(z, bias):
+    z = np.asarray(z)
+    bias = np.asarray(bias)
+    check_float(z, "z")
+    if z.ndim != 2:
+        raise ValueError(f"bias_activation: z must be 2-D (rows, units), received shape {z.shape}")
+    if bias.shape != z.shape[1:]:
+        raise ValueError(f"bias_activation: bias must have shape ({z.shape[1]},) to match z of "
+                         f"shape {z.shape}, received shape {bias.shape}")
+    if bias.dtype != z.dtype:
+        raise TypeError(f"bias_activation: bias dtype must equal z dtype {z.dtype}, received "
+                        f"{bias.dtype}")
+    return z, bias
+
+
+@_ieee
+def bias_activation_forward(name, z, bias, alpha=None):
+    """The Dense epilogue: ``pre = z + bias`` (bias broadcast over the rows of a 2-D ``z``) and
+    ``y = f(pre)``. Returns ``(pre, y)``; ``pre`` is None for the activations in
+    ``Y_ONLY_BACKWARD`` (their backward needs only y), so neither side has to keep it.
+
+    ``z`` is consumed: the implementation may write into its buffer (the GPU kernel writes ``y``
+    over it when ``pre`` is not kept). ``pre`` is rounded to z's dtype before ``f`` is applied,
+    exactly as the unfused ``z += bias; f(z)``.
+    """
+    check_name(name, ACTIVATIONS, "activation")
+    z, bias = _epilogue_inputs(z, bias)
+    pre = np.add(z, bias)
+    y = pre if name == "linear" else activation_forward(name, pre, alpha)
+    return (None if name in Y_ONLY_BACKWARD else pre), y
+
+
+@_ieee
+def bias_activation_backward(name, x, y, dy, alpha=None, need_bias=True):
+    """Backward of the Dense epilogue: ``dz = dy * f'(x)`` and ``db = dz`` summed over rows (in
+    float64, from the rounded dz, like ``sum_batch``). ``x`` is the ``pre`` the forward returned
+    (None for ``Y_ONLY_BACKWARD`` activations, which read y). Returns ``(dz, db)``; ``db`` is None
+    when ``need_bias`` is false."""
+    check_name(name, ACTIVATIONS, "activation")
+    if x is None and name not in Y_ONLY_BACKWARD:
+        raise ValueError(f"bias_activation_backward({name!r}) needs x (the pre-activation)")
+    ref = np.asarray(y if x is None else x)
+    check_float(ref, "x")
+    if ref.ndim != 2:
+        raise ValueError(f"bias_activation_backward: x and y must be 2-D (rows, units), received "
+                         f"shape {ref.shape}")
+    # relu/relu6/linear read y in place of x: same sign, same range, same NaNs
+    dz = activation_backward(name, ref, y, dy, alpha)
+    db = sum_batch(dz) if need_bias else None
+    return dz, db
 
 
 # ---- last-axis functions ------------------------------------------------------------------

@@ -126,21 +126,28 @@ def dense(x, kernel, bias=None, activation_name=None):
         raise ValueError(f"Unknown activation {name!r}; valid names: {', '.join(ACTIVATIONS)}")
     x2 = x.data.reshape(-1, x.shape[-1]) if x.ndim != 2 else x.data
     z = bk.matmul(x2, kernel.data)
-    if bias is not None:
-        z += ins[2].data
-    y = z if name == "linear" else bk.activation_forward(name, z, None)
+    if bias is None:
+        pre, y = z, (z if name == "linear" else bk.activation_forward(name, z, None))
+    else:
+        b = ins[2].data
+        # the epilogue wants one dtype; z's wins, as it did for the in-place z += bias
+        b = b if b.dtype == z.dtype else b.astype(z.dtype)
+        # one pass (one kernel on the GPU): pre = z + b, y = f(pre); pre is None when the
+        # backward reads only y (relu, sigmoid, tanh ...), so only y stays alive
+        pre, y = bk.bias_activation_forward(name, z, b, None)
     out_shape = x.shape[:-1] + (kernel.shape[1],)
 
     def backward(g):
         g2 = g.reshape(-1, kernel.shape[1])
-        if name != "linear":
-            g2 = bk.activation_backward(name, z, y, g2, None)
+        gb = None
+        if bias is not None:
+            g2, gb = bk.bias_activation_backward(name, pre, y, g2, None,
+                                                 ins[2].requires_grad)
+        elif name != "linear":
+            g2 = bk.activation_backward(name, pre, y, g2, None)
         gx = bk.matmul(g2, kernel.data.T).reshape(x.shape) if x.requires_grad else None
         gk = bk.matmul(x2.T, g2) if kernel.requires_grad else None
-        if bias is None:
-            return gx, gk
-        gb = bk.sum_batch(g2) if ins[2].requires_grad else None
-        return gx, gk, gb
+        return (gx, gk) if bias is None else (gx, gk, gb)
 
     return record(y.reshape(out_shape), ins, backward, "dense", bk)
 
