@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -54,3 +55,48 @@ def test_errors_exit_2_with_one_line(argv, needle, capsys):
     else:
         msg = capsys.readouterr().err
     assert rc == 2 and needle in msg
+
+
+def test_bench_prints_the_step_table_and_saves_json(capsys, tmp_path):
+    path = tmp_path / "bench.json"
+    assert cli.main(["bench", "--device", "cpu", "--models", "mlp_small", "--steps", "1",
+                     "--warmup", "0", "--no-torch", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "mlp_small          cuflow eager" in out
+    assert "skipped: CUDA graphs need a GPU" in out
+    data = json.loads(path.read_text())
+    assert data["device"]["cuflow"] == "cpu"
+    assert [r["variant"] for r in data["rows"]] == ["cuflow eager", "cuflow captured"]
+
+
+def test_bench_rejects_an_unknown_model_naming_it_and_the_valid_ones(capsys):
+    assert cli.main(["bench", "--device", "cpu", "--models", "mlp_small,vgg99"]) == 2
+    err = capsys.readouterr().err
+    assert "'vgg99'" in err and "mlp_small" in err and "cnn_b64" in err and "mlp_large" in err
+
+
+@pytest.mark.parametrize("argv", [["--steps", "0"], ["--warmup", "-1"], ["--rounds", "x"]])
+def test_bench_rejects_bad_counts(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["bench", *argv])
+    assert info.value.code == 2
+    assert repr(argv[1]) in capsys.readouterr().err
+
+
+def test_bench_fit_mode_keeps_the_mlp_fit_table(monkeypatch, capsys, tmp_path):
+    from cuflow import benchmarking
+
+    calls = []
+
+    def fake_table(device, batch, min_time):
+        calls.append((device, batch, min_time))
+        return [("cuflow fit", 1000.0, 1.0), ("hand-written NumPy step", 1000.0, 1.0)]
+
+    monkeypatch.setattr(benchmarking, "mlp_table", fake_table)
+    path = tmp_path / "fit.json"
+    assert cli.main(["bench", "--fit", "--device", "cpu", "--batch-size", "64",
+                     "--min-time", "0.5", "--json", str(path)]) == 0
+    assert calls == [("cpu", 64, 0.5)]
+    out = capsys.readouterr().out
+    assert "MLP 784-256-128-10, Adam, batch 64, on cpu" in out and "cuflow fit" in out
+    assert json.loads(path.read_text())["rows"][0]["what"] == "cuflow fit"
