@@ -9,7 +9,6 @@ Rounds: CUFLOW_BENCH_ROUNDS (default 3 on the CPU, 20 on the GPU).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 
 import cuflow as cf
+from cuflow.benchmarking import write_json
 from cuflow.layers import Dense, Flatten, Input
 from cuflow.layers.convolutional import Conv2D
 from cuflow.layers.pooling import MaxPooling2D
@@ -114,6 +114,5 @@ def test_cnn_train_step(benchmark, device, batch):
     out = os.environ.get("OUT")
     if out:
         os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, "bench_cnn.json"), "w") as f:
-            json.dump({"model": "conv32-pool-conv64-pool-dense128-dense10, Adam, 32x32x3",
-                       "results": _RESULTS}, f, indent=2)
+        write_json({"model": "conv32-pool-conv64-pool-dense128-dense10, Adam, 32x32x3",
+                    "results": _RESULTS}, os.path.join(out, "bench_cnn.json"))

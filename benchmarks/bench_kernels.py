@@ -12,7 +12,6 @@ Run: ``PYTHONPATH=src python -m pytest benchmarks/bench_kernels.py -p no:cachepr
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 
 from cuflow.backend import numpy_kernels as nk
+from cuflow.benchmarking import write_json
 
 
 def gpu_available():
@@ -76,7 +76,7 @@ def data():
         summary = {"device": props["name"].decode(), "cupy": cupy.__version__,
                    "elements": N, "results": RESULTS}
         Path(out).mkdir(parents=True, exist_ok=True)
-        (Path(out) / "bench_kernels.json").write_text(json.dumps(summary, indent=2))
+        write_json(summary, Path(out) / "bench_kernels.json")
 
 
 def _plain_activation(name, x):

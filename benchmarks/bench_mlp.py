@@ -6,7 +6,6 @@ Run: python -m pytest benchmarks/bench_mlp.py -s   (figures also land in $OUT/be
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
@@ -33,6 +32,6 @@ def test_mlp_fit_throughput(benchmark, device):
         benchmark.extra_info[name] = {"samples_per_s": rate, "ratio_vs_reference": ratio}
     out = os.environ.get("OUT")
     if out:
+        os.makedirs(out, exist_ok=True)
         path = os.path.join(out, f"bench_mlp_{device.replace(':', '')}.json")
-        with open(path, "w") as f:
-            json.dump({"device": device, "rows": rows}, f, indent=2)
+        benchmarking.write_json({"device": device, "rows": rows}, path)
