@@ -4,6 +4,8 @@ CUDA-graph capture."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -141,6 +143,73 @@ def test_candidates_are_unique_and_skip_cublaslt():
     assert not any("cublasLt" in c for c in cands)
 
 
+def test_candidates_prefer_cupys_cuda_major():
+    paths = ["/a/libcublas.so.12", "/b/libcublas.so.13", "/c/libcublas.so"]
+    assert cublas._prefer_major(paths, 13) == ["/b/libcublas.so.13", "/a/libcublas.so.12",
+                                               "/c/libcublas.so"]
+    assert cublas._prefer_major(paths, 12) == paths
+    assert cublas._prefer_major(paths, None) == paths
+
+
+def test_library_already_mapped_by_cupy_comes_first(tmp_path, monkeypatch):
+    import ctypes
+    import shutil
+
+    src = next((p for p in ("/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/"
+                            "libz.so.1", "/lib64/libz.so.1") if os.path.exists(p)), None)
+    if src is None:
+        pytest.skip("no libz to stand in for a mapped libcublas")
+    fake = tmp_path / "libcublas.so.13"
+    shutil.copy(src, fake)
+    ctypes.CDLL(str(fake))  # now in /proc/self/maps, as CuPy's libcublas would be
+    assert str(fake) in cublas._loaded_in_process()
+    monkeypatch.setattr(cublas, "_cuda_major", lambda: 13)
+    assert cublas._candidates()[0] == str(fake)
+    # it lacks cublasGemmEx, so find_library moves on and names it among those tried
+    monkeypatch.setattr(cublas, "_candidates", lambda: [str(fake)])
+    with pytest.raises(cublas.CublasNotFound, match="libcublas.so.13 \\(AttributeError\\)"):
+        cublas.find_library()
+
+
+def _header(name):
+    roots = [os.environ.get("CUDA_PATH"), os.environ.get("CUDA_HOME"), "/usr/local/cuda"]
+    for mod in ("nvidia.cublas", "nvidia.cu13", "nvidia.cuda_runtime"):
+        try:
+            roots += list(__import__(mod, fromlist=["__path__"]).__path__)
+        except Exception:
+            pass
+    for root in filter(None, roots):
+        path = os.path.join(root, "include", name)
+        if os.path.exists(path):
+            with open(path) as f:
+                return f.read()
+    return None
+
+
+def test_enum_values_match_the_cuda_headers():
+    import re
+
+    text = _header("cublas_api.h")
+    if text is None:
+        pytest.skip("cublas_api.h not installed (pip install nvidia-cublas-cu12)")
+
+    def enum(name):
+        return int(re.search(rf"\b{name}\s*=\s*(-?\d+)", text).group(1))
+
+    assert (enum("CUBLAS_OP_N"), enum("CUBLAS_OP_T")) == (cublas.OP_N, cublas.OP_T)
+    assert enum("CUBLAS_COMPUTE_32F") == cublas.COMPUTE_32F
+    assert enum("CUBLAS_COMPUTE_64F") == cublas.COMPUTE_64F
+    assert enum("CUBLAS_COMPUTE_32F_FAST_TF32") == cublas.COMPUTE_32F_FAST_TF32
+    assert enum("CUBLAS_GEMM_DEFAULT") == cublas.GEMM_DEFAULT
+    assert enum("CUBLAS_DEFAULT_MATH") == cublas.DEFAULT_MATH
+    assert enum("CUBLAS_TF32_TENSOR_OP_MATH") == cublas.TF32_TENSOR_OP_MATH
+    types = _header("library_types.h")
+    if types is not None:
+        for name, value in (("CUDA_R_32F", cublas.CUDA_R_32F), ("CUDA_R_64F", cublas.CUDA_R_64F),
+                            ("CUDA_R_16F", cublas.CUDA_R_16F)):
+            assert int(re.search(rf"\b{name}\s*=\s*(\d+)", types).group(1)) == value
+
+
 def test_tf32_flag_defaults_off():
     assert cublas._tf32_enabled() in (False, True)
 
@@ -209,14 +278,15 @@ def test_gpu_gemm_captures_into_a_graph_and_replays():
     with stream:
         stream.begin_capture()
         cublas.matmul(a, b, out=out)
-        cublas.matmul(a.T.copy().T, b, out=out)  # F-contiguous operand inside the graph too
+        a_f = a.T.copy().T  # kept alive: the graph writes this buffer on every replay
+        cublas.matmul(a_f, b, out=out)  # F-contiguous operand inside the graph too
         graph = stream.end_capture()
         graph.launch(stream)
     stream.synchronize()
     np.testing.assert_allclose(cp.asnumpy(out), cp.asnumpy(a) @ cp.asnumpy(b), rtol=1e-5,
                                atol=1e-5)
-    a[...] = 2.0  # replay sees the new input values
-    with stream:
+    with stream:  # on the replay stream: a non-blocking stream does not wait for the null one
+        a[...] = 2.0  # replay sees the new input values
         graph.launch(stream)
     stream.synchronize()
     np.testing.assert_allclose(cp.asnumpy(out), 2.0 * cp.asnumpy(b).sum(0)[None, :]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import glob
+import logging
 import math
 import os
 import threading
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["CublasError", "CublasNotFound", "GemmPlan", "available", "find_library",
-           "handle_for", "matmul", "plan_matmul", "reset"]
+           "handle_for", "library_path", "matmul", "plan_matmul", "reset"]
 
 WORKSPACE_BYTES = 32 << 20  # fixed per handle: cuBLAS must not allocate during capture
 
@@ -63,43 +64,69 @@ def _loaded_in_process() -> list[str]:
         return []
     out = []
     for line in text.splitlines():
-        path = line.split()[-1] if line.split() else ""
-        name = os.path.basename(path)
-        if name.startswith("libcublas.so") and path not in out:
+        fields = line.split(maxsplit=5)
+        path = fields[5].strip() if len(fields) == 6 else ""
+        if os.path.basename(path).startswith("libcublas.so") and path not in out:
             out.append(path)
     return out
 
 
-def _candidates() -> list[str]:
-    """Where to look, best first: already loaded, CuPy's binding's neighbours, pathfinder, the
-    nvidia-cublas wheel, the dynamic linker, CUDA_PATH / the default toolkit."""
-    cands = list(_loaded_in_process())
-    try:  # importing CuPy's binding makes the dynamic linker load the lib CuPy uses
-        import cupy_backends.cuda.libs.cublas  # noqa: F401
+def _cuda_major():
+    """The CUDA major version CuPy was built for (12 for cupy-cuda12x, 13 for cupy-cuda13x);
+    None when unknown. Needs no device."""
+    try:
+        from cupy_backends.cuda.api import driver
 
-        cands += [p for p in _loaded_in_process() if p not in cands]
+        return int(driver.get_build_version()) // 1000 or None
     except Exception:
-        pass
+        return None
+
+
+def _prefer_major(paths, major):
+    """``paths`` with the libraries of CuPy's CUDA major first (stable otherwise)."""
+    if not major:
+        return list(paths)
+    tag = f".so.{major}"
+    return sorted(paths, key=lambda p: 0 if tag in os.path.basename(p) else 1)
+
+
+def _candidates() -> list[str]:
+    """Where to look, best first: the libcublas CuPy itself uses (already mapped, or mapped after
+    asking CuPy to load its cuBLAS binding, which goes through cuda-pathfinder), pathfinder, the
+    nvidia wheels (cu12: nvidia/cublas/lib, cu13: nvidia/cu13/lib), the dynamic linker's
+    sonames for CuPy's CUDA major first, CUDA_PATH / CUDA_HOME / the default toolkit."""
+    major = _cuda_major()
+    cands = _prefer_major(_loaded_in_process(), major)
+    if not cands:
+        try:  # CuPy's own route: pathfinder loads the library, then its binding links to it
+            from cupy_backends.cuda.libs import cublas as _cupy_cublas  # noqa: F401
+        except Exception:
+            pass
+        cands += _prefer_major(_loaded_in_process(), major)
     try:
         from cuda import pathfinder
 
         cands.append(pathfinder.load_nvidia_dynamic_lib("cublas").abs_path)
     except Exception:
         pass
-    try:
-        import nvidia.cublas as wheel
-
-        for root in list(getattr(wheel, "__path__", [])):
-            cands += sorted(glob.glob(os.path.join(root, "lib", "libcublas.so*")))
-    except Exception:
-        pass
-    cands += ["libcublas.so.12", "libcublas.so.13", "libcublas.so"]
+    wheel_dirs = []
+    for mod in ("nvidia.cublas", "nvidia.cu13", "nvidia.cu12"):
+        try:
+            wheel = __import__(mod, fromlist=["__path__"])
+        except Exception:
+            continue
+        wheel_dirs += [os.path.join(root, "lib") for root in getattr(wheel, "__path__", [])]
+    for d in wheel_dirs:
+        cands += _prefer_major(sorted(glob.glob(os.path.join(d, "libcublas.so*"))), major)
+    cands += _prefer_major(["libcublas.so.12", "libcublas.so.13"], major) + ["libcublas.so"]
     found = ctypes.util.find_library("cublas")
     if found:
         cands.append(found)
     for root in (os.environ.get("CUDA_PATH"), os.environ.get("CUDA_HOME"), "/usr/local/cuda"):
         if root:
-            cands += sorted(glob.glob(os.path.join(root, "lib64", "libcublas.so*")))
+            for sub in ("lib64", "lib"):
+                cands += _prefer_major(
+                    sorted(glob.glob(os.path.join(root, sub, "libcublas.so*"))), major)
     seen, ordered = set(), []
     for c in cands:
         if c and c not in seen and "Lt" not in os.path.basename(c):
@@ -124,18 +151,26 @@ def find_library(loader=ctypes.CDLL):
 
 
 _lib = None
+_lib_path = None
 _lib_lock = threading.Lock()
 
 
 def _library():
-    global _lib
+    global _lib, _lib_path
     if _lib is None:
         with _lib_lock:
             if _lib is None:
-                lib, _ = find_library()
+                lib, path = find_library()
                 _declare(lib)
-                _lib = lib
+                _lib, _lib_path = lib, path
+                logging.getLogger("cuflow").debug("cuflow: GEMMs use our cuBLAS handle on %s",
+                                                  path)
     return _lib
+
+
+def library_path():
+    """The libcublas file our handles use (None before the first GEMM or when absent)."""
+    return _lib_path
 
 
 def _declare(lib):
