@@ -275,6 +275,7 @@ def test_gpu_gemm_captures_into_a_graph_and_replays():
     out = cp.empty((64, 48), cp.float32)
     stream = cp.cuda.Stream(non_blocking=True)
     cublas.handle_for(stream)
+    cp.cuda.Device().synchronize()  # a, b were filled on the null stream
     with stream:
         stream.begin_capture()
         cublas.matmul(a, b, out=out)

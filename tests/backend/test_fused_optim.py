@@ -233,6 +233,7 @@ def test_gpu_fused_update_replays_in_a_graph_with_new_scalars():
     o = CONFIGS["adamw_schedule"]()
     o.apply(g, vs)  # eager: builds the tables
     stream = cp.cuda.Stream(non_blocking=True)
+    cp.cuda.Device().synchronize()  # the non-blocking stream does not wait for the null one
     with stream:
         it = int(o.iterations.data)
         stream.begin_capture()

@@ -264,6 +264,7 @@ def test_gpu_dropout_masks_differ_across_replays():
         out = cp.empty((64, 64), cp.float32)
         stream = cp.cuda.Stream(non_blocking=True)
         cf.ops.dropout(x, 0.5)  # compile outside capture
+        cp.cuda.Device().synchronize()  # x was filled on the null stream
         with stream:
             stream.begin_capture()
             y = cf.ops.dropout(x, 0.5)
