@@ -138,6 +138,8 @@ def check_arg(where, a, ctype):
 
     base = _base_type(ctype)
     if "*" in ctype:
+        if a is None:  # CuPy 14 passes None as a null pointer (8 zero bytes)
+            return
         if not isinstance(a, cupy.ndarray):
             raise LaunchError(f"{where}: expected a device array, received {type(a).__name__}")
         if str(a.dtype) not in _POINTEE.get(base, ()):

@@ -230,3 +230,20 @@ def test_fused_optimizer_launches(checker, dtype, kind, opts, nslots):
     assert [int(p) for p in ptr_args] == [g.data.ptr for g in grads]
     first_dst = checker.launches[0][4][0]
     assert first_dst.data.ptr == u.ptrs.data.ptr + 8 * u.nt
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 4), (5, 3), (64, 32), (3000, 7)])
+def test_bias_activation_launches(checker, dtype, shape):
+    gk = _gk()
+    if not hasattr(gk, "bias_activation_forward"):
+        pytest.skip("no fused bias + activation kernels")
+    for name in ("relu", "gelu", "sigmoid", "linear"):
+        z = fd.device_array(_rand(shape, dtype))
+        b = fd.device_array(_rand(shape[-1:], dtype, 1))
+        pre, y = gk.bias_activation_forward(name, z, b)
+        dy = fd.device_array(_rand(shape, dtype, 2))
+        for need_bias in (True, False):
+            dz, db = gk.bias_activation_backward(name, pre, y, dy, need_bias=need_bias)
+            assert dz.shape == shape and (db is None) != need_bias
+    assert all(s in ("bias_act.cu", "reductions.cu") for s, *_ in checker.launches)

@@ -348,8 +348,10 @@ def activation_backward(name, x, y, dy, alpha=None):
 # ---- Dense epilogue: bias add + activation --------------------------------------------------
 
 def _epilogue_inputs(z, bias):
-    z = np.asarray(z)
-    bias = np.asarray(bias)
+    # shared with the CuPy wrapper: device arrays are checked as they are (np.asarray of a CuPy
+    # array raises TypeError)
+    z = z if hasattr(z, "shape") and hasattr(z, "dtype") else np.asarray(z)
+    bias = bias if hasattr(bias, "shape") and hasattr(bias, "dtype") else np.asarray(bias)
     check_float(z, "z")
     if z.ndim != 2:
         raise ValueError(f"bias_activation: z must be 2-D (rows, units), received shape {z.shape}")
