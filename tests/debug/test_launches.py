@@ -31,9 +31,11 @@ def test_launch_summary_counts_ops_and_kernels_per_layer():
     report = launch_summary(model, x, y, print_fn=None)
     rows = {r["scope"]: r for r in report.rows}
     dense = rows[model.layers[0].name]
-    # a Dense layer with a fused activation: forward act + GEMM, backward act + 2 GEMMs + bias
-    assert dense["kernels"]["activation_forward[tanh]"] == 1
-    assert dense["kernels"]["activation_backward[tanh]"] == 1
+    # a Dense layer: forward GEMM + fused bias/activation epilogue, backward epilogue + 2 GEMMs
+    assert dense["kernels"]["bias_activation_forward[tanh]"] == 1
+    assert dense["kernels"]["bias_activation_backward[tanh]"] == 1
+    assert "activation_forward[tanh]" not in dense["kernels"]
+    assert "sum_batch" not in dense["kernels"]
     assert dense["cublas"] >= 2 and dense["ours"] >= 2
     assert rows["(loss)"]["ops"] >= 1
     assert report.device == "cpu" and report.verdict.startswith("CPU")
@@ -77,7 +79,7 @@ def test_launch_profiler_reports_the_batch_range():
     assert len(out) == 1 and "batches 2..4" in out[0]
     assert prof.report.steps == 3
     rows = {r["scope"]: r for r in prof.report.rows}
-    assert rows[model.layers[0].name]["kernels"]["activation_forward[tanh]"] == 1  # per step
+    assert rows[model.layers[0].name]["kernels"]["bias_activation_forward[tanh]"] == 1  # a step
     bk = model.weights[0]._backend
     assert "matmul" not in bk.__dict__
 

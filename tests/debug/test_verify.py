@@ -18,13 +18,21 @@ from .helpers import data, mlp
 
 @pytest.fixture
 def planted(monkeypatch):
-    """The CPU backend's kernel module with tanh's forward off by 1e-3 relative."""
-    def bad_forward(name, x, alpha=None):
-        out = numpy_kernels.activation_forward(name, x, alpha)
+    """The CPU backend's kernel module with tanh's forward (alone and in the Dense epilogue)
+    off by 1e-3 relative."""
+    def off(name, out):
         return out * np.asarray(1.001, out.dtype) if name == "tanh" else out
+
+    def bad_forward(name, x, alpha=None):
+        return off(name, numpy_kernels.activation_forward(name, x, alpha))
+
+    def bad_epilogue(name, z, bias, alpha=None):
+        pre, out = numpy_kernels.bias_activation_forward(name, z, bias, alpha)
+        return pre, off(name, out)
 
     fake = types.SimpleNamespace(**{n: getattr(numpy_kernels, n) for n in numpy_kernels.__all__})
     fake.activation_forward = bad_forward
+    fake.bias_activation_forward = bad_epilogue
     monkeypatch.setattr(NumpyBackend, "_kernels", property(lambda self: fake))
     return fake
 
@@ -42,8 +50,8 @@ def test_fit_verify_kernels_reports_worst_errors(capsys):
     model.fit(x, y, batch_size=8, epochs=1, verbose=0, verify_kernels=1.0)
     report = last_kernel_report()
     assert report.checked == report.calls > 0
-    assert report.kernels["activation_forward[tanh]"]["direction"] == "forward"
-    assert report.kernels["activation_backward[tanh]"]["direction"] == "backward"
+    assert report.kernels["bias_activation_forward[tanh]"]["direction"] == "forward"
+    assert report.kernels["bias_activation_backward[tanh]"]["direction"] == "backward"
     assert report.worst() == 0.0  # on the CPU the twin is the kernel
     assert "Kernel verification" in capsys.readouterr().out
 
@@ -55,16 +63,18 @@ def test_planted_wrong_kernel_is_caught_with_a_repro(planted, tmp_path):
         model.fit(x, y, batch_size=8, epochs=1, verbose=0, verify_kernels=1.0)
     err = info.value
     assert isinstance(err, RuntimeError)
-    assert err.kernel == "activation_forward[tanh]"
+    assert err.kernel == "bias_activation_forward[tanh]"
     assert "float32(8, 8)" in str(err) and err.path in str(err)
     assert err.path.startswith(str(tmp_path / "debug"))
     meta, arrays = load_repro(err.path)
-    assert meta["kernel"] == "activation_forward[tanh]" and meta["scalars"]["arg_0"] == "tanh"
-    np.testing.assert_allclose(arrays["device_out"], arrays["twin_out"] * 1.001, rtol=1e-6)
-    assert arrays["arg_1"].shape == (8, 8)
+    assert meta["kernel"] == "bias_activation_forward[tanh]"
+    assert meta["scalars"]["arg_0"] == "tanh"
+    # outputs (pre, y): tanh keeps no pre, so y is the one array compared
+    np.testing.assert_allclose(arrays["device_out_1"], arrays["twin_out_1"] * 1.001, rtol=1e-6)
+    assert arrays["arg_1"].shape == (8, 8) and arrays["arg_2"].shape == (8,)
     # the patches are gone after the failure
     bk = model.weights[0]._backend
-    assert "activation_forward" not in bk.__dict__
+    assert "bias_activation_forward" not in bk.__dict__
 
 
 def test_sampling_is_deterministic_given_the_seed():

@@ -54,7 +54,8 @@ def _base(key):
 
 def _kernel_key(name, args):
     # activation and loss kernels take their variant name first: keep it in the key
-    if name in ("activation_forward", "activation_backward", "loss_forward_backward") and args \
+    if name in ("activation_forward", "activation_backward", "bias_activation_forward",
+                "bias_activation_backward", "loss_forward_backward") and args \
             and isinstance(args[0], str):
         return f"{name}[{args[0]}]"
     return name

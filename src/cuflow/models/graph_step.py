@@ -1,6 +1,9 @@
-"""Choosing the training-step function: eager, or a captured CUDA graph on the GPU.
+"""Choosing the step functions of fit, evaluate and predict: eager, or a captured CUDA graph on
+the GPU.
 
 ``compile(jit_compile=...)``: True or "auto" capture on the GPU; the CPU always runs eagerly.
+:class:`CapturedTestStep` and :class:`CapturedPredictStep` work as the training step below, with
+no optimizer scalars (predict returns a copy of the replay's outputs).
 
 :class:`CapturedTrainStep` runs the first ``WARMUP`` steps eagerly (they build optimizer state,
 metrics, compile kernels and create the cuBLAS handle of the capture stream), then captures one
@@ -34,20 +37,36 @@ WARMUP = 2
 
 
 def jit_enabled(model) -> bool:
+    if getattr(model, "run_eagerly", False):
+        return False
     flag = getattr(model, "_jit_compile", "auto")
     return flag in (True, "auto") and str(model.device).startswith("gpu")
 
 
-def train_function(model, data):
-    """A callable ``(x, y, sample_weight)`` running one training step."""
+def _captured(model, eager, wrapper):
     if not jit_enabled(model):
-        return model._train_step
+        return eager
     try:
         runner = CudaGraphRunner(_device_index(model.device))
-    except Exception as exc:  # no CuPy graph support: train eagerly
-        log.warning("cuflow: training eagerly, CUDA graphs unavailable: %s", exc)
-        return model._train_step
-    return CapturedTrainStep(model, runner)
+    except Exception as exc:  # no CuPy graph support: run eagerly
+        log.warning("cuflow: running eagerly, CUDA graphs unavailable: %s", exc)
+        return eager
+    return wrapper(model, runner)
+
+
+def train_function(model, data=None):
+    """A callable ``(x, y, sample_weight)`` running one training step."""
+    return _captured(model, model._train_step, CapturedTrainStep)
+
+
+def test_function(model):
+    """A callable ``(x, y, sample_weight)`` running one evaluation step (metrics on device)."""
+    return _captured(model, model._test_step, CapturedTestStep)
+
+
+def predict_function(model):
+    """A callable ``(x)`` returning the model's outputs for one batch."""
+    return _captured(model, model._predict_step, CapturedPredictStep)
 
 
 def _device_index(device) -> int:
@@ -195,10 +214,49 @@ class CudaGraphRunner:
             graph.launch(self.stream)
 
 
-# ---- the wrapper ----------------------------------------------------------------------------
+# ---- the wrappers ---------------------------------------------------------------------------
 
-class CapturedTrainStep:
-    """``step(x, y, sample_weight)``: eager warm-up, then capture once and replay."""
+def _state_holders(model):
+    """What owns every device buffer a captured step reads or writes in place: the weight and
+    optimizer Variables and the metrics' state dicts. A CUDA graph holds the buffers'
+    addresses, so none may be replaced while the graph lives (walked once per capture)."""
+    variables = list(model.weights)
+    opt = getattr(model, "optimizer", None)
+    variables += list(getattr(opt, "variables", None) or [])
+    named = model._named_metrics() if hasattr(model, "_named_metrics") else []
+    states = [m._state for _, m in named if isinstance(getattr(m, "_state", None), dict)]
+    return variables, states
+
+
+def _state_key(holders):
+    """Identity of the buffers behind ``holders`` (cheap enough to check before every replay)."""
+    variables, states = holders
+    return (tuple([id(v.data) for v in variables]),
+            tuple([id(a) for d in states for a in d.values()]))
+
+
+def _copy_out(obj):
+    """A fresh copy of a replay's outputs (the next replay overwrites the static ones)."""
+    from ..tensor import Tensor
+
+    if isinstance(obj, dict):
+        return {k: _copy_out(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_copy_out(v) for v in obj)
+    if isinstance(obj, Tensor):
+        return Tensor._wrap(obj.data.copy(), backend=obj._backend)
+    return obj
+
+
+class _CapturedStep:
+    """Eager warm-up, then capture one step once and replay it for batches of the same shapes.
+
+    Subclasses name the eager step (``_step``), what blocks a capture, and what surrounds a
+    replay. A batch of other shapes runs eagerly; buffers replaced behind the graph's back
+    (``model.to``, a metric rebuilt) trigger a fresh capture, at most ``MAX_RECAPTURES`` times.
+    """
+
+    MAX_RECAPTURES = 3
 
     def __init__(self, model, runner, warmup=WARMUP):
         self.model = model
@@ -206,74 +264,163 @@ class CapturedTrainStep:
         self.warmup = warmup
         self.eager_steps = 0
         self.replays = 0
+        self.captures = 0
         self.disabled = None  # reason, once capture is given up for good
         self._graph = None
         self._key = None
         self._static = None
+        self._outputs = None
+        self._state = None
+        self._holders = None
         self._logged = set()
 
+    # what a subclass defines
+    def _step(self, *batch):
+        raise NotImplementedError
+
+    def _blockers(self):
+        return None
+
+    def _before_replay(self):
+        pass
+
+    def _after_replay(self):
+        pass
+
+    def _host_state(self):
+        return None
+
+    def _restore_host_state(self, saved):
+        pass
+
+    # the machinery
     def _log_once(self, level, msg):
         if msg not in self._logged:
             self._logged.add(msg)
             log.log(level, "cuflow: %s", msg)
 
-    def _eager(self, x, y, sw, private=False):
+    def _eager(self, batch, private=False):
         self.eager_steps += 1
-        return self.runner.run(lambda: self.model._train_step(x, y, sw), private=private)
+        return self.runner.run(lambda: self._step(*batch), private=private)
 
-    def __call__(self, x, y=None, sample_weight=None):
-        model = self.model
+    def __call__(self, *batch):
         if self.disabled:
-            return self._eager(x, y, sample_weight)
-        why = eager_requested(model)
+            return self._eager(batch)
+        why = eager_requested(self.model)
         if why:
-            self._log_once(logging.INFO, f"eager training step: {why}")
-            return self._eager(x, y, sample_weight)
-        key = (signature(x), signature(y), signature(sample_weight))
+            self._log_once(logging.INFO, f"eager {self.kind} step: {why}")
+            return self._eager(batch)
+        key = tuple(signature(b) for b in batch)
         if self._graph is not None:
-            if key == self._key:
-                return self._replay(x, y, sample_weight)
-            self._log_once(logging.DEBUG, f"eager step for a batch of other shapes {key}")
-            return self._eager(x, y, sample_weight)
+            if key != self._key:
+                self._log_once(logging.DEBUG, f"eager {self.kind} step for a batch of other "
+                                              f"shapes {key}")
+                return self._eager(batch)
+            if _state_key(self._holders) == self._state:
+                return self._replay(batch)
+            self._graph = None
+            if self.captures > self.MAX_RECAPTURES:
+                return self._give_up("state buffers keep being replaced between steps", batch)
+            self._log_once(logging.INFO, f"{self.kind} step recaptured: model state buffers "
+                                         "were replaced")
+            return self._capture_and_run(key, batch)
         if self.eager_steps < self.warmup:
             # the last warm-up step fills the graph's private pool, so the capture that
             # follows reuses its blocks instead of allocating
-            last = self.eager_steps == self.warmup - 1
-            return self._eager(x, y, sample_weight, private=last)
-        why = capture_blockers(model)
+            return self._eager(batch, private=self.eager_steps == self.warmup - 1)
+        why = self._blockers()
         if why:
-            return self._give_up(why, x, y, sample_weight)
-        return self._capture_and_run(key, x, y, sample_weight)
+            return self._give_up(why, batch)
+        return self._capture_and_run(key, batch)
 
-    def _give_up(self, why, x, y, sw):
+    def _give_up(self, why, batch):
         self.disabled = why
-        self._log_once(logging.WARNING, f"training eagerly, not as a CUDA graph: {why}")
-        return self._eager(x, y, sw)
+        self._log_once(logging.WARNING, f"{self.kind} steps run eagerly, not as a CUDA graph: "
+                                        f"{why}")
+        return self._eager(batch)
 
-    def _capture_and_run(self, key, x, y, sw):
-        model, opt = self.model, self.model.optimizer
-        static = (_static_like(x), _static_like(y), _static_like(sw))
-        it = int(np.asarray(opt.iterations.data))
+    def _capture_and_run(self, key, batch):
+        static = tuple(_static_like(b) for b in batch)
+        saved = self._host_state()
+
+        def body():
+            # the arrays the captured step returns are the buffers every replay writes
+            self._outputs = self._step(*static)
+
         try:
-            graph = self.runner.capture(lambda: model._train_step(*static))
+            graph = self.runner.capture(body)
         except Exception as exc:
-            opt.iterations.data[...] = it
-            return self._give_up(f"capture failed ({type(exc).__name__}: {exc})", x, y, sw)
+            self._restore_host_state(saved)
+            return self._give_up(f"capture failed ({type(exc).__name__}: {exc})", batch)
         # capturing ran the host side of the step once but executed nothing on the device
-        opt.iterations.data[...] = it
-        if not optimizer_replayable(opt):
-            return self._give_up("the optimizer left its fused path during capture", x, y, sw)
+        self._restore_host_state(saved)
+        why = self._blockers()
+        if why:
+            return self._give_up(f"after capture: {why}", batch)
+        self.captures += 1
         self._graph, self._key, self._static = graph, key, static
-        return self._replay(x, y, sw)
+        self._holders = _state_holders(self.model)
+        self._state = _state_key(self._holders)
+        return self._replay(batch)
 
-    def _replay(self, x, y, sw):
-        opt = self.model.optimizer
-        batch = (x, y, sw)
-
+    def _replay(self, batch):
         def before():
             _copy_into(self._static, batch)
-            opt._fused_prepare_replay()
+            self._before_replay()
 
         self.runner.launch(self._graph, before)
-        opt.iterations.data += 1
+        self._after_replay()
         self.replays += 1
+        return None if self._outputs is None else _copy_out(self._outputs)
+
+
+class CapturedTrainStep(_CapturedStep):
+    """``step(x, y, sample_weight)``: fit's step. The optimizer's device scalars (learning rate,
+    bias corrections) are written before each replay; the host step counter advances after."""
+
+    kind = "training"
+
+    def _step(self, x, y=None, sample_weight=None):
+        self.model._train_step(x, y, sample_weight)
+
+    def __call__(self, x, y=None, sample_weight=None):
+        return super().__call__(x, y, sample_weight)
+
+    def _blockers(self):
+        return capture_blockers(self.model)
+
+    def _host_state(self):
+        return int(np.asarray(self.model.optimizer.iterations.data))
+
+    def _restore_host_state(self, saved):
+        self.model.optimizer.iterations.data[...] = saved
+
+    def _before_replay(self):
+        self.model.optimizer._fused_prepare_replay()
+
+    def _after_replay(self):
+        self.model.optimizer.iterations.data += 1
+
+
+class CapturedTestStep(_CapturedStep):
+    """``step(x, y, sample_weight)``: evaluate's step; metrics accumulate on the device."""
+
+    kind = "evaluation"
+
+    def _step(self, x, y=None, sample_weight=None):
+        self.model._test_step(x, y, sample_weight)
+
+    def __call__(self, x, y=None, sample_weight=None):
+        return super().__call__(x, y, sample_weight)
+
+
+class CapturedPredictStep(_CapturedStep):
+    """``step(x)``: predict's step; returns a copy of the replay's outputs."""
+
+    kind = "prediction"
+
+    def _step(self, x):
+        return self.model._predict_step(x)
+
+    def __call__(self, x):
+        return super().__call__(x)

@@ -536,11 +536,14 @@ class Trainer:
             self._strategy.prepare_fit(self)
         self._step_variables = None
         self._cache_step_variables = True
+        # validation replays one captured evaluation step for the whole fit
+        self._fit_test_step = None if val is None else self._test_function(val)
         try:
             return self._epochs(cbs, step, data, val, initial_epoch, epochs, validation_freq)
         finally:
             self._step_variables = None
             self._cache_step_variables = False
+            self._fit_test_step = None
 
     def _epochs(self, cbs, step, data, val, initial_epoch, epochs, validation_freq):
         from .. import memory
@@ -604,10 +607,21 @@ class Trainer:
             callbacks.on_test_end(logs)
         return logs
 
+    def _test_function(self, data):
+        """evaluate's per-batch step: on the GPU a captured CUDA graph when there are enough
+        batches to repay the warm-up and capture, else the eager step."""
+        from . import graph_step
+
+        if self._strategy is not None:  # data-parallel: skips empty shards, sums over ranks
+            return self._strategy.test_function(self)
+        if _batch_count(data) <= graph_step.WARMUP + 1:
+            return self._test_step
+        return graph_step.test_function(self)
+
     def _test_batches(self, data, callbacks):
         custom, returned = _overridden(self, "test_step"), None
-        strategy = self._strategy  # data-parallel: skips empty shards, sums metrics over ranks
-        test_step = self._test_step if strategy is None else strategy.test_function(self)
+        strategy = self._strategy
+        test_step = getattr(self, "_fit_test_step", None) or self._test_function(data)
         for step, (xb, yb, swb) in enumerate(data.batches()):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
@@ -661,15 +675,18 @@ class Trainer:
         cbs = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=1, steps=len(data))
         from .. import memory
+        from . import graph_step
 
         cbs.on_predict_begin()
         outs = []
+        custom = _overridden(self, "predict_step")
+        predict_fn = self._predict_step if custom or \
+            _batch_count(data) <= graph_step.WARMUP + 1 else graph_step.predict_function(self)
         with memory.translate_oom(f"predict (batch_size={getattr(data, 'batch_size', None)})",
                                   self.device):
             for step, (xb, _, _) in enumerate(data.batches()):
                 cbs.on_predict_batch_begin(step)
-                outs.append(self.predict_step(pack(xb)) if _overridden(self, "predict_step")
-                            else self._predict_step(xb))
+                outs.append(self.predict_step(pack(xb)) if custom else predict_fn(xb))
                 cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
         cbs.on_predict_end()
         if not outs:
@@ -725,6 +742,13 @@ class Trainer:
             return logs
         values = self._logs_in_order(logs)
         return values[0] if len(values) == 1 else values
+
+
+def _batch_count(data):
+    try:
+        return len(data)
+    except TypeError:  # a generator of unknown length
+        return float("inf")
 
 
 def _overridden(model, name):
