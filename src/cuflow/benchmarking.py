@@ -749,6 +749,9 @@ def format_step_table(result):
             lines.append(f"{c['case']} over {c['baseline']}, {c['variant']}: {c['ratio']:.2f}x")
     for note in result["notes"]:
         lines.append(f"note: {note}")
+    status = [row["status"] for row in result["rows"]]
+    lines.append(f"rows: {status.count('ok')} measured, {status.count('skipped')} skipped, "
+                 f"{status.count('error')} errors")
     return "\n".join(lines)
 
 
