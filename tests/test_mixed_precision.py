@@ -69,6 +69,22 @@ def test_loss_scale_optimizer_skips_non_finite_and_adapts():
         mixed_precision.LossScaleOptimizer("sgd")
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_loss_scale_optimizer_checks_every_gradient_at_once(bad):
+    a, b = cf.Variable(np.ones(4, "float32")), cf.Variable(np.ones((2, 2), "float32"))
+    opt = mixed_precision.LossScaleOptimizer(cf.optimizers.SGD(1.0), initial_scale=2.0)
+    big = np.full(4, 65504.0, dtype="float16")  # float16's largest finite value: not skipped
+    g2 = np.zeros((2, 2), dtype="float16")
+    opt.apply([big, g2], [a, b])
+    np.testing.assert_allclose(a.numpy(), 1.0 - 65504.0 / 2.0)
+    assert opt.skipped_steps == 0
+    g2[1, 0] = bad  # one non-finite value in the second gradient skips the whole step
+    opt.apply([cf.Tensor(big), cf.Tensor(g2)], [a, b])
+    np.testing.assert_allclose(a.numpy(), 1.0 - 65504.0 / 2.0)
+    np.testing.assert_array_equal(b.numpy(), np.ones((2, 2)))
+    assert opt.skipped_steps == 1 and opt.loss_scale == 1.0
+
+
 def test_config_flags():
     assert not cf.config.tensor_float_32_enabled()
     cf.config.enable_tensor_float_32(True)

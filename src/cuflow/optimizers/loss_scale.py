@@ -3,7 +3,8 @@
 The loss is multiplied by ``loss_scale`` before the backward pass (the trainer seeds the
 backward pass with the scale); ``apply`` divides the gradients back, and when any is not finite
 skips the step and halves the scale; after ``dynamic_growth_steps`` good steps it doubles it.
-Checking finiteness reads one scalar from the device per step.
+Checking finiteness is one fused reduction over all gradients and one scalar read from the
+device per step (so a mixed-precision step runs eagerly, not as a captured CUDA graph).
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ class LossScaleOptimizer:
         live = [g for g in arrays if g is not None]
         if not live:
             return self.inner_optimizer.apply(grads, trainable_variables)
-        xp = _xp(live[0])
-        finite = all(bool(xp.isfinite(g).all()) for g in live)
+        # one fused sum-of-squares over every gradient (NaN and Inf propagate into it; float64
+        # accumulation cannot overflow for float16/float32 values) and one host read per step
+        norm = _backend_of(live[0]).global_l2_norm(live)
+        finite = bool(_xp(live[0]).isfinite(norm))
         if not finite:
             self.skipped_steps += 1
             self._good_steps = 0
@@ -92,6 +95,14 @@ class LossScaleOptimizer:
         config["inner_optimizer"] = deserialize(config["inner_optimizer"],
                                                 custom_objects=custom_objects)
         return cls(**config)
+
+
+def _backend_of(array):
+    from ..backend import get_backend
+
+    if hasattr(array, "__cuda_array_interface__"):
+        return get_backend(f"gpu:{array.device.id}")
+    return get_backend("cpu")
 
 
 def _xp(array):
