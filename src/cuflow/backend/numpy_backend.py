@@ -39,7 +39,7 @@ class NumpyBackend(Backend):
         if name == "relu" and type(x) is np.ndarray and x.dtype in _FAST_FLOATS and \
                 type(dy) is np.ndarray and dy.dtype == x.dtype and dy.shape == x.shape:
             dx = dy * (x > 0)
-            if np.isnan(x).any():  # the twin's rule: f'(NaN) = NaN
+            if x.size and np.isnan(x.max()):  # the twin's rule: f'(NaN) = NaN (max keeps NaN)
                 dx[np.isnan(x)] = np.nan
             return dx
         return self._kernels.activation_backward(name, x, y, dy, alpha)
@@ -58,13 +58,9 @@ class NumpyBackend(Backend):
         if name in ("relu", "linear") and type(y) is np.ndarray and y.dtype in _FAST_FLOATS \
                 and y.ndim == 2 and type(dy) is np.ndarray and dy.dtype == y.dtype \
                 and dy.shape == y.shape:
-            nan = np.isnan(y)
-            if name == "relu":
-                dz = dy * (y > 0)
-            else:
-                dz = dy.copy()
-            if nan.any():  # the twin's rule: f'(NaN) = NaN
-                dz[nan] = np.nan
+            dz = dy * (y > 0) if name == "relu" else dy.copy()
+            if y.size and np.isnan(y.max()):  # the twin's rule: f'(NaN) = NaN (max keeps NaN)
+                dz[np.isnan(y)] = np.nan
             db = dz.sum(axis=0, dtype=np.float64).astype(dz.dtype) if need_bias else None
             return dz, db
         return self._kernels.bias_activation_backward(name, x, y, dy, alpha, need_bias)

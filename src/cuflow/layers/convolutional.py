@@ -19,7 +19,7 @@ from ..ops.conv import conv as _conv
 from ..ops.conv import conv_transpose as _conv_transpose
 from ..ops.conv import depthwise_conv as _depthwise_conv
 from .base import Layer
-from .core import incompatible
+from .core import fusable_activation, incompatible
 
 _SER = {"initializer": initializers, "regularizer": regularizers, "constraint": constraints}
 
@@ -38,6 +38,7 @@ class _Conv(Layer):
 
     rank = 2
     _WEIGHTS = ("kernel", "bias")
+    _FUSES_ACTIVATION = False  # True where _forward passes activation=self._fused to the op
     _PADDINGS = ("valid", "same")
 
     def __init__(self, kernel_size, strides=1, padding="valid", data_format=None,
@@ -67,6 +68,8 @@ class _Conv(Layer):
                              f"`dilation_rate > 1`. Received: strides={self.strides} and "
                              f"dilation_rate={self.dilation_rate}")
         self.activation = activations.get(activation)
+        # built-in activations at their defaults run inside the conv node (fused epilogue)
+        self._fused = fusable_activation(self.activation) if self._FUSES_ACTIVATION else None
         self.use_bias = bool(use_bias)
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
@@ -127,7 +130,8 @@ class _Conv(Layer):
         self._build_weights(self._in_channels)
 
     def _finish(self, out):
-        out = self.activation(out)
+        if self._fused is None:
+            out = self.activation(out)
         if self.activity_regularizer is not None:
             self._activity_losses.append(self.activity_regularizer(out))
         return out
@@ -152,6 +156,8 @@ class _Conv(Layer):
 
 
 class _BaseConv(_Conv):
+    _FUSES_ACTIVATION = True
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True, **kwargs):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
@@ -178,7 +184,7 @@ class _BaseConv(_Conv):
     def _forward(self, x):
         kernel, bias = self.cast_weight(self.kernel), self.cast_weight(self.bias)
         return _conv(x, kernel, self.strides, self.padding, self.dilation_rate, self.groups,
-                     self.data_format, bias=bias)
+                     self.data_format, bias=bias, activation=self._fused)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "groups": self.groups}
@@ -266,6 +272,8 @@ class _BaseDepthwiseConv(_Conv):
 
     _WEIGHTS = ("depthwise", "bias")
 
+    _FUSES_ACTIVATION = True
+
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True, **kwargs):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
@@ -288,7 +296,7 @@ class _BaseDepthwiseConv(_Conv):
     def _forward(self, x):
         kernel, bias = self.cast_weight(self.kernel), self.cast_weight(self.bias)
         return _depthwise_conv(x, kernel, self.strides, self.padding, self.dilation_rate,
-                               self.data_format, bias=bias)
+                               self.data_format, bias=bias, activation=self._fused)
 
     def get_config(self):
         return {**super().get_config(), "depth_multiplier": self.depth_multiplier}
@@ -306,6 +314,8 @@ class _BaseSeparableConv(_Conv):
     """Depthwise ('depthwise_kernel') then pointwise 1x1 ('pointwise_kernel') convolution."""
 
     _WEIGHTS = ("depthwise", "pointwise", "bias")
+
+    _FUSES_ACTIVATION = True
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True, **kwargs):
@@ -330,7 +340,7 @@ class _BaseSeparableConv(_Conv):
         y = _depthwise_conv(x, self.cast_weight(self.depthwise_kernel), self.strides,
                             self.padding, self.dilation_rate, self.data_format)
         return _conv(y, self.cast_weight(self.pointwise_kernel), 1, "valid", 1, 1,
-                     self.data_format, bias=self.cast_weight(self.bias))
+                     self.data_format, bias=self.cast_weight(self.bias), activation=self._fused)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,

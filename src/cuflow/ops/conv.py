@@ -22,6 +22,7 @@ from ._im2col import (
     pads_for,
     windows,
 )
+from .nn import ACTIVATIONS
 from .shape import transpose
 
 
@@ -55,11 +56,17 @@ def _operands(op, x, kernel, bias):
 
 
 def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, groups=None,
-         data_format="channels_last", bias=None):
+         data_format="channels_last", bias=None, activation=None):
     """N-D convolution (N = kernel.ndim - 2). kernel: (*kernel_size, in_channels // groups,
     out_channels). padding: 'valid', 'same' (TensorFlow's) or 'causal' (1D). ``groups`` defaults
-    to in_channels // kernel.shape[-2]. ``bias`` (out_channels,) is added in the same node."""
+    to in_channels // kernel.shape[-2]. ``bias`` (out_channels,) and the elementwise
+    ``activation`` (a kernel name, e.g. "relu") are applied in the same node, through the fused
+    bias + activation epilogue the Dense layer uses."""
     fmt = check_format("conv", data_format)
+    name = activation or "linear"
+    if name not in ACTIVATIONS:
+        raise ValueError(f"conv: unknown activation {activation!r}; valid names: "
+                         f"{', '.join(ACTIVATIONS)}")
     bk, ins = _operands("conv", x, kernel, bias)
     x, kernel = ins[0], ins[1]
     n = kernel.ndim - 2
@@ -81,11 +88,11 @@ def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, groups=None,
     if bias is not None and ins[2].shape != (cout,):
         raise ValueError(f"conv: bias must have shape ({cout},); received {ins[2].shape}")
     y = _conv_nd(bk, x, kernel, ins[2] if bias is not None else None, strides, padding, dils,
-                 groups)
+                 groups, name)
     return _to_first(y, fmt)
 
 
-def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups):
+def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups, act="linear"):
     xp = bk.xp
     n = kernel.ndim - 2
     ks = kernel.shape[:n]
@@ -110,13 +117,21 @@ def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups):
         cols = cols.reshape(G, m, kp * cg)
         w2 = kernel.data.reshape(kp, cg, G, og).transpose(2, 0, 1, 3).reshape(G, kp * cg, og)
         y = bk.matmul(cols, w2).transpose(1, 0, 2).reshape(m, cout)
+    # channels_last output is a (pixels, channels) matrix: the Dense epilogue applies as is
     if bias is not None:
-        y += bias.data
+        b = bias.data if bias.data.dtype == y.dtype else bias.data.astype(y.dtype)
+        pre, y = bk.bias_activation_forward(act, y, b, None)
+    else:
+        pre, y = y, (y if act == "linear" else bk.activation_forward(act, y, None))
     out_shape = (B,) + outs + (cout,)
 
     def backward(g):
         g2 = g.reshape(m, cout)
         gx = gk = gb = None
+        if bias is not None:
+            g2, gb = bk.bias_activation_backward(act, pre, y, g2, None, bias.requires_grad)
+        elif act != "linear":
+            g2 = bk.activation_backward(act, pre, y, g2, None)
         if G == 1:
             if kernel.requires_grad:
                 gk = bk.matmul(cols.T, g2).reshape(kernel.shape)
@@ -133,8 +148,6 @@ def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups):
         if x.requires_grad:
             dcols = dcols.reshape((B,) + outs + tuple(ks) + (cin,))
             gx = crop_spatial(col2im(xp, dcols, xpad.shape, ks, strides, dils, outs), pads, sizes)
-        if bias is not None and bias.requires_grad:
-            gb = g2.sum(axis=0)
         return (gx, gk) if bias is None else (gx, gk, gb)
 
     ins = (x, kernel) if bias is None else (x, kernel, bias)
@@ -212,7 +225,7 @@ def conv_transpose(x, kernel, strides=1, padding="valid", output_padding=None, d
 
 
 def depthwise_conv(x, kernel, strides=1, padding="valid", dilation_rate=1,
-                   data_format="channels_last", bias=None):
+                   data_format="channels_last", bias=None, activation=None):
     """Depthwise convolution: kernel (*kernel_size, in_channels, depth_multiplier); output
     channel c * depth_multiplier + j is input channel c convolved with kernel[..., c, j]. It is a
     grouped conv with groups = in_channels, whose kernel is this one reshaped."""
@@ -224,7 +237,7 @@ def depthwise_conv(x, kernel, strides=1, padding="valid", dilation_rate=1,
 
     cin, mult = kernel.shape[-2], kernel.shape[-1]
     k2 = reshape(kernel, kernel.shape[:-2] + (1, cin * mult))
-    return conv(x, k2, strides, padding, dilation_rate, cin, data_format, bias)
+    return conv(x, k2, strides, padding, dilation_rate, cin, data_format, bias, activation)
 
 
 def depthwise_conv2d(x, kernel, strides=1, padding="valid", dilation_rate=1,
