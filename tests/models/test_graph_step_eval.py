@@ -250,3 +250,41 @@ def test_gpu_captured_fit_evaluate_predict_equal_eager(monkeypatch):
         np.testing.assert_allclose(h1[k], h0[k], rtol=1e-4, err_msg=k)
     np.testing.assert_allclose(e1, e0, rtol=1e-4)
     np.testing.assert_allclose(p1, p0, rtol=1e-4, atol=1e-5)
+
+
+def test_a_failed_capture_names_where_the_step_broke(monkeypatch, caplog):
+    x, _ = _data(n=96)
+    m = _model()
+    runner = StateFakeRunner(m)
+    step = graph_step.CapturedPredictStep(m, runner)
+    step(cf.Tensor(x[:16]))
+    step(cf.Tensor(x[16:32]))
+    real = runner.capture
+
+    def refusing_capture(fn):
+        bk = get_backend("cpu")
+
+        def refuse(a, b):
+            raise RuntimeError("calling cuBLAS API during stream capture")
+
+        monkeypatch.setattr(bk, "matmul", refuse)
+        try:
+            return real(fn)
+        finally:
+            monkeypatch.undo()
+
+    runner.capture = refusing_capture
+    with caplog.at_level(logging.WARNING, logger="cuflow"):
+        out = step(cf.Tensor(x[32:48]))  # capture fails, the step runs eagerly
+    assert step.disabled.startswith("capture failed (RuntimeError: calling cuBLAS API")
+    assert "at cuflow/ops/nn.py:" in step.disabled and "in dense" in step.disabled
+    np.testing.assert_allclose(out.numpy(), m.predict(x[32:48], verbose=0), rtol=1e-6)
+
+
+def test_loss_scale_optimizer_blocks_capture_with_a_reason():
+    from cuflow import mixed_precision
+
+    m = _model()
+    m.compile(optimizer=mixed_precision.LossScaleOptimizer(cf.optimizers.Adam()),
+              loss=cf.losses.SparseCategoricalCrossentropy(from_logits=True))
+    assert "LossScaleOptimizer" in graph_step.capture_blockers(m)

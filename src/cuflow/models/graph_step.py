@@ -135,6 +135,9 @@ def capture_blockers(model):
     opt = getattr(model, "optimizer", None)
     if opt is None:
         return "the model has no optimizer"
+    if hasattr(opt, "inner_optimizer") and hasattr(opt, "loss_scale"):
+        return ("LossScaleOptimizer decides on the host whether to skip a step (its gradients "
+                "are checked for Inf/NaN and its loss scale is a host number)")
     if not optimizer_replayable(opt):
         why = getattr(opt, "_fused_reason", None) or "not eligible"
         return (f"optimizer {type(opt).__name__} has no fused device-scalar update ({why}); "
@@ -248,6 +251,22 @@ def _copy_out(obj):
     return obj
 
 
+def _where(exc):
+    """`` at file:line`` of the innermost cuflow frame of ``exc``'s traceback: where the step
+    did something a capture refuses (a host read, a library call CuPy will not capture)."""
+    import os
+    import traceback
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.abspath(f.filename).startswith(root)
+              and not f.filename.endswith("graph_step.py")]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" at {os.path.relpath(f.filename, os.path.dirname(root))}:{f.lineno} in {f.name}"
+
+
 class _CapturedStep:
     """Eager warm-up, then capture one step once and replay it for batches of the same shapes.
 
@@ -351,7 +370,8 @@ class _CapturedStep:
             graph = self.runner.capture(body)
         except Exception as exc:
             self._restore_host_state(saved)
-            return self._give_up(f"capture failed ({type(exc).__name__}: {exc})", batch)
+            return self._give_up(f"capture failed ({type(exc).__name__}: {exc}"
+                                 f"{_where(exc)})", batch)
         # capturing ran the host side of the step once but executed nothing on the device
         self._restore_host_state(saved)
         why = self._blockers()
