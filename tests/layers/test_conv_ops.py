@@ -249,3 +249,19 @@ def test_errors(device):
         avg_pool(x, 2, 0)
     with pytest.raises(ValueError, match=r"output_padding"):
         conv_transpose(x, T(R.normal(size=(3, 3, 2, 3)), device), 2, "valid", 2)
+
+
+@pytest.mark.parametrize("ks,strides,dils", [((3, 3), (1, 1), (1, 1)), ((2, 3), (2, 1), (1, 1)),
+                                             ((3,), (1,), (2,)), ((2, 2, 2), (1, 2, 1), (1, 1, 1))])
+def test_offset_major_col2im_equals_col2im(ks, strides, dils):
+    from cuflow.ops._im2col import col2im, col2im_offsets, out_sizes
+
+    rng = np.random.default_rng(3)
+    sizes, C, B = (7, 6, 5)[:len(ks)], 3, 2
+    outs = out_sizes(sizes, ks, strides, dils, [(0, 0)] * len(ks))
+    cols = rng.normal(size=(B,) + outs + ks + (C,))
+    want = col2im(np, cols, (B,) + sizes + (C,), ks, strides, dils, outs)
+    kp, m = int(np.prod(ks)), B * int(np.prod(outs))
+    offset_major = np.moveaxis(cols.reshape((m, kp, C)), 1, 0)
+    got = col2im_offsets(np, offset_major, (B,) + sizes + (C,), ks, strides, dils, outs)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

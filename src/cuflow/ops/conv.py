@@ -15,6 +15,7 @@ from ._im2col import (
     check_format,
     check_padding,
     col2im,
+    col2im_offsets,
     crop_spatial,
     effective,
     out_sizes,
@@ -136,7 +137,10 @@ def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups, act="linear"):
             if kernel.requires_grad:
                 gk = bk.matmul(cols.T, g2).reshape(kernel.shape)
             if x.requires_grad:
-                dcols = bk.matmul(g2, w2.T)
+                # one GEMM per kernel offset, as one batched call: (kp, m, cin) offset-major
+                w3 = kernel.data.reshape(kp, cin, cout).transpose(0, 2, 1)
+                gpad = col2im_offsets(xp, bk.matmul(g2[None], w3), xpad.shape, ks, strides,
+                                      dils, outs)
         else:
             gg = xp.ascontiguousarray(g2.reshape(m, G, og).transpose(1, 0, 2))
             if kernel.requires_grad:
@@ -145,9 +149,10 @@ def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups, act="linear"):
             if x.requires_grad:
                 dcols = bk.matmul(gg, w2.transpose(0, 2, 1))  # (G, m, kp*cg)
                 dcols = dcols.reshape(G, m, kp, cg).transpose(1, 2, 0, 3)
+                dcols = dcols.reshape((B,) + outs + tuple(ks) + (cin,))
+                gpad = col2im(xp, dcols, xpad.shape, ks, strides, dils, outs)
         if x.requires_grad:
-            dcols = dcols.reshape((B,) + outs + tuple(ks) + (cin,))
-            gx = crop_spatial(col2im(xp, dcols, xpad.shape, ks, strides, dils, outs), pads, sizes)
+            gx = crop_spatial(gpad, pads, sizes)
         return (gx, gk) if bias is None else (gx, gk, gb)
 
     ins = (x, kernel) if bias is None else (x, kernel, bias)
