@@ -11,25 +11,15 @@ import pytest
 
 import cuflow as cf
 from cuflow.backend import get_backend
-from cuflow.layers import Dense, Dropout, Input
-from cuflow.models import Sequential, graph_step
+from cuflow.models import graph_step
 
-
-def _data(n=70, d=6, k=3, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, d)).astype("float32"), rng.integers(0, k, size=n)
+from .test_graph_step import _data
+from .test_graph_step import _gpu_available as _gpu_available_
+from .test_graph_step import _model as _base_model
 
 
 def _model(opt="adam", seed=0, dropout=0.0):
-    cf.utils.set_random_seed(seed)
-    layers = [Input(shape=(6,)), Dense(8, activation="relu")]
-    if dropout:
-        layers.append(Dropout(dropout))
-    layers.append(Dense(3))
-    m = Sequential(layers)
-    m.compile(optimizer=opt, loss=cf.losses.SparseCategoricalCrossentropy(from_logits=True),
-              metrics=["accuracy"])
-    return m
+    return _base_model(opt, dropout=dropout, seed=seed)
 
 
 class StateFakeRunner:
@@ -212,17 +202,8 @@ def test_run_eagerly_turns_capture_off():
     assert graph_step.jit_enabled(Fake())
 
 
-def _gpu_available():
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
 @pytest.mark.gpu
-@pytest.mark.skipif(not _gpu_available(), reason="needs a CUDA GPU visible to CuPy")
+@pytest.mark.skipif(not _gpu_available_(), reason="needs a CUDA GPU visible to CuPy")
 def test_gpu_captured_fit_evaluate_predict_equal_eager(monkeypatch):
     made = []
     for name in ("train_function", "test_function", "predict_function"):
