@@ -127,6 +127,7 @@ def layer_table():
     t["MultiHeadAttention"] = [case(lambda: L.MultiHeadAttention(2, 2, **F64), anyv(1, 2, 3),
                                     anyv(1, 3, 3), call=lambda layer, xs, kw: layer(*xs))]
     t.update(_preprocessing_layers())
+    t.update(_added_layers())
     t.update(_conv_layers())
     t.update(_pool_layers())
     t.update(_reshape_layers())
@@ -153,6 +154,47 @@ def _preprocessing_layers():
                        ("RandomTranslation", lambda: L.RandomTranslation(0.2, 0.2, **aug)),
                        ("RandomZoom", lambda: L.RandomZoom(0.2, **aug))):
         t[name] = variants(make, img, training=True, noise=True)
+    return t
+
+
+def _stacked_cell_call(layer, xs, kw):
+    out, states = layer(xs[0], list(xs[1:]))
+    return [out] + [s for group in states for s in group]
+
+
+def _added_layers():
+    """EinsumDense, AlphaDropout, StackedRNNCells, SpectralNormalization and the image layers
+    RandomCrop / RandomBrightness / RandomHeight / RandomWidth."""
+    t = {}
+    t["EinsumDense"] = variants(lambda: L.EinsumDense("abc,cde->abde", (3, 2, 2), bias_axes="de",
+                                                      activation="tanh", **F64), (2, 3, 2)) + \
+        [case(lambda: L.EinsumDense("...b,bc->...c", 2, bias_axes="c", **F64), anyv(2, 3, 2)),
+         case(lambda: L.EinsumDense("ab...,bc->ac...", 2, bias_axes="c", **F64), anyv(2, 3, 2))]
+    t["AlphaDropout"] = variants(lambda: L.AlphaDropout(0.4, **F64), (3, 4), training=True,
+                                 noise=True)
+    t["StackedRNNCells"] = [
+        case(lambda: L.StackedRNNCells([L.SimpleRNNCell(2, **F64), L.LSTMCell(2, **F64)],
+                                       **F64),
+             anyv(2, 3), anyv(2, 2), anyv(2, 2), anyv(2, 2), call=_stacked_cell_call),
+        case(lambda: L.RNN([L.GRUCell(2, **F64), L.SimpleRNNCell(2, **F64)],
+                           return_sequences=True, **F64), anyv(2, 3, 2))]
+    # inference: the wrapped layer with its kernel as it stands (training assigns kernel / sigma
+    # to the variable, an update outside the graph as in Keras 3, so there is nothing to check)
+    t["SpectralNormalization"] = variants(
+        lambda: L.SpectralNormalization(L.Dense(2, **F64), **F64), (2, 3))
+    img = (1, 4, 4, 1)
+    aug = {"seed": 3, **F64}
+    t["RandomCrop"] = variants(lambda: L.RandomCrop(2, 3, **aug), img, training=True,
+                               noise=True) + \
+        [case(lambda: L.RandomCrop(2, 3, **aug), anyv(*img))]  # inference: crop + resize
+    # value_range wide enough that no pixel sits on the clip
+    t["RandomBrightness"] = variants(
+        lambda: L.RandomBrightness(0.1, value_range=(-50, 50), **aug), img, training=True,
+        noise=True)
+    t["RandomHeight"] = variants(lambda: L.RandomHeight(0.4, **aug), img, training=True,
+                                 noise=True)
+    t["RandomWidth"] = variants(lambda: L.RandomWidth((0.2, 0.6), **aug), img, training=True,
+                                noise=True)
     return t
 
 

@@ -1,10 +1,14 @@
 """Keras layers (``from cuflow.layers import Dense`` as ``from tensorflow.keras.layers ...``)."""
 
 from ..preprocessing.layers.augment import (
+    RandomBrightness,
     RandomContrast,
+    RandomCrop,
     RandomFlip,
+    RandomHeight,
     RandomRotation,
     RandomTranslation,
+    RandomWidth,
     RandomZoom,
 )
 from ..preprocessing.layers.geometry import CenterCrop, Resizing
@@ -42,6 +46,8 @@ from .core import (
     RepeatVector,
     Reshape,
 )
+from .einsum_dense import EinsumDense
+from .input_spec import InputSpec
 from .lambda_layer import Identity, Lambda
 from .merging import (
     Add,
@@ -92,6 +98,7 @@ from .pooling import (
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, Masking, SimpleRNN, SimpleRNNCell
 from .regularization import (
     ActivityRegularization,
+    AlphaDropout,
     GaussianDropout,
     GaussianNoise,
     SpatialDropout1D,
@@ -109,5 +116,7 @@ from .reshaping import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from .spectral_normalization import SpectralNormalization
+from .stacked_rnn_cells import StackedRNNCells
 from .symbolic import Input, InputLayer, KerasTensor
 from .wrappers import Bidirectional, TimeDistributed, Wrapper

@@ -113,6 +113,22 @@ class Layer:
     _single_input = False
     _multi_input = False  # True for layers that merge a list of inputs (Add, Concatenate ...)
 
+    @property
+    def input_spec(self):
+        """An ``InputSpec`` (or a list, one per input) every call's inputs are checked against;
+        None (the default) checks nothing."""
+        return self.__dict__.get("_input_spec")
+
+    @input_spec.setter
+    def input_spec(self, value):
+        from .input_spec import InputSpec
+
+        for spec in _flatten(value) if value is not None else ():
+            if spec is not None and not isinstance(spec, InputSpec):
+                raise TypeError(f"Layer input_spec must be an instance of InputSpec. Got: "
+                                f"input_spec={spec!r}")
+        self.__dict__["_input_spec"] = value
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "_single_input" not in cls.__dict__ and cls.__module__ in _SINGLE_INPUT_MODULES:
@@ -391,9 +407,13 @@ class Layer:
                                      f"input, but it received {len(flat)} input tensors")
                 inputs = flat[0]
             if any(isinstance(t, KerasTensor) for t in flat):
+                if self.input_spec is not None:
+                    self._check_input_spec(inputs)
                 return call_symbolic(self, inputs, args, kwargs)
             device = self._weights_device()
             inputs = _convert_inputs(inputs, device, self._multi_input, self.compute_dtype)
+        if self.input_spec is not None:
+            self._check_input_spec(inputs)
         if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
             inputs = map_structure(self._autocast, inputs)
         if not self.built:
@@ -422,6 +442,11 @@ class Layer:
         if out_mask is not None and isinstance(outputs, Tensor):
             outputs._keras_mask = out_mask
         return outputs
+
+    def _check_input_spec(self, inputs):
+        from .input_spec import assert_input_compatibility
+
+        assert_input_compatibility(self.input_spec, inputs, self.name)
 
     def compute_mask(self, inputs, mask=None):
         return mask if self.supports_masking else None

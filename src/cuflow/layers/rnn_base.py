@@ -56,6 +56,13 @@ def deserialize_layer(config, custom_objects=None):
     return from_config(dict(config["config"]))
 
 
+def flat_states(states):
+    """A state (or state size) structure as one flat list: [[h1, c1], h2] -> [h1, c1, h2]."""
+    if isinstance(states, (list, tuple)):
+        return [s for item in states for s in flat_states(item)]
+    return [states]
+
+
 def as_mask(mask):
     """A user mask (array, list or Tensor) as a bool Tensor; None stays None."""
     return None if mask is None else ops.cast(mask, "bool")
@@ -72,8 +79,9 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
-            raise NotImplementedError("RNN: a list of cells (StackedRNNCells) is not supported "
-                                      "by cuflow yet; stack RNN layers instead")
+            from .stacked_rnn_cells import StackedRNNCells
+
+            cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
             raise ValueError(f"RNN: the cell needs a `call(inputs, states)` method and a "
                              f"`state_size` attribute; received {cell!r}")
@@ -90,8 +98,8 @@ class RNN(Layer):
         self.unroll = bool(unroll)  # accepted for compatibility; the loop is always eager
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
-        size = cell.state_size
-        self.state_size = list(size) if isinstance(size, (list, tuple)) else [size]
+        # flat: a StackedRNNCells' nested sizes ([[h, c], h]) become one list of states
+        self.state_size = flat_states(cell.state_size)
 
     # ---- shapes ----------------------------------------------------------------------------
     def _check_shape(self, shape):
@@ -128,7 +136,7 @@ class RNN(Layer):
     def get_initial_state(self, batch_size, like=None):
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None and _accepts(fn, "like"):
-            return list(fn(batch_size=batch_size, like=like))
+            return flat_states(fn(batch_size=batch_size, like=like))
         # a foreign cell's own initial state could sit on another device; zeros are zeros
         return [filled(like, batch_size, s, 0.0) for s in self.state_size]
 
@@ -146,8 +154,7 @@ class RNN(Layer):
         if initial_state is None:
             states = self.get_initial_state(batch, like=sequences)
         else:
-            states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
-                else [initial_state]
+            states = flat_states(initial_state)
             states = [ops.cast(s, sequences.dtype) for s in states]
             if len(states) != len(self.state_size):
                 raise ValueError(f'layer "{self.name}" expects {len(self.state_size)} initial '
@@ -168,7 +175,7 @@ class RNN(Layer):
 
             def run(x_t, st):
                 out, new = cell_fn(x_t, list(st), **kwargs)
-                return out, (list(new) if isinstance(new, (list, tuple)) else [new])
+                return out, flat_states(new)
 
         xs = time_slices(inputs)
         ms = None

@@ -7,8 +7,16 @@ import numpy as np
 
 from ... import ops
 from ...tensor import Tensor
-from ._base import RandomImageLayer, check_choice, factor_range
-from ._sampling import FILL_MODES, WARP_INTERPOLATIONS, about_center, warp
+from ._base import RandomImageLayer, check_choice, factor_range, positive_int
+from ._sampling import (
+    FILL_MODES,
+    RESIZE_INTERPOLATIONS,
+    WARP_INTERPOLATIONS,
+    about_center,
+    resize,
+    warp,
+)
+from .geometry import crop_box
 
 _FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -166,3 +174,149 @@ class RandomContrast(RandomImageLayer):
     def get_config(self):
         return {**super().get_config(), "factor": self.factor,
                 "value_range": list(self.value_range)}
+
+
+class RandomCrop(RandomImageLayer):
+    """Crop a random (height, width) window while training, at one location for the whole batch.
+
+    At inference, and while training on images smaller than the target, the largest centred
+    window with the target aspect ratio is cropped and resized to (height, width) (Keras's
+    ``smart_resize``), so the output size never depends on ``training``.
+    """
+
+    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.height = positive_int("RandomCrop", "height", height)
+        self.width = positive_int("RandomCrop", "width", width)
+
+    def _smart_resize(self, x):
+        h, w = x.shape[1:3]
+        if (h, w) == (self.height, self.width):
+            return x
+        top, left, crop_h, crop_w = crop_box(h, w, self.height, self.width)
+        x = x[:, top:top + crop_h, left:left + crop_w, :]
+        return resize(x, self.height, self.width, "bilinear")
+
+    def call(self, inputs, training=None):
+        x, unbatched = self._to_bhwc(inputs)
+        h, w = x.shape[1:3]
+        if training and h >= self.height and w >= self.width:
+            top = int(self.rng.integers(0, h - self.height + 1))
+            left = int(self.rng.integers(0, w - self.width + 1))
+            x = x[:, top:top + self.height, left:left + self.width, :]
+        else:
+            x = self._smart_resize(x)
+        return self._from_bhwc(x, unbatched)
+
+    def compute_output_shape(self, input_shape):
+        return self._with_spatial(input_shape, self.height, self.width)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+class RandomBrightness(RandomImageLayer):
+    """Add ``delta * (value_range[1] - value_range[0])`` per image, ``delta`` drawn from
+    ``factor`` (a number f: [-f, f]; a pair: [lower, upper]; all within [-1, 1]), then clip
+    to ``value_range``."""
+
+    _FACTOR_ERROR = ("The `factor` argument should be a number (or a list of two numbers) in "
+                     "the range [-1.0, 1.0]. ")
+    _VALUE_RANGE_ERROR = "The `value_range` argument should be a list of two numbers. "
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = factor
+        if isinstance(factor, (list, tuple)):
+            if len(factor) != 2 or not all(_is_number(f) for f in factor):
+                raise ValueError(f"{self._FACTOR_ERROR}Received: factor={factor!r}")
+            for f in factor:
+                self._check_factor(f)
+            self._factor = sorted(float(f) for f in factor)
+        elif _is_number(factor):
+            self._check_factor(factor)
+            self._factor = [-abs(float(factor)), abs(float(factor))]
+        else:
+            raise ValueError(f"{self._FACTOR_ERROR}Received: factor={factor!r}")
+        if not isinstance(value_range, (list, tuple)) or len(value_range) != 2 or \
+                not all(_is_number(v) for v in value_range):
+            raise ValueError(f"{self._VALUE_RANGE_ERROR}Received: value_range={value_range!r}")
+        self.value_range = sorted(float(v) for v in value_range)
+
+    def _check_factor(self, value):
+        if value > 1.0 or value < -1.0:
+            raise ValueError(f"{self._FACTOR_ERROR}Received: input_number={value!r}")
+
+    def augment(self, x):
+        lo, hi = self.value_range
+        delta = self.rng.uniform(*self._factor, size=x.shape[0]).reshape(-1, 1, 1, 1) * (hi - lo)
+        delta = Tensor(delta.astype(x.dtype), device=x.device)
+        return ops.clip(x + delta, lo, hi)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor,
+                "value_range": list(self.value_range)}
+
+
+def _is_number(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+class _RandomResize1D(RandomImageLayer):
+    """Base of RandomHeight / RandomWidth: resize one spatial axis by 1 + f, f drawn once per
+    batch from ``factor`` (a number f: [-f, f]; a pair: [lower, upper]; all > -1)."""
+
+    _axis = "height"
+
+    def __init__(self, factor, interpolation="bilinear", seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        owner = type(self).__name__
+        self.factor = factor
+        if isinstance(factor, (list, tuple)) and len(factor) == 2 and \
+                all(_is_number(f) for f in factor):
+            lower, upper = float(factor[0]), float(factor[1])
+        elif _is_number(factor):
+            lower, upper = -float(factor), float(factor)
+        else:
+            raise ValueError(f"{owner}: `factor` must be a number or a pair of numbers; "
+                             f"received factor={factor!r}")
+        if upper < lower:
+            raise ValueError(f"`factor` argument cannot have an upper bound lesser than the "
+                             f"lower bound. Received: factor={factor!r}")
+        if lower < -1.0 or upper < -1.0:
+            raise ValueError(f"`factor` argument must have values larger than -1. Received: "
+                             f"factor={factor!r}")
+        self._lower, self._upper = lower, upper
+        self.interpolation = check_choice(owner, "interpolation", interpolation,
+                                          RESIZE_INTERPOLATIONS)
+
+    def augment(self, x):
+        h, w = x.shape[1:3]
+        f = 1.0 + self.rng.uniform(self._lower, self._upper)
+        if self._axis == "height":
+            h = max(int(f * h), 1)
+        else:
+            w = max(int(f * w), 1)
+        return resize(x, h, w, self.interpolation)
+
+    def compute_output_shape(self, input_shape):
+        h, w = self._spatial(input_shape)
+        if self._axis == "height":
+            return self._with_spatial(input_shape, None, w)
+        return self._with_spatial(input_shape, h, None)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor,
+                "interpolation": self.interpolation}
+
+
+class RandomHeight(_RandomResize1D):
+    """Randomly vary the height of a batch of images by 1 + f while training."""
+
+    _axis = "height"
+
+
+class RandomWidth(_RandomResize1D):
+    """Randomly vary the width of a batch of images by 1 + f while training."""
+
+    _axis = "width"
