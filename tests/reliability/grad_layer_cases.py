@@ -270,4 +270,14 @@ LAYER_EXCLUDED = {
     "Layer": "abstract base class: call() is the subclass's",
     "Wrapper": "abstract base of TimeDistributed / Bidirectional (both checked)",
     "InputLayer": "a graph placeholder: no computation, nothing to differentiate",
+    # categorical / text preprocessing: no weights, and integer (or piecewise-constant) outputs
+    # computed on the host from host data, so there is no gradient to check
+    "StringLookup": "maps strings to int64 indices on the host: no weights, no gradient",
+    "IntegerLookup": "maps integers to int64 indices on the host: no weights, no gradient",
+    "Hashing": "hashes strings / integers to int64 buckets: no weights, no gradient",
+    "CategoryEncoding": "integer categories to one/multi-hot counts: no weights, no gradient",
+    "Discretization": "piecewise-constant bucketing (zero gradient almost everywhere), no "
+                      "weights",
+    "TextVectorization": "strings to int64 indices / token counts on the host: no weights, "
+                         "no gradient",
 }

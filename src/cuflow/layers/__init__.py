@@ -16,6 +16,7 @@ from ..preprocessing.layers.scaling import Normalization, Rescaling
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .base import Layer
+from .categorical import CategoryEncoding, Discretization, Hashing
 from .convolutional import (
     Conv1D,
     Conv1DTranspose,
@@ -49,6 +50,7 @@ from .core import (
 from .einsum_dense import EinsumDense
 from .input_spec import InputSpec
 from .lambda_layer import Identity, Lambda
+from .lookup import IntegerLookup, StringLookup
 from .merging import (
     Add,
     Average,
@@ -119,4 +121,5 @@ from .reshaping import (
 from .spectral_normalization import SpectralNormalization
 from .stacked_rnn_cells import StackedRNNCells
 from .symbolic import Input, InputLayer, KerasTensor
+from .text_vectorization import TextVectorization
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
