@@ -71,6 +71,9 @@ def _analyze_split(split, bias_axes, input_shape, output_shape, left_elided=Fals
                 raise ValueError(f"Input shape and output shape do not match at shared "
                                  f"dimension '{dim}'. Input shape is {in_at}, and output shape "
                                  f"is {out_at}.")
+            # a None in output_shape keeps the input's size (Keras's documented output shape:
+            # "abc,cd->abd", output_shape=(None, 64) on (None, 32, 128) gives (None, 32, 64))
+            output_shape[output_dim_map[dim]] = in_at
     for dim in output_spec:
         if dim not in input_spec and dim not in weight_spec:
             raise ValueError(f"Dimension '{dim}' was specified in the output '{output_spec}' "

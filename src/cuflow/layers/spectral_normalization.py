@@ -66,6 +66,7 @@ class SpectralNormalization(Wrapper):
         sigma = ops.matmul(ops.matmul(v, w), ops.transpose(u))  # (1, 1)
         # Keras keeps an all-zero kernel (and u) as they are; decided on the device, no sync
         zero = ops.all(ops.equal(kernel, 0.0))
+        sigma = ops.where(zero, ops.ones_like(sigma), sigma)  # no 0 / 0 on the zero kernel
         new_kernel = ops.where(zero, kernel, ops.reshape(kernel / sigma, self.kernel_shape))
         new_u = ops.where(zero, self.vector_u, u)
         return new_u, new_kernel
