@@ -43,6 +43,10 @@ def as_input_tensor(x, device=None, dtype="float32"):
         return x
     if x is None:
         return None
+    if isinstance(x, (str, bytes)) or isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+        # text is host data (strings never live on a device): the text preprocessing layers
+        # (StringLookup, TextVectorization, Hashing) take it as a NumPy array
+        return np.asarray(x)
     t = Tensor(x, device=device)
     if t.dtype.kind == "f" and t.dtype != dtype:
         t = Tensor._wrap(t.data.astype(dtype), backend=t._backend)

@@ -18,7 +18,7 @@ class KerasTensor:
 
     def __init__(self, shape, dtype="float32", name=None, history=None):
         self.shape = tuple(None if s is None else int(s) for s in shape)
-        self.dtype = str(np.dtype(dtype))
+        self.dtype = "string" if _is_string_dtype(dtype) else str(np.dtype(dtype))
         self.name = name
         self._keras_history = history  # (layer, node index, tensor index)
 
@@ -40,6 +40,15 @@ class KerasTensor:
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _unsupported
     __truediv__ = __rtruediv__ = __matmul__ = __neg__ = __getitem__ = _unsupported
+
+
+def _is_string_dtype(dtype):
+    """``Input(dtype="string")`` as Keras: text inputs, fed as host NumPy arrays of str."""
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "USO"
+    if isinstance(dtype, str):
+        return dtype in ("string", "str", "object")
+    return dtype is str or dtype is object
 
 
 class Node:
@@ -128,7 +137,10 @@ class InputLayer(Layer):
         if "batch_input_shape" in kwargs and batch_shape is None:
             batch_shape = kwargs.pop("batch_input_shape")
         kwargs.pop("ragged", None)
-        super().__init__(name=name or None, dtype=dtype, **kwargs)
+        string_input = _is_string_dtype(dtype)
+        super().__init__(name=name or None, dtype=None if string_input else dtype, **kwargs)
+        if string_input:
+            self.dtype = "string"
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input needs a shape (excluding the batch axis), e.g. "

@@ -13,8 +13,20 @@ from ..layers.base import _flatten, map_structure
 from ..tensor import Tensor
 
 
+def is_host_text(a):
+    """Text data (a NumPy array of str / bytes / object) stays on the host: strings never go
+    to a device, the model's text layers (TextVectorization, StringLookup ...) read them."""
+    return isinstance(a, np.ndarray) and a.dtype.kind in "USO"
+
+
 def _device_array(x, bk):
     """One upload per fit: float64 becomes float32 as Keras casts to the model's dtype."""
+    if isinstance(x, (list, tuple)) and x and all(isinstance(v, (str, bytes)) for v in x):
+        x = np.asarray(x)
+    if is_host_text(x):
+        if x.ndim == 0:
+            raise ValueError("model data must have a batch axis; received a scalar")
+        return x
     if isinstance(x, Tensor):
         arr = x.data if x._backend is bk else bk.asarray(x.numpy())
     elif hasattr(x, "__cuda_array_interface__") or isinstance(x, np.ndarray):
@@ -102,13 +114,15 @@ class ArrayData:
     def __len__(self):
         return self.steps
 
-    def _take(self, arr, idx):
+    def _take(self, arr, idx, host_idx=None):
         if isinstance(idx, slice):
             return arr[idx]
+        if is_host_text(arr):
+            return arr[host_idx]
         return self.bk.xp.take(arr, idx, axis=0)
 
     def batches(self):
-        order = None
+        order = perm = None
         if self.shuffle and self.n > 1:
             if self.shard is not None:  # the same permutation on every rank
                 self.shard.sync_host_rng()
@@ -122,9 +136,11 @@ class ArrayData:
             if self.shard is not None:
                 lo, hi = self.shard.bounds(lo, hi)
             idx = slice(lo, hi) if order is None else order[lo:hi]
+            host_idx = None if perm is None else perm[lo:hi]
 
-            def cut(a, idx=idx):
-                return Tensor._wrap(self._take(a, idx), backend=self.bk)
+            def cut(a, idx=idx, host_idx=host_idx):
+                part = self._take(a, idx, host_idx)
+                return part if is_host_text(part) else Tensor._wrap(part, backend=self.bk)
 
             yield (map_structure(cut, self.x),
                    None if self.y is None else map_structure(cut, self.y),
@@ -200,7 +216,8 @@ class SequenceData:
             x, y, sw = self.shard.cut(x, y, sw)
 
         def conv(a):
-            return Tensor._wrap(_device_array(a, self.bk), backend=self.bk)
+            arr = _device_array(a, self.bk)
+            return arr if is_host_text(arr) else Tensor._wrap(arr, backend=self.bk)
 
         return (map_structure(conv, x), None if y is None else map_structure(conv, y),
                 None if sw is None else conv(sw))

@@ -92,6 +92,14 @@ def signature(obj):
     return (tuple(arr.shape), str(arr.dtype))
 
 
+def _all_leaves(obj):
+    if isinstance(obj, dict):
+        return [x for v in obj.values() for x in _all_leaves(v)]
+    if isinstance(obj, (list, tuple)):
+        return [x for v in obj for x in _all_leaves(v)]
+    return [obj]
+
+
 def _leaves(obj):
     if obj is None:
         return []
@@ -324,6 +332,10 @@ class _CapturedStep:
 
     def __call__(self, *batch):
         if self.disabled:
+            return self._eager(batch)
+        if any(isinstance(a, np.ndarray) and a.dtype.kind in "USO" for a in _all_leaves(batch)):
+            # text inputs are read on the host by the model's text layers: nothing to capture
+            self._log_once(logging.INFO, f"eager {self.kind} step: the batch holds text")
             return self._eager(batch)
         why = eager_requested(self.model)
         if why:

@@ -17,7 +17,7 @@ from .. import autodiff, ops
 from ..layers.base import _flatten, map_structure
 from ..tensor import Tensor
 from .compile_utils import CompileLoss, CompileMetrics, StepLogs, float_logs, pack, unpack
-from .data import ArrayData, make_data
+from .data import ArrayData, is_host_text, make_data
 
 
 class NotCompiledError(RuntimeError, ValueError):
@@ -437,8 +437,8 @@ class Trainer:
             ordered = [x[n] for n in names]
             return ordered if n_inputs > 1 else ordered[0]
         if isinstance(x, (list, tuple)) and n_inputs == 1 and not any(
-                hasattr(a, "shape") for a in x):
-            return np.asarray(x)
+                hasattr(a, "shape") and not isinstance(a, (str, bytes)) for a in x):
+            return np.asarray(x)  # (a list of strings, NumPy's included, is one text array)
         if isinstance(x, (list, tuple)) and n_inputs == 1 and len(x) == 1:
             return x[0]
         return x
@@ -454,7 +454,8 @@ class Trainer:
             self._check_input_compat(first)
             if not self.built:
                 with autodiff.no_grad():
-                    self(map_structure(lambda a: Tensor._wrap(a, backend=data.bk), first))
+                    self(map_structure(lambda a: a if is_host_text(a) else
+                                       Tensor._wrap(a, backend=data.bk), first))
 
     def _check_input_compat(self, first):
         expected = getattr(self, "_input_batch_shapes", None)
