@@ -195,6 +195,14 @@ def _added_layers():
                                  noise=True)
     t["RandomWidth"] = variants(lambda: L.RandomWidth((0.2, 0.6), **aug), img, training=True,
                                 noise=True)
+    t["ConvLSTM1D"] = variants(lambda: L.ConvLSTM1D(2, 2, padding="same", return_state=True,
+                                                    **F64), (2, 3, 3, 2))
+    t["ConvLSTM2D"] = variants(lambda: L.ConvLSTM2D(2, 2, return_sequences=True, **F64),
+                               (1, 2, 3, 3, 1)) + \
+        [case(lambda: L.ConvLSTM2D(1, 2, strides=2, data_format="channels_first",
+                                   go_backwards=True, **F64), anyv(1, 2, 1, 4, 4))]
+    t["ConvLSTM3D"] = [case(lambda: L.ConvLSTM3D(1, 2, padding="same", **F64),
+                            anyv(1, 2, 2, 2, 2, 1))]
     return t
 
 

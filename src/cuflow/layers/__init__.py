@@ -17,6 +17,7 @@ from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .base import Layer
 from .categorical import CategoryEncoding, Discretization, Hashing
+from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .convolutional import (
     Conv1D,
     Conv1DTranspose,

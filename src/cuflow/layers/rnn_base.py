@@ -76,6 +76,8 @@ def _accepts(fn, name):
 class RNN(Layer):
     """``RNN(cell, return_sequences=False, return_state=False, go_backwards=False, ...)``."""
 
+    _input_rank = 3  # (batch, time, features); ConvLSTM*D: (batch, time, *spatial, channels)
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
@@ -103,9 +105,9 @@ class RNN(Layer):
 
     # ---- shapes ----------------------------------------------------------------------------
     def _check_shape(self, shape):
-        if len(shape) != 3:
-            raise incompatible(self, f"ndim=3 (batch, timesteps, features), found "
-                                     f"ndim={len(shape)}", shape)
+        if len(shape) != self._input_rank:
+            raise incompatible(self, f"ndim={self._input_rank} (batch, timesteps, features), "
+                                     f"found ndim={len(shape)}", shape)
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
@@ -141,9 +143,7 @@ class RNN(Layer):
         return [filled(like, batch_size, s, 0.0) for s in self.state_size]
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
-        if sequences.ndim != 3:
-            raise incompatible(self, f"ndim=3 (batch, timesteps, features), found "
-                                     f"ndim={sequences.ndim}", sequences.shape)
+        self._check_shape(sequences.shape)
         expected = getattr(self.cell, "input_dim", None)
         if expected is not None and sequences.shape[-1] != expected:
             raise incompatible(self, f"last dimension {expected}", sequences.shape)
@@ -184,7 +184,8 @@ class RNN(Layer):
             if mask.shape != (batch, steps):
                 raise ValueError(f'layer "{self.name}" expects a mask of shape {(batch, steps)}; '
                                  f"received {mask.shape}")
-            ms = time_slices(ops.expand_dims(mask, -1))  # (batch, 1) per step: broadcasts
+            # (batch, 1, ...) per step: broadcasts against the step's output and states
+            ms = time_slices(ops.reshape(mask, (batch, steps) + (1,) * (sequences.ndim - 2)))
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs, prev, zeros = [], None, None
         for t in order:
@@ -193,7 +194,7 @@ class RNN(Layer):
                 # masked step: states carried; output = previous output (or zeros, Keras's
                 # zero_output_for_mask, which Bidirectional turns on for sequences)
                 if zeros is None:
-                    zeros = filled(out, out.shape[0], out.shape[1], 0.0)
+                    zeros = ops.zeros_like(out)
                     prev = zeros
                 keep = ms[t]
                 new = [ops.where(keep, n, s) for n, s in zip(new, states)]
