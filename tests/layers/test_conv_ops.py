@@ -254,13 +254,13 @@ def test_errors(device):
 @pytest.mark.parametrize("ks,strides,dils", [((3, 3), (1, 1), (1, 1)), ((2, 3), (2, 1), (1, 1)),
                                              ((3,), (1,), (2,)), ((2, 2, 2), (1, 2, 1), (1, 1, 1))])
 def test_offset_major_col2im_equals_col2im(ks, strides, dils):
-    from cuflow.ops._im2col import col2im, col2im_offsets, out_sizes
+    from cuflow.ops._im2col import col2im_offsets, col2im_windows, out_sizes
 
     rng = np.random.default_rng(3)
     sizes, C, B = (7, 6, 5)[:len(ks)], 3, 2
     outs = out_sizes(sizes, ks, strides, dils, [(0, 0)] * len(ks))
     cols = rng.normal(size=(B,) + outs + ks + (C,))
-    want = col2im(np, cols, (B,) + sizes + (C,), ks, strides, dils, outs)
+    want = col2im_windows(np, cols, (B,) + sizes + (C,), ks, strides, dils, outs)
     kp, m = int(np.prod(ks)), B * int(np.prod(outs))
     offset_major = np.moveaxis(cols.reshape((m, kp, C)), 1, 0)
     got = col2im_offsets(np, offset_major, (B,) + sizes + (C,), ks, strides, dils, outs)

@@ -85,6 +85,14 @@ class Backend(abc.ABC):
         """``(dz, db)``: ``dy * f'(x)`` and its sum over rows, in one pass."""
         return self._kernels.bias_activation_backward(name, x, y, dy, alpha, need_bias)
 
+    def im2col(self, x, ks, strides, dils, pads, outs):
+        """Convolution window matrix ``(B * prod(outs), prod(ks) * C)`` of channels_last x."""
+        return self._kernels.im2col(x, ks, strides, dils, pads, outs)
+
+    def col2im(self, cols, x_shape, ks, strides, dils, pads, outs):
+        """Transpose of ``im2col`` for offset-major cols ``(prod(ks), B * prod(outs), C)``."""
+        return self._kernels.col2im(cols, x_shape, ks, strides, dils, pads, outs)
+
     def softmax_forward(self, x):
         """Softmax over the last axis."""
         return self._kernels.softmax_forward(x)

@@ -468,3 +468,53 @@ def bias_activation_backward(name, x, y, dy, alpha=None, need_bias=True):
         _launch_1d(get_kernel("reductions.cu", f"cf_sum_batch_finish<{ct}>"), n,
                    (partial, db, _i64(chunks), _i64(n)))
     return dz, db
+
+
+# ---- convolution windows -------------------------------------------------------------------
+
+def _geometry_2d(x_shape, ks, strides, dils, pads, outs):
+    """The 14 int64 launch arguments of the 2-D window kernels (1-D as height 1)."""
+    if len(ks) == 1:
+        x_shape = (x_shape[0], 1) + tuple(x_shape[1:])
+        ks, strides, dils = (1,) + ks, (1,) + strides, (1,) + dils
+        pads, outs = ((0, 0),) + pads, (1,) + outs
+    b, h, w, c = x_shape
+    return tuple(_i64(v) for v in (b, h, w, c, ks[0], ks[1], strides[0], strides[1], dils[0],
+                                   dils[1], pads[0][0], pads[1][0], outs[0], outs[1]))
+
+
+def im2col(x, ks, strides, dils, pads, outs):
+    cp = _cupy()
+    x = _float_input(x)
+    ks, strides, dils, pads, outs = _nk.window_geometry(x.shape, ks, strides, dils, pads, outs)
+    if len(ks) > 2:  # 3-D: the array-generic reference (pad + strided view + one copy)
+        from .conv_windows import im2col as reference
+
+        return reference(cp, x, ks, strides, dils, pads, outs)
+    cols = cp.empty((x.shape[0] * math.prod(outs), math.prod(ks) * x.shape[-1]), dtype=x.dtype)
+    if cols.size:
+        kern = get_kernel("im2col.cu", f"cf_im2col_2d<{dtype_ctype(x.dtype)}>")
+        _launch_1d(kern, cols.size, (x, cols) + _geometry_2d(x.shape, ks, strides, dils, pads,
+                                                              outs))
+    return cols
+
+
+def col2im(cols, x_shape, ks, strides, dils, pads, outs):
+    cp = _cupy()
+    cols = _float_input(cols, "cols")
+    x_shape = tuple(int(v) for v in x_shape)
+    ks, strides, dils, pads, outs = _nk.window_geometry(x_shape, ks, strides, dils, pads, outs)
+    want = (math.prod(ks), x_shape[0] * math.prod(outs), x_shape[-1])
+    if cols.shape != want:
+        raise ValueError(f"col2im: cols must have shape {want} for input {x_shape} and kernel "
+                         f"{ks}; received {cols.shape}")
+    if len(ks) > 2:
+        from .conv_windows import col2im as reference
+
+        return reference(cp, cols, x_shape, ks, strides, dils, pads, outs)
+    dx = cp.empty(x_shape, dtype=cols.dtype)
+    if dx.size:
+        kern = get_kernel("im2col.cu", f"cf_col2im_2d<{dtype_ctype(cols.dtype)}>")
+        _launch_1d(kern, dx.size, (cols, dx) + _geometry_2d(x_shape, ks, strides, dils, pads,
+                                                             outs))
+    return dx

@@ -128,6 +128,9 @@ def name_expressions(source: str) -> list[str]:
             for ct in _float_types():
                 names += [f"cf_bias_{act}_fwd<{ct}>", f"cf_bias_{act}_bwd<{ct}>"]
             names.append(f"cf_bias_{act}_fwd_vec4<float>")
+    elif source == "im2col.cu":
+        for ct in _float_types():
+            names += [f"cf_im2col_2d<{ct}>", f"cf_col2im_2d<{ct}>"]
     elif source == "rows.cu":
         for k in ROW_KERNELS:
             for ct in _float_types():
@@ -164,8 +167,8 @@ def name_expressions(source: str) -> list[str]:
     return names
 
 
-SOURCES = ("activations.cu", "bias_act.cu", "rows.cu", "losses.cu", "reductions.cu",
-           "optimizers.cu", "random.cu")
+SOURCES = ("activations.cu", "bias_act.cu", "im2col.cu", "rows.cu", "losses.cu",
+           "reductions.cu", "optimizers.cu", "random.cu")
 
 
 def dtype_ctype(dtype) -> str:

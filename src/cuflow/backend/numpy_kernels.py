@@ -54,7 +54,9 @@ __all__ = [
     "activation_forward",
     "bias_activation_backward",
     "bias_activation_forward",
+    "col2im",
     "global_l2_norm",
+    "im2col",
     "log_softmax_backward",
     "log_softmax_forward",
     "logsumexp",
@@ -399,6 +401,67 @@ def bias_activation_backward(name, x, y, dy, alpha=None, need_bias=True):
     dz = activation_backward(name, ref, y, dy, alpha)
     db = sum_batch(dz) if need_bias else None
     return dz, db
+
+
+# ---- convolution windows -------------------------------------------------------------------
+
+def _positive_ints(name, values, n, low=1):
+    vals = tuple(values)
+    if len(vals) != n or any(not isinstance(v, (int, np.integer)) or isinstance(v, bool)
+                             or v < low for v in vals):
+        raise ValueError(f"{name} must be {n} ints >= {low}; received {values!r}")
+    return tuple(int(v) for v in vals)
+
+
+def window_geometry(x_shape, ks, strides, dils, pads, outs):
+    """Validated ``(ks, strides, dils, pads, outs)`` for a channels_last input of shape
+    ``x_shape`` (B, *S, C); ``outs`` must be the sizes the window sweep gives."""
+    n = len(x_shape) - 2
+    if n < 1:
+        raise ValueError(f"im2col: input must be (batch, *spatial, channels); received shape "
+                         f"{tuple(x_shape)}")
+    ks = _positive_ints("kernel size", ks, n)
+    strides = _positive_ints("strides", strides, n)
+    dils = _positive_ints("dilations", dils, n)
+    pads = tuple(_positive_ints("padding", p, 2, low=0) for p in pads)
+    if len(pads) != n:
+        raise ValueError(f"padding must be {n} (before, after) pairs; received {pads!r}")
+    want = tuple(max((s + pb + pa - (k - 1) * d - 1) // st + 1, 0) for s, k, st, d, (pb, pa)
+                 in zip(x_shape[1:-1], ks, strides, dils, pads))
+    if tuple(outs) != want:
+        raise ValueError(f"output sizes {tuple(outs)!r} do not match input {tuple(x_shape)} "
+                         f"with kernel {ks}, strides {strides}, dilations {dils}, padding "
+                         f"{pads}: expected {want}")
+    return ks, strides, dils, pads, want
+
+
+def im2col(x, ks, strides, dils, pads, outs):
+    """The convolution window matrix of a channels_last ``x`` (B, *S, C): shape
+    ``(B * prod(outs), prod(ks) * C)``; row (b, o...), column (k..., c) holds
+    ``x[b, o * stride + k * dilation - pad_before, c]`` and 0 in the padding."""
+    from .conv_windows import im2col as reference
+
+    x = np.asarray(x)
+    check_float(x)
+    ks, strides, dils, pads, outs = window_geometry(x.shape, ks, strides, dils, pads, outs)
+    return reference(np, x, ks, strides, dils, pads, outs)
+
+
+def col2im(cols, x_shape, ks, strides, dils, pads, outs):
+    """The transpose of ``im2col`` for offset-major columns ``(prod(ks), B * prod(outs), C)``
+    (one GEMM per kernel offset): each window element added back onto its input position, in
+    kernel-offset order, in the columns' dtype; padding contributions dropped."""
+    from .conv_windows import col2im as reference
+
+    cols = np.asarray(cols)
+    check_float(cols, "cols")
+    x_shape = tuple(int(v) for v in x_shape)
+    ks, strides, dils, pads, outs = window_geometry(x_shape, ks, strides, dils, pads, outs)
+    want = (math.prod(ks), x_shape[0] * math.prod(outs), x_shape[-1])
+    if cols.shape != want:
+        raise ValueError(f"col2im: cols must have shape {want} for input {x_shape} and kernel "
+                         f"{ks}; received {cols.shape}")
+    return reference(np, cols, x_shape, ks, strides, dils, pads, outs)
 
 
 # ---- last-axis functions ------------------------------------------------------------------

@@ -6,11 +6,18 @@ All arrays here are raw (numpy or cupy) and channels_last: (batch, *spatial, cha
 
 from __future__ import annotations
 
-import importlib
-import itertools
-import math
-
 import numpy as np
+
+# the array-generic window helpers live in the backend layer (the NumPy backend's im2col/col2im
+# and the CuPy backend's fallback); re-exported here for the ops
+from ..backend.conv_windows import (  # noqa: F401
+    col2im_offsets,
+    col2im_windows,
+    crop_spatial,
+    pad_spatial,
+    window_slices,
+    windows,
+)
 
 
 def as_tuple(op, name, value, n, allow_zero=False):
@@ -87,64 +94,3 @@ def transpose_length(n, k, stride, dilation, padding, output_padding=None):
     pad = eff // 2 if padding == "same" else 0
     return (n - 1) * stride + eff - 2 * pad + output_padding
 
-
-def _stride_tricks(xp):
-    st = getattr(getattr(xp, "lib", None), "stride_tricks", None)
-    return st if st is not None else importlib.import_module(xp.__name__ + ".lib.stride_tricks")
-
-
-def pad_spatial(xp, a, pads, value=0.0):
-    if not any(pb or pa for pb, pa in pads):
-        return a
-    return xp.pad(a, [(0, 0)] + list(pads) + [(0, 0)], mode="constant", constant_values=value)
-
-
-def windows(xp, a, ks, strides, dils, outs):
-    """A read-only view (B, *outs, *ks, C) of ``a`` (B, *S, C): element [b, o.., k.., c] is
-    a[b, o*stride + k*dilation, c]. No copy; reshaping it to a matrix is the im2col copy."""
-    st = a.strides
-    n = len(ks)
-    shape = (a.shape[0],) + tuple(outs) + tuple(ks) + (a.shape[-1],)
-    strides = ((st[0],) + tuple(st[1 + i] * strides[i] for i in range(n))
-               + tuple(st[1 + i] * dils[i] for i in range(n)) + (st[-1],))
-    return _stride_tricks(xp).as_strided(a, shape=shape, strides=strides)
-
-
-def window_slices(ks, strides, dils, outs):
-    """For each kernel offset k: (k, the strided slice of the padded input it touches)."""
-    for kidx in itertools.product(*(range(k) for k in ks)):
-        sl = tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
-                   for k, d, o, s in zip(kidx, dils, outs, strides))
-        yield kidx, (slice(None),) + sl + (slice(None),)
-
-
-def col2im(xp, cols, padded_shape, ks, strides, dils, outs):
-    """Transpose of ``windows``: sum cols (B, *outs, *ks, C) back into zeros(padded_shape).
-
-    One strided slice-add per kernel offset (prod(ks) iterations): within one offset the
-    touched positions are distinct, so no scatter is needed."""
-    out = xp.zeros(padded_shape, dtype=cols.dtype)
-    if math.prod(outs) == 0:
-        return out
-    lead = (slice(None),) * (1 + len(ks))
-    for kidx, sl in window_slices(ks, strides, dils, outs):
-        out[sl] += cols[lead + kidx]
-    return out
-
-
-def col2im_offsets(xp, cols, padded_shape, ks, strides, dils, outs):
-    """``col2im`` for columns laid out offset-major, ``(prod(ks), B * prod(outs), C)``: each
-    offset's block is contiguous, so every slice-add reads whole rows instead of a view strided
-    by prod(ks) (about 1.5x faster on the CPU for a 3x3 kernel)."""
-    out = xp.zeros(padded_shape, dtype=cols.dtype)
-    if math.prod(outs) == 0:
-        return out
-    shape = (padded_shape[0],) + tuple(outs) + (padded_shape[-1],)
-    for k, (_, sl) in enumerate(window_slices(ks, strides, dils, outs)):
-        out[sl] += cols[k].reshape(shape)
-    return out
-
-
-def crop_spatial(a, pads, sizes):
-    return a[(slice(None),) + tuple(slice(pb, pb + n) for (pb, _), n in zip(pads, sizes))
-             + (slice(None),)]

@@ -14,8 +14,7 @@ from ._im2col import (
     as_tuple,
     check_format,
     check_padding,
-    col2im,
-    col2im_offsets,
+    col2im_windows,
     crop_spatial,
     effective,
     out_sizes,
@@ -106,15 +105,14 @@ def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups, act="linear"):
     B, cin, cout = x.shape[0], x.shape[-1], kernel.shape[-1]
     G, cg, og = groups, cin // groups, cout // groups
     kp, m = math.prod(ks), B * math.prod(outs)
-    xpad = pad_spatial(xp, x.data, pads)
-    win = windows(xp, xpad, ks, strides, dils, outs)
+    # the window matrix (m, kp*cin): one kernel on the GPU, padding folded into its indices
+    cols = bk.im2col(x.data, ks, strides, dils, pads, outs)
     if G == 1:
-        cols = win.reshape(m, kp * cin)  # the im2col copy
         w2 = kernel.data.reshape(kp * cin, cout)
         y = bk.matmul(cols, w2)
     else:
         # per group: (m, kp*cg) @ (kp*cg, og) as one batched GEMM over G
-        cols = xp.ascontiguousarray(win.reshape(m, kp, G, cg).transpose(2, 0, 1, 3))
+        cols = xp.ascontiguousarray(cols.reshape(m, kp, G, cg).transpose(2, 0, 1, 3))
         cols = cols.reshape(G, m, kp * cg)
         w2 = kernel.data.reshape(kp, cg, G, og).transpose(2, 0, 1, 3).reshape(G, kp * cg, og)
         y = bk.matmul(cols, w2).transpose(1, 0, 2).reshape(m, cout)
@@ -139,8 +137,7 @@ def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups, act="linear"):
             if x.requires_grad:
                 # one GEMM per kernel offset, as one batched call: (kp, m, cin) offset-major
                 w3 = kernel.data.reshape(kp, cin, cout).transpose(0, 2, 1)
-                gpad = col2im_offsets(xp, bk.matmul(g2[None], w3), xpad.shape, ks, strides,
-                                      dils, outs)
+                dcols = bk.matmul(g2[None], w3)
         else:
             gg = xp.ascontiguousarray(g2.reshape(m, G, og).transpose(1, 0, 2))
             if kernel.requires_grad:
@@ -148,11 +145,10 @@ def _conv_nd(bk, x, kernel, bias, strides, padding, dils, groups, act="linear"):
                 gk = gk.reshape(G, kp, cg, og).transpose(1, 2, 0, 3).reshape(kernel.shape)
             if x.requires_grad:
                 dcols = bk.matmul(gg, w2.transpose(0, 2, 1))  # (G, m, kp*cg)
-                dcols = dcols.reshape(G, m, kp, cg).transpose(1, 2, 0, 3)
-                dcols = dcols.reshape((B,) + outs + tuple(ks) + (cin,))
-                gpad = col2im(xp, dcols, xpad.shape, ks, strides, dils, outs)
+                dcols = xp.ascontiguousarray(
+                    dcols.reshape(G, m, kp, cg).transpose(2, 1, 0, 3)).reshape(kp, m, cin)
         if x.requires_grad:
-            gx = crop_spatial(gpad, pads, sizes)
+            gx = bk.col2im(dcols, x.shape, ks, strides, dils, pads, outs)
         return (gx, gk) if bias is None else (gx, gk, gb)
 
     ins = (x, kernel) if bias is None else (x, kernel, bias)
@@ -210,8 +206,8 @@ def conv_transpose(x, kernel, strides=1, padding="valid", output_padding=None, d
     x2 = x.data.reshape(m, cin)
     w2 = kernel.data.reshape(kp * cout, cin)
     cols = bk.matmul(x2, w2.T).reshape((B,) + sizes + tuple(ks) + (cout,))
-    y = crop_spatial(col2im(xp, cols, (B,) + tuple(buf) + (cout,), ks, strides, dils, sizes),
-                     pads, outs)
+    y = crop_spatial(col2im_windows(xp, cols, (B,) + tuple(buf) + (cout,), ks, strides, dils,
+                                    sizes), pads, outs)
     if bias is not None:
         y = y + bias.data
 

@@ -1,0 +1,69 @@
+// im2col.cu - convolution windows for 1-D and 2-D channels_last inputs (1-D as H = 1), with the
+// zero padding folded into the index arithmetic (no padded copy of the input ever exists).
+//
+// im2col: cols[(b*OH + oh)*OW + ow][(kh*KW + kw)*C + c] = x[b][ih][iw][c] where
+//   ih = oh*SH + kh*DH - PT,  iw = ow*SW + kw*DW - PL,  and 0 where (ih, iw) is outside x.
+//   One thread per column element; consecutive threads take consecutive c (coalesced).
+// col2im (offset-major columns, the layout of one batched GEMM per kernel offset):
+//   dx[b][ih][iw][c] = sum over the offsets (kh, kw) whose window covers (ih, iw), in offset
+//   order, of cols[kh*KW + kw][(b*OH + oh)*OW + ow][c]. A gather: each dx element is written
+//   once by one thread (no atomics, no zero fill, deterministic). The running sum is rounded to
+//   T after every add, as the NumPy twin's slice-adds in T do, so both agree bit for bit.
+#include "cf_common.cuh"
+
+#ifdef CF_DEVICE_COMPILE
+#define CF_CONV_GEOM                                                                    \
+  cf_index B, cf_index H, cf_index W, cf_index C, cf_index KH, cf_index KW, cf_index SH, \
+      cf_index SW, cf_index DH, cf_index DW, cf_index PT, cf_index PL, cf_index OH, cf_index OW
+
+template <class T>
+__global__ void cf_im2col_2d(const T* __restrict__ x, T* __restrict__ cols, CF_CONV_GEOM) {
+  typedef typename cf_compute<T>::type Cm;
+  const T zero = cf_from<T>(Cm(0));
+  const cf_index K = KH * KW * C;
+  const cf_index total = B * OH * OW * K;
+  for (cf_index i = cf_tid(); i < total; i += cf_nthreads()) {
+    const cf_index row = i / K;
+    const cf_index rem = i - row * K;
+    const cf_index k = rem / C;
+    const cf_index c = rem - k * C;
+    const cf_index kh = k / KW, kw = k - kh * KW;
+    const cf_index ow = row % OW;
+    const cf_index t = row / OW;
+    const cf_index oh = t % OH, b = t / OH;
+    const cf_index ih = oh * SH + kh * DH - PT;
+    const cf_index iw = ow * SW + kw * DW - PL;
+    cols[i] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? x[((b * H + ih) * W + iw) * C + c] : zero;
+  }
+}
+
+template <class T>
+__global__ void cf_col2im_2d(const T* __restrict__ cols, T* __restrict__ dx, CF_CONV_GEOM) {
+  typedef typename cf_compute<T>::type Cm;
+  const cf_index M = B * OH * OW;
+  const cf_index total = B * H * W * C;
+  for (cf_index i = cf_tid(); i < total; i += cf_nthreads()) {
+    const cf_index c = i % C;
+    cf_index t = i / C;
+    const cf_index iw = t % W;
+    t /= W;
+    const cf_index ih = t % H, b = t / H;
+    T acc = cf_from<T>(Cm(0));
+    for (cf_index kh = 0; kh < KH; ++kh) {
+      const cf_index hh = ih + PT - kh * DH;  // = oh * SH when this offset covers ih
+      if (hh < 0 || hh % SH) continue;
+      const cf_index oh = hh / SH;
+      if (oh >= OH) continue;
+      for (cf_index kw = 0; kw < KW; ++kw) {
+        const cf_index ww = iw + PL - kw * DW;
+        if (ww < 0 || ww % SW) continue;
+        const cf_index ow = ww / SW;
+        if (ow >= OW) continue;
+        const T v = cols[((kh * KW + kw) * M + (b * OH + oh) * OW + ow) * C + c];
+        acc = cf_from<T>(cf_load(acc) + cf_load(v));
+      }
+    }
+    dx[i] = acc;
+  }
+}
+#endif
