@@ -105,3 +105,83 @@ def test_gpu_windows_equal_twin(geom, dtype):
     oc = rng.normal(size=(int(np.prod(ks)), want.shape[0], x_shape[-1])).astype(dtype)
     back = gk.col2im(Dev.put(oc), x_shape, ks, strides, dils, pads, outs)
     assert_twin(Dev.get(back), nk.col2im(oc, x_shape, ks, strides, dils, pads, outs), dtype)
+
+
+# ---- max pooling ------------------------------------------------------------------------------
+
+POOLS = [  # (x_shape, pool, strides, pads)
+    ((2, 9, 3), (2,), (2,), ((0, 0),)),
+    ((2, 7, 6, 4), (2, 2), (2, 2), ((0, 1), (0, 0))),
+    ((1, 8, 9, 3), (3, 3), (1, 2), ((1, 1), (1, 1))),  # overlapping windows
+    ((1, 5, 4, 3, 2), (2, 2, 2), (1, 2, 1), ((0, 0),) * 3),
+]
+
+
+def _pool_inputs(x_shape, pool, strides, pads, dtype, seed=4):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, size=x_shape).astype(dtype)  # small ints: many ties
+    x.flat[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    outs = _outs(x_shape, pool, strides, (1,) * len(pool), pads)
+    g = rng.normal(size=(x_shape[0],) + outs + (x_shape[-1],)).astype(dtype)
+    g.flat[-2:] = [np.inf, np.nan]
+    return x, g, outs
+
+
+def _loop_max_pool_backward(g, x, y, pool, strides, pads, outs):
+    """Each window's gradient to its first maximal offset (padding = -inf), by loops."""
+    dx = np.zeros(x.shape, np.float64)
+    n = len(pool)
+    for b in range(x.shape[0]):
+        for o in itertools.product(*(range(k) for k in outs)):
+            for c in range(x.shape[-1]):
+                yv = y[(b, *o, c)]
+                first = None
+                for k in itertools.product(*(range(p) for p in pool)):
+                    pos = tuple(oi * s + ki - p[0] for oi, ki, s, p in zip(o, k, strides, pads))
+                    inside = all(0 <= q < m for q, m in zip(pos, x.shape[1:-1]))
+                    v = x[(b, *pos, c)] if inside else -np.inf
+                    if first is None and v == yv:
+                        first = pos if inside else ()
+                for k in itertools.product(*(range(p) for p in pool)):
+                    pos = tuple(oi * s + ki - p[0] for oi, ki, s, p in zip(o, k, strides, pads))
+                    if all(0 <= q < m for q, m in zip(pos, x.shape[1:-1])):
+                        with np.errstate(invalid="ignore"):
+                            dx[(b, *pos, c)] += g[(b, *o, c)] * (pos == first)
+    assert n == len(outs)
+    return dx
+
+
+@pytest.mark.parametrize("geom", POOLS)
+def test_max_pool_twin_backward_equals_loops(geom):
+    x_shape, pool, strides, pads = geom
+    x, g, outs = _pool_inputs(*geom, np.float64)
+    y = nk.max_pool_forward(x, pool, strides, pads, outs)
+    got = nk.max_pool_backward(g, x, y, pool, strides, pads, outs)
+    want = _loop_max_pool_backward(g, x, y, pool, strides, pads, outs)
+    # the loops add window by window, the twin offset by offset: equal up to rounding
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15, equal_nan=True)
+
+
+def test_max_pool_backward_rejects_mismatched_gradients():
+    x = np.zeros((1, 4, 4, 2), np.float32)
+    y = nk.max_pool_forward(x, (2, 2), (2, 2), ((0, 0), (0, 0)), (2, 2))
+    with pytest.raises(ValueError, match=r"g must be float32 of shape \(1, 2, 2, 2\); received "
+                                         r"float32 of shape \(1, 2, 2, 3\)"):
+        nk.max_pool_backward(np.zeros((1, 2, 2, 3), np.float32), x, y, (2, 2), (2, 2),
+                             ((0, 0), (0, 0)), (2, 2))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not gpu_available(), reason="needs a CUDA GPU visible to CuPy")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("geom", POOLS + [((64, 30, 30, 32), (2, 2), (2, 2), ((0, 0),) * 2)])
+def test_gpu_max_pool_equals_twin(geom, dtype):
+    x_shape, pool, strides, pads = geom
+    x, g, outs = _pool_inputs(*geom, dtype)
+    gk = Dev.mod()
+    y = nk.max_pool_forward(x, pool, strides, pads, outs)
+    yd = gk.max_pool_forward(Dev.strided(x), pool, strides, pads, outs)
+    np.testing.assert_array_equal(Dev.get(yd), y)  # maxima are exact
+    want = nk.max_pool_backward(g, x, y, pool, strides, pads, outs)
+    got = gk.max_pool_backward(Dev.put(g), Dev.put(x), yd, pool, strides, pads, outs)
+    assert_twin(Dev.get(got), want, dtype)

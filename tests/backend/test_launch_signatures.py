@@ -270,3 +270,20 @@ def test_window_launches(checker, dtype, x_shape, ks, strides, dils, pads):
     assert [s for s, *_ in checker.launches] == ["im2col.cu", "im2col.cu"]
     # the launches were only checked, not run: the twin has the shapes the wrappers allocated
     assert nk.im2col(fd.read(x), ks, strides, dils, pads, outs).shape == cols.shape
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("x_shape,ks,strides,pads", [
+    ((2, 9, 3), (2,), (2,), ((0, 0),)),
+    ((2, 7, 6, 4), (3, 3), (1, 2), ((1, 1), (1, 1))),
+])
+def test_max_pool_launches(checker, dtype, x_shape, ks, strides, pads):
+    gk = _gk()
+    outs = tuple(max((s + pb + pa - k) // st + 1, 0) for s, k, st, (pb, pa)
+                 in zip(x_shape[1:-1], ks, strides, pads))
+    x = fd.device_array(_rand(x_shape, dtype))
+    y = gk.max_pool_forward(x, ks, strides, pads, outs)
+    g = fd.device_array(_rand(y.shape, dtype, 1))
+    dx = gk.max_pool_backward(g, x, y, ks, strides, pads, outs)
+    assert y.shape == (x_shape[0],) + outs + (x_shape[-1],) and dx.shape == x_shape
+    assert [s for s, *_ in checker.launches] == ["pool.cu", "pool.cu"]

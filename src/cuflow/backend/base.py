@@ -93,6 +93,14 @@ class Backend(abc.ABC):
         """Transpose of ``im2col`` for offset-major cols ``(prod(ks), B * prod(outs), C)``."""
         return self._kernels.col2im(cols, x_shape, ks, strides, dils, pads, outs)
 
+    def max_pool_forward(self, x, ks, strides, pads, outs):
+        """Max pooling of channels_last x (NaN-propagating, padding as -inf)."""
+        return self._kernels.max_pool_forward(x, ks, strides, pads, outs)
+
+    def max_pool_backward(self, g, x, y, ks, strides, pads, outs):
+        """Gradient of max pooling: each window's g to its first maximal offset."""
+        return self._kernels.max_pool_backward(g, x, y, ks, strides, pads, outs)
+
     def softmax_forward(self, x):
         """Softmax over the last axis."""
         return self._kernels.softmax_forward(x)

@@ -93,3 +93,36 @@ def col2im(xp, cols, x_shape, ks, strides, dils, pads, outs):
     padded = (x_shape[0],) + tuple(n + pb + pa for n, (pb, pa) in zip(sizes, pads)) + \
         (x_shape[-1],)
     return crop_spatial(col2im_offsets(xp, cols, padded, ks, strides, dils, outs), pads, sizes)
+
+
+def max_pool(xp, x, ks, strides, pads, outs):
+    """Max pooling of channels_last ``x``: the running maximum over the window offsets in
+    order (NaN-propagating), the padding counting as -inf."""
+    xpad = pad_spatial(xp, x, pads, value=-float("inf"))
+    slices = [sl for _, sl in window_slices(ks, strides, (1,) * len(ks), outs)]
+    # one vectorised ufunc over the output per offset, far cheaper than copying windows out
+    y = xpad[slices[0]].copy()
+    for sl in slices[1:]:
+        xp.maximum(y, xpad[sl], out=y)
+    return y
+
+
+def max_pool_backward(xp, g, x, y, ks, strides, pads, outs):
+    """The gradient of ``max_pool``: each window's gradient goes to the first offset (in window
+    order) whose value equals the maximum, as TensorFlow; a NaN window has none."""
+    xpad = pad_spatial(xp, x, pads, value=-float("inf"))
+    slices = [sl for _, sl in window_slices(ks, strides, (1,) * len(ks), outs)]
+    gpad = xp.zeros(xpad.shape, dtype=g.dtype)
+    disjoint = all(s >= k for s, k in zip(strides, ks))
+    free = None
+    for j, sl in enumerate(slices):
+        hit = xpad[sl] == y
+        if free is not None:
+            hit &= free
+        if disjoint:  # each input position is in at most one window: write, don't add
+            xp.multiply(g, hit, out=gpad[sl])
+        else:
+            gpad[sl] += g * hit
+        if j + 1 < len(slices):
+            free = ~hit if free is None else free & ~hit
+    return crop_spatial(gpad, pads, x.shape[1:-1])

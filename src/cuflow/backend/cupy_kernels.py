@@ -518,3 +518,46 @@ def col2im(cols, x_shape, ks, strides, dils, pads, outs):
         _launch_1d(kern, dx.size, (cols, dx) + _geometry_2d(x_shape, ks, strides, dils, pads,
                                                              outs))
     return dx
+
+
+def _pool_geometry_2d(x_shape, ks, strides, pads, outs):
+    """The 12 int64 launch arguments of the 2-D pooling kernels (1-D as height 1)."""
+    g = _geometry_2d(x_shape, ks, strides, (1,) * len(ks), pads, outs)
+    return g[:8] + g[10:]  # no dilations
+
+
+def max_pool_forward(x, ks, strides, pads, outs):
+    cp = _cupy()
+    x = _float_input(x)
+    ks, strides, pads, outs = _nk._pool_geometry(x.shape, ks, strides, pads, outs)
+    if len(ks) > 2:
+        from .conv_windows import max_pool
+
+        return max_pool(cp, x, ks, strides, pads, outs)
+    y = cp.empty((x.shape[0],) + outs + (x.shape[-1],), dtype=x.dtype)
+    if y.size:
+        kern = get_kernel("pool.cu", f"cf_max_pool_2d_fwd<{dtype_ctype(x.dtype)}>")
+        _launch_1d(kern, y.size, (x, y) + _pool_geometry_2d(x.shape, ks, strides, pads, outs))
+    return y
+
+
+def max_pool_backward(g, x, y, ks, strides, pads, outs):
+    cp = _cupy()
+    x = _float_input(x)
+    g, y = _float_input(g, "g"), _float_input(y, "y")
+    ks, strides, pads, outs = _nk._pool_geometry(x.shape, ks, strides, pads, outs)
+    want = (x.shape[0],) + outs + (x.shape[-1],)
+    for name, a in (("g", g), ("y", y)):
+        if a.shape != want or a.dtype != x.dtype:
+            raise ValueError(f"max_pool_backward: {name} must be {x.dtype} of shape {want}; "
+                             f"received {a.dtype} of shape {a.shape}")
+    if len(ks) > 2:
+        from .conv_windows import max_pool_backward as reference
+
+        return reference(cp, g, x, y, ks, strides, pads, outs)
+    dx = cp.empty_like(x)
+    if dx.size:
+        kern = get_kernel("pool.cu", f"cf_max_pool_2d_bwd<{dtype_ctype(x.dtype)}>")
+        _launch_1d(kern, dx.size, (g, x, y, dx) + _pool_geometry_2d(x.shape, ks, strides, pads,
+                                                                     outs))
+    return dx

@@ -131,6 +131,9 @@ def name_expressions(source: str) -> list[str]:
     elif source == "im2col.cu":
         for ct in _float_types():
             names += [f"cf_im2col_2d<{ct}>", f"cf_col2im_2d<{ct}>"]
+    elif source == "pool.cu":
+        for ct in _float_types():
+            names += [f"cf_max_pool_2d_fwd<{ct}>", f"cf_max_pool_2d_bwd<{ct}>"]
     elif source == "rows.cu":
         for k in ROW_KERNELS:
             for ct in _float_types():
@@ -167,7 +170,7 @@ def name_expressions(source: str) -> list[str]:
     return names
 
 
-SOURCES = ("activations.cu", "bias_act.cu", "im2col.cu", "rows.cu", "losses.cu",
+SOURCES = ("activations.cu", "bias_act.cu", "im2col.cu", "pool.cu", "rows.cu", "losses.cu",
            "reductions.cu", "optimizers.cu", "random.cu")
 
 

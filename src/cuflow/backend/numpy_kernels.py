@@ -60,6 +60,8 @@ __all__ = [
     "log_softmax_backward",
     "log_softmax_forward",
     "logsumexp",
+    "max_pool_backward",
+    "max_pool_forward",
     "loss_forward_backward",
     "row_argmax",
     "row_max",
@@ -462,6 +464,42 @@ def col2im(cols, x_shape, ks, strides, dils, pads, outs):
         raise ValueError(f"col2im: cols must have shape {want} for input {x_shape} and kernel "
                          f"{ks}; received {cols.shape}")
     return reference(np, cols, x_shape, ks, strides, dils, pads, outs)
+
+
+def _pool_geometry(x_shape, ks, strides, pads, outs):
+    ks, strides, _, pads, outs = window_geometry(x_shape, ks, strides, (1,) * len(ks), pads,
+                                                 outs)
+    return ks, strides, pads, outs
+
+
+@_ieee
+def max_pool_forward(x, ks, strides, pads, outs):
+    """Max pooling of channels_last ``x`` (B, *S, C): the window maximum, NaN-propagating, with
+    padding as -inf; shape (B, *outs, C)."""
+    from .conv_windows import max_pool
+
+    x = np.asarray(x)
+    check_float(x)
+    ks, strides, pads, outs = _pool_geometry(x.shape, ks, strides, pads, outs)
+    return max_pool(np, x, ks, strides, pads, outs)
+
+
+@_ieee
+def max_pool_backward(g, x, y, ks, strides, pads, outs):
+    """The input gradient of max pooling: each window's ``g`` goes to the first offset (window
+    order) holding the maximum ``y``; a NaN window sends none (``g * 0`` is still added, so NaN
+    or Inf in ``g`` reach every position of its window, as IEEE says)."""
+    from .conv_windows import max_pool_backward as reference
+
+    g, x, y = np.asarray(g), np.asarray(x), np.asarray(y)
+    check_float(x)
+    ks, strides, pads, outs = _pool_geometry(x.shape, ks, strides, pads, outs)
+    want = (x.shape[0],) + outs + (x.shape[-1],)
+    for name, a in (("g", g), ("y", y)):
+        if a.shape != want or a.dtype != x.dtype:
+            raise ValueError(f"max_pool_backward: {name} must be {x.dtype} of shape {want}; "
+                             f"received {a.dtype} of shape {a.shape}")
+    return reference(np, g, x, y, ks, strides, pads, outs)
 
 
 # ---- last-axis functions ------------------------------------------------------------------

@@ -49,33 +49,13 @@ def max_pool(x, pool_size, strides=None, padding="valid", data_format="channels_
     fmt, x, ks, strides, dils, pads, outs = _setup("max_pool", x, pool_size, strides, padding,
                                                    data_format)
     bk = x._backend
-    xp = bk.xp
     n = len(ks)
-    xpad = pad_spatial(xp, x.data, pads, value=-float("inf"))
-    # a running maximum over the prod(pool_size) window offsets: each pass is one vectorised
-    # ufunc over the output, far cheaper than copying windows out for an argmax over an axis
-    slices = [sl for _, sl in window_slices(ks, strides, dils, outs)]
-    y = xpad[slices[0]].copy()
-    for sl in slices[1:]:
-        xp.maximum(y, xpad[sl], out=y)  # NaN propagates, as tf.nn.max_pool
+    # one kernel each way on the GPU (1-D and 2-D); the backward finds each window's first
+    # maximal offset again from x and y rather than storing it, which keeps the forward lean
+    y = bk.max_pool_forward(x.data, ks, strides, pads, outs)
 
     def backward(g):
-        # the first offset (in window order) holding the maximum takes the gradient, as TF;
-        # found again here rather than stored, which keeps the forward pass lean
-        gpad = xp.zeros(xpad.shape, dtype=g.dtype)
-        disjoint = all(s >= k for s, k in zip(strides, ks))
-        free = None
-        for j, sl in enumerate(slices):
-            hit = xpad[sl] == y
-            if free is not None:
-                hit &= free
-            if disjoint:  # each input position is in at most one window: write, don't add
-                xp.multiply(g, hit, out=gpad[sl])
-            else:
-                gpad[sl] += g * hit
-            if j + 1 < len(slices):
-                free = ~hit if free is None else free & ~hit
-        return (crop_spatial(gpad, pads, x.shape[1:-1]),)
+        return (bk.max_pool_backward(g, x.data, y, ks, strides, pads, outs),)
 
     return _to_first(record(y, (x,), backward, f"max_pool{n}d", bk), fmt)
 
