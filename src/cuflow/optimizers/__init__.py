@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 from . import schedules
+from .adafactor import Adafactor
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
+from .ftrl import Ftrl
+from .lamb import Lamb
+from .lion import Lion
 from .loss_scale import LossScaleOptimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 # Lower-case name -> class: a closed registry (configs never import anything by name).
 _REGISTRY = {c.__name__.lower(): c
-             for c in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)}
+             for c in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion,
+                       Adafactor, Ftrl, Lamb)}
 
 
 def serialize(optimizer):
@@ -56,6 +61,6 @@ def get(identifier):
                      f"name ({sorted(_REGISTRY)}), a config dict or an Optimizer")
 
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LossScaleOptimizer",
-           "Nadam", "Optimizer",
+__all__ = ["SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb",
+           "Lion", "LossScaleOptimizer", "Nadam", "Optimizer",
            "RMSprop", "deserialize", "get", "schedules", "serialize"]
