@@ -1,0 +1,244 @@
+"""Metrics that are the running mean of a per-sample loss: crossentropies, hinges, KL divergence,
+Poisson, log-cosh, MSLE and cosine similarity (Keras 3's probabilistic, hinge and regression
+loss metrics).
+
+The per-sample values come from the backend's fused loss kernels (``loss_forward_backward`` with
+``need_grad=False``: one launch, no gradient buffer), the same math the training losses use; the
+metric classes only align the inputs (Keras' rank rule, ``axis`` moved last) and average.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._inputs import squeeze_or_expand_to_same_rank
+from .base import MeanMetricWrapper, functional
+
+
+def _float_pred(y_pred):
+    return y_pred if y_pred.dtype.kind == "f" else y_pred.astype(np.float32)
+
+
+def _last(xp, x, axis):
+    """``x`` with ``axis`` moved last (the kernels reduce over the last axis), contiguous."""
+    if x.ndim == 0:
+        raise ValueError("y_pred must have rank >= 1; received a scalar")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of range for y_pred of shape {tuple(x.shape)}")
+    if axis % x.ndim == x.ndim - 1:
+        return x
+    return xp.ascontiguousarray(xp.moveaxis(x, axis, -1))
+
+
+def _dense_loss(bk, name, y_true, y_pred, axis=-1, **kw):
+    """Per-sample ``name`` loss for dense targets of y_pred's shape (after Keras' rank rule)."""
+    y_pred = _float_pred(y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if tuple(y_true.shape) != tuple(y_pred.shape):
+        raise ValueError(f"{name}: y_true and y_pred must have the same shape; received "
+                         f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
+    y_true = y_true.astype(y_pred.dtype, copy=False)
+    y_true, y_pred = _last(bk.xp, y_true, axis), _last(bk.xp, y_pred, axis)
+    per, _ = bk.loss_forward_backward(name, y_true, y_pred, need_grad=False, **kw)
+    return per
+
+
+def _binary_crossentropy(bk, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Mean binary crossentropy over ``axis``, per sample."""
+    return _dense_loss(bk, "binary_crossentropy", y_true, y_pred, axis,
+                       from_logits=bool(from_logits), label_smoothing=float(label_smoothing))
+
+
+def _categorical_crossentropy(bk, y_true, y_pred, from_logits=False, label_smoothing=0.0,
+                              axis=-1):
+    """Crossentropy between one-hot (or soft) targets and class scores on ``axis``, per sample."""
+    return _dense_loss(bk, "categorical_crossentropy", y_true, y_pred, axis,
+                       from_logits=bool(from_logits), label_smoothing=float(label_smoothing))
+
+
+def _sparse_categorical_crossentropy(bk, y_true, y_pred, from_logits=False, axis=-1):
+    """Crossentropy with integer labels against class scores on ``axis``, per sample."""
+    xp = bk.xp
+    y_pred = _last(xp, _float_pred(y_pred), axis)
+    if y_true.dtype.kind not in "iu":
+        y_true = y_true.astype(np.int64)  # Keras accepts float label arrays
+    if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    if tuple(y_true.shape) != tuple(y_pred.shape[:-1]):
+        raise ValueError(f"sparse_categorical_crossentropy: y_true must hold one integer label "
+                         f"per row of y_pred, shape {tuple(y_pred.shape[:-1])} (or with a "
+                         f"trailing 1); received {tuple(y_true.shape)} for y_pred of shape "
+                         f"{tuple(y_pred.shape)}")
+    per, _ = bk.loss_forward_backward("sparse_categorical_crossentropy", y_true, y_pred,
+                                      from_logits=bool(from_logits), need_grad=False)
+    return per
+
+
+def _kl_divergence(bk, y_true, y_pred):
+    """sum(y_true * log(y_true / y_pred)) over the last axis, both clipped to [1e-7, 1]."""
+    return _dense_loss(bk, "kl_divergence", y_true, y_pred)
+
+
+def _poisson(bk, y_true, y_pred):
+    """mean(y_pred - y_true * log(y_pred + 1e-7)) over the last axis."""
+    return _dense_loss(bk, "poisson", y_true, y_pred)
+
+
+def _hinge(bk, y_true, y_pred):
+    """mean(max(1 - y_true * y_pred, 0)) over the last axis; 0/1 labels become -1/1."""
+    return _dense_loss(bk, "hinge", y_true, y_pred)
+
+
+def _squared_hinge(bk, y_true, y_pred):
+    """mean(max(1 - y_true * y_pred, 0) ** 2) over the last axis; 0/1 labels become -1/1."""
+    return _dense_loss(bk, "squared_hinge", y_true, y_pred)
+
+
+def _categorical_hinge(bk, y_true, y_pred):
+    """max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0), per sample."""
+    return _dense_loss(bk, "categorical_hinge", y_true, y_pred)
+
+
+def _log_cosh(bk, y_true, y_pred):
+    """mean(log(cosh(y_pred - y_true))) over the last axis."""
+    return _dense_loss(bk, "log_cosh", y_true, y_pred)
+
+
+def _mean_squared_logarithmic_error(bk, y_true, y_pred):
+    """mean((log(y_true + 1) - log(y_pred + 1)) ** 2) over the last axis (values floored at
+    1e-7)."""
+    return _dense_loss(bk, "mean_squared_logarithmic_error", y_true, y_pred)
+
+
+def _cosine_similarity(bk, y_true, y_pred, axis=-1):
+    """sum(l2_normalize(y_true) * l2_normalize(y_pred)) over ``axis``: 1 for the same
+    direction (the loss of the same name is its negative)."""
+    return -_dense_loss(bk, "cosine_similarity", y_true, y_pred, axis)
+
+
+binary_crossentropy = functional(_binary_crossentropy)
+categorical_crossentropy = functional(_categorical_crossentropy)
+sparse_categorical_crossentropy = functional(_sparse_categorical_crossentropy)
+kl_divergence = functional(_kl_divergence)
+poisson = functional(_poisson)
+hinge = functional(_hinge)
+squared_hinge = functional(_squared_hinge)
+categorical_hinge = functional(_categorical_hinge)
+log_cosh = functional(_log_cosh)
+mean_squared_logarithmic_error = functional(_mean_squared_logarithmic_error)
+cosine_similarity = functional(_cosine_similarity)
+
+
+class _LossMetric(MeanMetricWrapper):
+    """A MeanMetricWrapper whose function is fixed by the class; lower is better."""
+
+    _direction = "down"
+
+    def __init__(self, name, dtype=None, **kwargs):
+        super().__init__(type(self)._function, name=name, dtype=dtype, **kwargs)
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+
+class BinaryCrossentropy(_LossMetric):
+    """The mean binary crossentropy between 0/1 labels and probabilities (or logits)."""
+
+    _function = staticmethod(binary_crossentropy)
+
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False,
+                 label_smoothing=0):
+        super().__init__(name, dtype, from_logits=from_logits, label_smoothing=label_smoothing)
+
+
+class CategoricalCrossentropy(_LossMetric):
+    """The mean crossentropy between one-hot labels and class probabilities (or logits)."""
+
+    _function = staticmethod(categorical_crossentropy)
+
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False,
+                 label_smoothing=0, axis=-1):
+        super().__init__(name, dtype, from_logits=from_logits, label_smoothing=label_smoothing,
+                         axis=axis)
+
+
+class SparseCategoricalCrossentropy(_LossMetric):
+    """The mean crossentropy between integer labels and class probabilities (or logits)."""
+
+    _function = staticmethod(sparse_categorical_crossentropy)
+
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
+                 axis=-1):
+        super().__init__(name, dtype, from_logits=from_logits, axis=axis)
+
+
+class KLDivergence(_LossMetric):
+    """The mean Kullback-Leibler divergence ``sum(y_true * log(y_true / y_pred))``."""
+
+    _function = staticmethod(kl_divergence)
+
+    def __init__(self, name="kl_divergence", dtype=None):
+        super().__init__(name, dtype)
+
+
+class Poisson(_LossMetric):
+    """The mean Poisson loss ``mean(y_pred - y_true * log(y_pred))``."""
+
+    _function = staticmethod(poisson)
+
+    def __init__(self, name="poisson", dtype=None):
+        super().__init__(name, dtype)
+
+
+class Hinge(_LossMetric):
+    """The mean hinge loss; 0/1 labels are read as -1/1."""
+
+    _function = staticmethod(hinge)
+
+    def __init__(self, name="hinge", dtype=None):
+        super().__init__(name, dtype)
+
+
+class SquaredHinge(_LossMetric):
+    """The mean squared hinge loss; 0/1 labels are read as -1/1."""
+
+    _function = staticmethod(squared_hinge)
+
+    def __init__(self, name="squared_hinge", dtype=None):
+        super().__init__(name, dtype)
+
+
+class CategoricalHinge(_LossMetric):
+    """The mean categorical hinge loss between one-hot labels and scores."""
+
+    _function = staticmethod(categorical_hinge)
+
+    def __init__(self, name="categorical_hinge", dtype=None):
+        super().__init__(name, dtype)
+
+
+class LogCoshError(_LossMetric):
+    """The mean of log(cosh(prediction error))."""
+
+    _function = staticmethod(log_cosh)
+
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(name, dtype)
+
+
+class MeanSquaredLogarithmicError(_LossMetric):
+    """The mean squared difference of log(1 + y)."""
+
+    _function = staticmethod(mean_squared_logarithmic_error)
+
+    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(name, dtype)
+
+
+class CosineSimilarity(_LossMetric):
+    """The mean cosine similarity between labels and predictions along ``axis``."""
+
+    _direction = "up"
+    _function = staticmethod(cosine_similarity)
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(name, dtype, axis=axis)
