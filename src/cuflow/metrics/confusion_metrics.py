@@ -1,4 +1,5 @@
-"""Confusion-matrix metrics: Precision, Recall and AUC, with Keras' threshold conventions.
+"""Confusion-matrix metrics: Precision, Recall, AUC, the four cell counts (TruePositives...)
+and the rate-at-rate metrics (PrecisionAtRecall...), with Keras' threshold conventions.
 
 A prediction is positive at threshold t when ``y_pred > t`` (strictly); labels are positive when
 non-zero. AUC's default thresholds are evenly spaced, so its update buckets predictions with one
@@ -49,7 +50,9 @@ def confusion(bk, y_true, y_pred, sample_weight, thresholds, top_k=None, class_i
               multi_label=False, evenly=False):
     """Weighted (tp, fp, tn, fn), each (T,) or (T, labels) when ``multi_label``: device arrays.
 
-    ``evenly``: the thresholds are Keras' evenly spaced AUC thresholds (bucketed update).
+    ``evenly``: the thresholds are evenly spaced (bucketed update): True for AUC's, whose ends
+    are -eps and 1 + eps (every prediction in [0, 1] is above the first), "exact" for
+    [0, 1/(T-1), ..., 1] (a prediction <= 0, or NaN, is above none).
     """
     xp = bk.xp
     if y_pred.dtype.kind != "f":
@@ -80,13 +83,19 @@ def confusion(bk, y_true, y_pred, sample_weight, thresholds, top_k=None, class_i
     neg_w = (w * ~labels).reshape(-1, n_labels)
     n_thr = len(thresholds)
     if evenly:
-        bucket = xp.clip(xp.ceil(p * (n_thr - 1)) - 1, 0, n_thr - 1)
-        bucket = xp.nan_to_num(bucket).astype(np.int64)  # NaN predictions land in bucket 0
+        bucket = xp.ceil(p * (n_thr - 1)) - 1
+        if evenly == "exact":  # below the first threshold: an extra bucket, dropped below
+            bucket = xp.minimum(bucket, n_thr - 1)
+            bucket = xp.where(bucket >= 0, bucket, n_thr).astype(np.int64)
+        else:
+            bucket = xp.clip(bucket, 0, n_thr - 1)
+            bucket = xp.nan_to_num(bucket).astype(np.int64)  # NaN predictions land in bucket 0
         index = (bucket * n_labels + xp.arange(n_labels)).ravel()
 
         def above(weights):  # weight of predictions > threshold i = sum of buckets >= i
             hist = xp.bincount(index, weights=weights.ravel().astype(np.float64),
-                               minlength=n_thr * n_labels).reshape(n_thr, n_labels)
+                               minlength=(n_thr + 1) * n_labels)
+            hist = hist[:n_thr * n_labels].reshape(n_thr, n_labels)
             return xp.cumsum(hist[::-1], axis=0)[::-1]
     else:
         thr = _device_thresholds(bk, tuple(thresholds), str(p.dtype))
@@ -268,3 +277,161 @@ class AUC(Metric):
         if self._init_from_thresholds:
             config["thresholds"] = self.thresholds[1:-1]
         return config
+
+
+class _ConditionCount(Metric):
+    """The (weighted) count of one confusion-matrix cell at each threshold."""
+
+    _cell = None
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds = thresholds
+        self.thresholds = _parse_thresholds(thresholds, 0.5)
+        self.add_variable("accumulator", (len(self.thresholds),))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
+        counts = confusion(bk, yt, yp, sw, self.thresholds)
+        self._ensure_state(bk)["accumulator"] += counts[self._cell]
+
+    def _result(self, xp, state):
+        acc = state["accumulator"]
+        return acc[0] if len(self.thresholds) == 1 else acc
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+class TruePositives(_ConditionCount):
+    """The weighted number of positives predicted positive (``y_pred > threshold``)."""
+
+    _direction = "up"
+    _cell = "true_positives"
+
+
+class TrueNegatives(_ConditionCount):
+    """The weighted number of negatives predicted negative."""
+
+    _direction = "up"
+    _cell = "true_negatives"
+
+
+class FalsePositives(_ConditionCount):
+    """The weighted number of negatives predicted positive."""
+
+    _direction = "down"
+    _cell = "false_positives"
+
+
+class FalseNegatives(_ConditionCount):
+    """The weighted number of positives predicted negative."""
+
+    _direction = "down"
+    _cell = "false_negatives"
+
+
+class _SensitivitySpecificityBase(Metric):
+    """Confusion counts at ``num_thresholds`` evenly spaced thresholds in [0, 1]; the result is
+    the best ``dependent`` rate among the thresholds where ``constrained`` >= ``value``, 0.0
+    when none qualifies."""
+
+    _direction = "up"
+    _NAMES = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+    _value_name = None  # the constructor argument holding the constraint value
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        arg = self._value_name
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                             np.floating)):
+            raise TypeError(f"Argument `{arg}` must be a number in the range [0, 1]. "
+                            f"Received: {arg}={value!r}")
+        if not 0 <= value <= 1:
+            raise ValueError(f"Argument `{arg}` must be in the range [0, 1]. Received: "
+                             f"{arg}={value}")
+        if isinstance(num_thresholds, bool) or not isinstance(num_thresholds,
+                                                              (int, np.integer)) \
+                or num_thresholds <= 0:
+            raise ValueError(f"Argument `num_thresholds` must be an integer > 0. Received: "
+                             f"num_thresholds={num_thresholds!r}")
+        if num_thresholds > _MAX_THRESHOLDS:
+            raise ValueError(f"Argument `num_thresholds` must be at most {_MAX_THRESHOLDS:,}; "
+                             f"received num_thresholds={num_thresholds!r}")
+        setattr(self, arg, value)
+        self.value = value
+        self.num_thresholds = int(num_thresholds)
+        self.class_id = class_id
+        if self.num_thresholds == 1:
+            self.thresholds, self._evenly = [0.5], False
+        else:
+            n = self.num_thresholds
+            self.thresholds = [0.0] + [(i + 1) / (n - 1) for i in range(n - 2)] + [1.0]
+            self._evenly = "exact"
+        for cell in self._NAMES:
+            self.add_variable(cell, (len(self.thresholds),))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
+        counts = confusion(bk, yt, yp, sw, self.thresholds, class_id=self.class_id,
+                           evenly=self._evenly)
+        state = self._ensure_state(bk)
+        for cell in self._NAMES:
+            state[cell] += counts[cell]
+
+    @staticmethod
+    def _rates(xp, state):
+        tp, fp = state["true_positives"], state["false_positives"]
+        tn, fn = state["true_negatives"], state["false_negatives"]
+        return {"recall": _divide_no_nan(xp, tp, tp + fn),
+                "precision": _divide_no_nan(xp, tp, tp + fp),
+                "specificity": _divide_no_nan(xp, tn, tn + fp)}
+
+    _constrained = _dependent = None  # names in _rates
+
+    def _result(self, xp, state):
+        rates = self._rates(xp, state)
+        feasible = rates[self._constrained] >= self.value
+        # the dependent rates are >= 0, so 0 stands in for infeasible thresholds (and "none")
+        return xp.max(xp.where(feasible, rates[self._dependent], 0.0))
+
+    def get_config(self):
+        return {**super().get_config(), "num_thresholds": self.num_thresholds,
+                self._value_name: self.value, "class_id": self.class_id}
+
+
+class SensitivityAtSpecificity(_SensitivitySpecificityBase):
+    """The best sensitivity (recall) among thresholds whose specificity is >= ``specificity``."""
+
+    _value_name, _constrained, _dependent = "specificity", "specificity", "recall"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+class SpecificityAtSensitivity(_SensitivitySpecificityBase):
+    """The best specificity among thresholds whose sensitivity (recall) is >= ``sensitivity``."""
+
+    _value_name, _constrained, _dependent = "sensitivity", "recall", "specificity"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+class PrecisionAtRecall(_SensitivitySpecificityBase):
+    """The best precision among thresholds whose recall is >= ``recall``."""
+
+    _value_name, _constrained, _dependent = "recall", "recall", "precision"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+class RecallAtPrecision(_SensitivitySpecificityBase):
+    """The best recall among thresholds whose precision is >= ``precision`` (0.0 when no
+    threshold reaches it)."""
+
+    _value_name, _constrained, _dependent = "precision", "precision", "recall"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
