@@ -1,0 +1,182 @@
+"""Intersection-over-union metrics: a weighted (num_classes, num_classes) confusion matrix
+accumulated on the device with one ``bincount`` per update (rows: labels, columns:
+predictions); ``result`` reads IoU = tp / (tp + fp + fn) per class from it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._inputs import to_arrays
+from .base import Metric
+
+EPSILON = 1e-7  # Keras' backend.epsilon()
+
+
+def _class_count(num_classes):
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise ValueError(f"Argument `num_classes` must be a positive integer. Received: "
+                         f"num_classes={num_classes!r}")
+    return int(num_classes)
+
+
+class _IoUBase(Metric):
+    """The confusion matrix; subclasses read their IoU from it."""
+
+    _direction = "up"
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(name=name, dtype=dtype)
+        self.num_classes = _class_count(num_classes)
+        self.ignore_class = ignore_class
+        self.sparse_y_true = sparse_y_true
+        self.sparse_y_pred = sparse_y_pred
+        self.axis = axis
+        self.add_variable("total_confusion_matrix", (self.num_classes, self.num_classes))
+
+    def _weights(self, xp, sw, shape):
+        """Weights per label, flattened. Keras flattens them and broadcasts; weights of a
+        leading part of the label shape (one per sample of a segmentation map) are also
+        spread over the trailing axes."""
+        if sw is None:
+            return xp.ones((int(np.prod(shape)),), dtype=np.float64)
+        w = sw.astype(np.float64, copy=False)
+        if 0 < w.ndim < len(shape) and tuple(w.shape) == tuple(shape[:w.ndim]):
+            w = w.reshape(w.shape + (1,) * (len(shape) - w.ndim))
+            return xp.broadcast_to(w, shape).reshape(-1)
+        w = w.reshape(-1) if w.ndim > 1 else w
+        try:
+            return xp.broadcast_to(w, (int(np.prod(shape)),))
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {tuple(sw.shape)} does not broadcast to "
+                             f"the labels of shape {tuple(shape)}") from None
+
+    def _update(self, bk, yt, yp, sw):
+        xp = bk.xp
+        n = self.num_classes
+        # class ids: argmax over ``axis`` for dense inputs, else truncated to integers (Keras
+        # casts through int32)
+        if not self.sparse_y_true:
+            yt = xp.argmax(yt, axis=self.axis)
+        if not self.sparse_y_pred:
+            yp = xp.argmax(yp, axis=self.axis)
+        if yt.size != yp.size:
+            raise ValueError(f"y_true and y_pred hold {yt.size} and {yp.size} labels (shapes "
+                             f"{tuple(yt.shape)} and {tuple(yp.shape)}); they must match")
+        w = self._weights(xp, sw, tuple(yt.shape))
+        yt, yp = yt.reshape(-1), yp.reshape(-1)
+        if yt.dtype.kind == "f":
+            yt = xp.trunc(yt)
+        if yp.dtype.kind == "f":
+            yp = xp.trunc(yp)
+        # ignored labels, and ids outside [0, num_classes) (which cannot index the matrix),
+        # count with weight 0
+        valid = (yt >= 0) & (yt < n) & (yp >= 0) & (yp < n)
+        if self.ignore_class is not None:
+            valid = valid & (yt != self.ignore_class)
+        w = xp.where(valid, w, 0.0)
+        index = xp.where(valid, yt * n + yp, 0).astype(np.int64)
+        cm = xp.bincount(index, weights=w, minlength=n * n).reshape(n, n)
+        self._ensure_state(bk)["total_confusion_matrix"] += cm
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
+        self._update(bk, yt, yp, sw)
+
+
+class IoU(_IoUBase):
+    """The mean IoU of the classes in ``target_class_ids`` (classes that never occur, in labels
+    or predictions, are left out of the mean)."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+        ids = list(target_class_ids)
+        if not ids:
+            raise ValueError("Argument `target_class_ids` must list at least one class id")
+        if max(ids) >= self.num_classes or min(ids) < 0:
+            bad = max(ids) if max(ids) >= self.num_classes else min(ids)
+            raise ValueError(f"Target class id {bad} is out of range, which is "
+                             f"[0, {self.num_classes}).")
+        self.target_class_ids = [int(i) for i in ids]
+
+    def _result(self, xp, state):
+        cm = state["total_confusion_matrix"]
+        tp = xp.diagonal(cm)
+        denominator = xp.sum(cm, axis=0) + xp.sum(cm, axis=1) - tp  # tp + fp + fn
+        ids = np.asarray(self.target_class_ids)
+        tp, denominator = tp[ids], denominator[ids]
+        num_valid = xp.sum(denominator > 1e-9)
+        iou = tp / (denominator + EPSILON)
+        return xp.sum(iou) / (num_valid + EPSILON)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes,
+                "target_class_ids": self.target_class_ids, "ignore_class": self.ignore_class,
+                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred,
+                "axis": self.axis}
+
+
+class BinaryIoU(IoU):
+    """IoU of binary labels against predictions thresholded at ``threshold`` (>= is class 1),
+    averaged over ``target_class_ids`` among (0, 1)."""
+
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+        super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name,
+                         dtype=dtype)
+        self.threshold = threshold
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
+        self._update(bk, yt, (yp >= self.threshold).astype(np.int64), sw)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype,
+                "target_class_ids": self.target_class_ids, "threshold": self.threshold}
+
+
+class MeanIoU(IoU):
+    """The mean IoU over all ``num_classes`` classes."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(num_classes, list(range(_class_count(num_classes))), name=name,
+                         dtype=dtype, ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["target_class_ids"]
+        return config
+
+
+class OneHotIoU(IoU):
+    """IoU for one-hot labels (argmax over ``axis``) and dense (or, with ``sparse_y_pred``,
+    integer) predictions."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
+
+
+class OneHotMeanIoU(MeanIoU):
+    """MeanIoU for one-hot labels (argmax over ``axis``)."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
