@@ -10,6 +10,10 @@ import inspect
 
 from . import accuracy_metrics as _acc
 from . import confusion_metrics as _conf
+from . import correlation_metrics as _corr
+from . import f_score_metrics as _fs
+from . import iou_metrics as _iou
+from . import loss_metrics as _loss
 from . import regression_metrics as _reg
 from .base import Mean, MeanMetricWrapper, Metric, Sum, snake_case
 
@@ -17,12 +21,26 @@ CLASSES = [Metric, Mean, Sum, MeanMetricWrapper, _acc.Accuracy, _acc.BinaryAccur
            _acc.CategoricalAccuracy, _acc.SparseCategoricalAccuracy,
            _acc.TopKCategoricalAccuracy, _acc.SparseTopKCategoricalAccuracy, _conf.Precision,
            _conf.Recall, _conf.AUC, _reg.MeanSquaredError, _reg.MeanAbsoluteError,
-           _reg.MeanAbsolutePercentageError, _reg.RootMeanSquaredError]
+           _reg.MeanAbsolutePercentageError, _reg.RootMeanSquaredError,
+           _loss.BinaryCrossentropy, _loss.CategoricalCrossentropy,
+           _loss.SparseCategoricalCrossentropy, _loss.KLDivergence, _loss.Poisson, _loss.Hinge,
+           _loss.SquaredHinge, _loss.CategoricalHinge, _loss.LogCoshError,
+           _loss.MeanSquaredLogarithmicError, _loss.CosineSimilarity, _conf.TruePositives,
+           _conf.TrueNegatives, _conf.FalsePositives, _conf.FalseNegatives,
+           _conf.PrecisionAtRecall, _conf.RecallAtPrecision, _conf.SensitivityAtSpecificity,
+           _conf.SpecificityAtSensitivity, _fs.F1Score, _fs.FBetaScore, _corr.R2Score,
+           _corr.PearsonCorrelation, _corr.ConcordanceCorrelation, _iou.IoU, _iou.MeanIoU,
+           _iou.BinaryIoU, _iou.OneHotIoU, _iou.OneHotMeanIoU]
 
 FUNCTIONS = [_acc.accuracy, _acc.binary_accuracy, _acc.categorical_accuracy,
              _acc.sparse_categorical_accuracy, _acc.top_k_categorical_accuracy,
              _acc.sparse_top_k_categorical_accuracy, _reg.mean_squared_error,
-             _reg.mean_absolute_error, _reg.mean_absolute_percentage_error]
+             _reg.mean_absolute_error, _reg.mean_absolute_percentage_error,
+             _loss.binary_crossentropy, _loss.categorical_crossentropy,
+             _loss.sparse_categorical_crossentropy, _loss.kl_divergence, _loss.poisson,
+             _loss.hinge, _loss.squared_hinge, _loss.categorical_hinge, _loss.log_cosh,
+             _loss.mean_squared_logarithmic_error, _loss.cosine_similarity,
+             _corr.pearson_correlation, _corr.concordance_correlation]
 
 # Keras 3: class names and their snake_case spellings name classes (so get("mse") and
 # get("binary_accuracy") give metric objects), plus the short aliases.
@@ -32,6 +50,9 @@ _BY_NAME.update({"acc": _acc.Accuracy, "mse": _reg.MeanSquaredError,
                  "MSE": _reg.MeanSquaredError, "mae": _reg.MeanAbsoluteError,
                  "MAE": _reg.MeanAbsoluteError, "mape": _reg.MeanAbsolutePercentageError,
                  "MAPE": _reg.MeanAbsolutePercentageError,
+                 "msle": _loss.MeanSquaredLogarithmicError,
+                 "MSLE": _loss.MeanSquaredLogarithmicError,
+                 "bce": _loss.BinaryCrossentropy, "BCE": _loss.BinaryCrossentropy,
                  # not in Keras, but the obvious spelling; it names the same class
                  "rmse": _reg.RootMeanSquaredError, "RMSE": _reg.RootMeanSquaredError})
 _ABSTRACT = {"metric", "Metric", "mean_metric_wrapper", "MeanMetricWrapper"}
