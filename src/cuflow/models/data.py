@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -191,19 +192,41 @@ def _unpack(item):
 
 
 class SequenceData:
-    """Objects with ``__len__`` and ``__getitem__`` returning batches (Keras ``Sequence``,
-    ``ImageDataGenerator.flow``) or, with ``steps``, any iterator of batches."""
+    """Objects with ``__len__`` and ``__getitem__`` returning batches (Keras ``Sequence`` /
+    ``PyDataset``, ``ImageDataGenerator.flow``) or, with ``steps``, any iterator of batches.
+
+    A ``cuflow.utils.PyDataset`` is handled as Keras 3 does: ``num_batches`` (None: infinite,
+    needs ``steps``), ``on_epoch_begin`` / ``on_epoch_end`` around each epoch, the batch order
+    shuffled when ``shuffle`` (fit's default), a list batch read as a tuple, and ``workers > 1``
+    fetching batches ahead on threads."""
 
     shard = None  # cuflow.distribute: keep this rank's rows of each batch (see ArrayData)
 
-    def __init__(self, source, steps=None, device=None):
+    def __init__(self, source, steps=None, device=None, shuffle=False, class_weight=None):
+        from ..utils.py_dataset import PyDataset
+
         self.source = source
         self.bk = get_backend(device or get_device())
-        has_len = hasattr(source, "__len__") and hasattr(source, "__getitem__")
+        self._py = isinstance(source, PyDataset)
+        if self._py:
+            total = source.num_batches
+            total = None if total is None else int(total)
+            has_len = True
+            if total is None and steps is None:
+                raise ValueError(f"{type(source).__name__} is infinite (num_batches is None); "
+                                 f"pass steps_per_epoch (fit) or steps (evaluate / predict)")
+        else:
+            has_len = hasattr(source, "__len__") and hasattr(source, "__getitem__")
+            total = len(source) if has_len else None
         if steps is None and not has_len:
             raise ValueError("a generator without a length needs steps_per_epoch (fit) or steps "
                              "(evaluate / predict)")
-        self.steps = int(steps) if steps is not None else len(source)
+        self.steps = int(steps) if steps is not None else total
+        self._total = total
+        self._next = 0  # an infinite PyDataset keeps counting across epochs
+        self.shuffle = bool(shuffle) and self._py and total is not None and \
+            getattr(source, "_fit_shuffles_batches", True)
+        self.class_weight = class_weight
         self._indexable = has_len
         self._iter = None
 
@@ -211,6 +234,8 @@ class SequenceData:
         return self.steps
 
     def _wrap(self, batch):
+        if self._py and isinstance(batch, list):
+            batch = tuple(batch)  # as Keras's PyDataset adapter
         x, y, sw = _unpack(batch)
         if self.shard is not None:
             x, y, sw = self.shard.cut(x, y, sw)
@@ -219,13 +244,60 @@ class SequenceData:
             arr = _device_array(a, self.bk)
             return arr if is_host_text(arr) else Tensor._wrap(arr, backend=self.bk)
 
+        if self.class_weight is not None:
+            if sw is not None:
+                raise ValueError("You cannot specify `class_weight` and `sample_weight` at the "
+                                 "same time (the data yields sample weights)")
+            if y is None:
+                raise ValueError("class_weight needs targets: the data yields no y")
+            sw = class_weight_to_sample_weight(
+                map_structure(lambda a: _device_array(a, self.bk), y), self.class_weight,
+                self.bk)
         return (map_structure(conv, x), None if y is None else map_structure(conv, y),
                 None if sw is None else conv(sw))
 
+    def _order(self):
+        if self._total is None:  # infinite
+            start, self._next = self._next, self._next + self.steps
+            return range(start, start + self.steps)
+        if self.shuffle and self._total > 1:
+            if self.shard is not None:  # the same order on every rank
+                self.shard.sync_host_rng()
+            perm = cf_random.host_rng().permutation(self._total)
+            return [int(perm[i % self._total]) for i in range(self.steps)]
+        return [i % self._total for i in range(self.steps)]
+
+    def _fetch(self, order):
+        workers = self.source.workers if self._py else 1
+        if not self._py or (workers <= 1 and not self.source.use_multiprocessing):
+            for i in order:
+                yield self.source[i]
+            return
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        ahead = max(int(self.source.max_queue_size or 1), 1)
+        it = iter(order)
+        with ThreadPoolExecutor(max_workers=max(int(workers), 1)) as pool:
+            pending = deque(pool.submit(self.source.__getitem__, i)
+                            for i in itertools.islice(it, ahead))
+            try:
+                while pending:
+                    fut = pending.popleft()
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        pending.append(pool.submit(self.source.__getitem__, nxt))
+                    yield fut.result()
+            finally:
+                for fut in pending:
+                    fut.cancel()
+
     def batches(self):
         if self._indexable:
-            for i in range(self.steps):
-                yield self._wrap(self.source[i % len(self.source)])
+            if self._py:
+                self.source.on_epoch_begin()
+            for batch in self._fetch(self._order()):
+                yield self._wrap(batch)
             if hasattr(self.source, "on_epoch_end"):
                 self.source.on_epoch_end()
             return
@@ -241,6 +313,8 @@ class SequenceData:
         first = self.source[0] if self._indexable else None
         if first is None:
             return None
+        if self._py and isinstance(first, list):
+            first = tuple(first)
         x, _, _ = _unpack(first)
         return map_structure(lambda a: _device_array(a, self.bk)[:1], x)
 
@@ -256,4 +330,4 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
     if y is not None:
         raise ValueError("y must not be given when x is a generator or Sequence (it yields "
                          "(x, y) batches itself)")
-    return SequenceData(x, steps, device)
+    return SequenceData(x, steps, device, shuffle=shuffle, class_weight=class_weight)

@@ -5,12 +5,25 @@ file may name. Nothing from a file is imported, evaluated or unpickled.
 
 from .api import clone_model, load_model, load_weights, save_model, save_weights
 from .registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
     register_serializable,
 )
 
-__all__ = ["clone_model", "get_registered_name", "get_registered_object", "load_model",
+
+def __getattr__(name):  # Keras also exports these from keras.saving
+    if name in ("serialize_keras_object", "deserialize_keras_object"):
+        from ..utils import object_serialization
+
+        return getattr(object_serialization, name)
+    raise AttributeError(f"module 'cuflow.saving' has no attribute {name!r}")
+
+
+__all__ = ["CustomObjectScope", "clone_model", "custom_object_scope", "get_custom_objects",
+           "get_registered_name", "get_registered_object", "load_model",
            "load_weights", "register_keras_serializable", "register_serializable", "save_model",
            "save_weights"]

@@ -15,7 +15,7 @@ import zipfile
 import numpy as np
 
 from ..errors import UnsafeModelError
-from . import archive, h5, keras_compat, serialization, validate, weights
+from . import archive, h5, keras_compat, registry, serialization, validate, weights
 
 FORMAT = "cuflow"
 FORMAT_VERSION = 1
@@ -185,6 +185,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     del safe_mode  # see the docstring: there is no unsafe mode
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"custom_objects must be a dict; received {type(custom_objects).__name__}")
+    # names from custom_object_scope / get_custom_objects() too (objects the program holds)
+    custom_objects = registry.merged_custom_objects(custom_objects)
     path = os.fspath(filepath)
     plan = _read_model_archive(path, custom_objects)
     model = serialization.model_from_config(plan["entry"], custom_objects)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import threading
 
 # "Package>Name" -> class or function; filled by the decorator below
 _REGISTERED: dict = {}
 _REGISTERED_NAMES: dict = {}  # object -> "Package>Name"
+
+# custom_object_scope: a per-thread stack of {name: object} dicts, innermost last
+_SCOPES = threading.local()
 
 # never built from a file, whatever the registries hold: they carry code
 FORBIDDEN_CLASS_NAMES = frozenset({"Lambda", "__lambda__", "TFOpLambda", "SlicingOpLambda",
@@ -52,20 +56,97 @@ def register_serializable(package="Custom", name=None):
 register_keras_serializable = register_serializable
 
 
+def get_custom_objects():
+    """The live global dict of registered objects, as ``keras.saving.get_custom_objects``.
+
+    ``register_serializable`` fills it under ``"Package>Name"`` keys; entries a program adds
+    itself (``get_custom_objects()["MyLayer"] = MyLayer``) are found by their bare name.
+    Nothing here is ever imported from a file: it only holds objects the program put there.
+    """
+    return _REGISTERED
+
+
+def _scope_stack():
+    stack = getattr(_SCOPES, "stack", None)
+    if stack is None:
+        stack = _SCOPES.stack = []
+    return stack
+
+
+def scope_objects():
+    """The objects of every active ``custom_object_scope`` (inner scopes win)."""
+    out = {}
+    for objects in _scope_stack():
+        out.update(objects)
+    return out
+
+
+class CustomObjectScope:
+    """``with CustomObjectScope({"MyLayer": MyLayer}): load_model(...)``: names visible to
+    loading and deserialization inside the block, as ``keras.saving.CustomObjectScope``."""
+
+    def __init__(self, *custom_objects):
+        merged = {}
+        for objects in custom_objects:
+            if objects is None:
+                continue
+            if not isinstance(objects, dict):
+                raise TypeError(f"custom_object_scope takes dicts of name -> object; received "
+                                f"{type(objects).__name__}")
+            merged.update(objects)
+        forbidden = sorted(set(merged) & FORBIDDEN_CLASS_NAMES)
+        if forbidden:
+            raise ValueError(f"custom_object_scope: {forbidden} are reserved (they would let "
+                             f"model files run code)")
+        self.custom_objects = merged
+
+    def __enter__(self):
+        _scope_stack().append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc):
+        stack = _scope_stack()
+        if stack and stack[-1] is self.custom_objects:
+            stack.pop()
+        return False
+
+
+custom_object_scope = CustomObjectScope
+
+
+def merged_custom_objects(custom_objects=None):
+    """Bare-name global custom objects, then active scopes, then ``custom_objects`` (wins)."""
+    out = {k: v for k, v in _REGISTERED.items() if ">" not in k}
+    out.update(scope_objects())
+    out.update(custom_objects or {})
+    return out
+
+
 def get_registered_name(obj):
     """``"Package>Name"`` for a registered object, else its ``__name__``."""
     return _REGISTERED_NAMES.get(obj) or getattr(obj, "__name__", None)
 
 
-def get_registered_object(name, custom_objects=None):
-    """The object registered (or passed in ``custom_objects``) as ``name``; None if unknown."""
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered (or in ``custom_objects`` / an active scope / ``module_objects``)
+    as ``name``; None if unknown."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
-    return _REGISTERED.get(name)
+    scoped = scope_objects()
+    if name in scoped:
+        return scoped[name]
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    if module_objects and name in module_objects:
+        return module_objects[name]
+    return None
 
 
 def is_registered(obj):
-    return obj in _REGISTERED_NAMES
+    if obj in _REGISTERED_NAMES:
+        return True
+    return any(v is obj for v in _REGISTERED.values()) or \
+        any(v is obj for v in scope_objects().values())
 
 
 def builtin_classes():
@@ -92,7 +173,7 @@ def resolve_class(class_name, registered_name=None, custom_objects=None, base=No
     if class_name in FORBIDDEN_CLASS_NAMES or registered_name in FORBIDDEN_CLASS_NAMES:
         return None
     candidates = []
-    custom = custom_objects or {}
+    custom = merged_custom_objects(custom_objects)
     for key in (registered_name, class_name):
         if key is not None and key in custom:
             candidates.append(custom[key])
@@ -129,7 +210,7 @@ def known_class_names(custom_objects=None):
         names.update(n for n in dir(schedules) if inspect.isclass(getattr(schedules, n)))
     except ImportError:
         pass
-    names.update(k.split(">", 1)[1] for k in _REGISTERED)
+    names.update(k.split(">", 1)[-1] for k in _REGISTERED)
     names.update(_REGISTERED)
-    names.update(custom_objects or {})
+    names.update(merged_custom_objects(custom_objects))
     return names - FORBIDDEN_CLASS_NAMES
