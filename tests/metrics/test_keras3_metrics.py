@@ -214,6 +214,12 @@ def test_sparse_crossentropy_matches_categorical_and_axis(rng, device):
     got = _run(flat, labels[:, :1].astype(np.float32), logits[:, 0], device=device)
     want = _ref_cce(np.eye(5)[labels[:, 0]], logits[:, 0].astype(np.float64), True).mean()
     assert float(got) == pytest.approx(want, rel=1e-5)
+    # a label out of range makes the value NaN (checking it would need a host read)
+    bad = metrics.SparseCategoricalCrossentropy()
+    per = metrics.sparse_categorical_crossentropy(_t([0, 5, -1], device),
+                                                  _t(np.full((3, 5), 0.2), device)).numpy()
+    assert per[0] == pytest.approx(-np.log(0.2), rel=1e-6) and np.isnan(per[1:]).all()
+    assert np.isnan(_run(bad, [0, 5], np.full((2, 5), 0.2), device=device))
 
 
 # ---- confusion counts and rate-at-rate metrics -----------------------------------------------
@@ -651,3 +657,19 @@ def test_evaluate_through_the_captured_step_equals_eager():
     assert got.keys() == want.keys() and "f1_score" in got and got["f1_score"].shape == (3,)
     for k in want:
         np.testing.assert_allclose(got[k], want[k], rtol=1e-6, err_msg=k)
+
+
+def test_weighted_histogram_device_path_matches_bincount(rng):
+    from types import SimpleNamespace
+
+    from cuflow.backend import get_backend
+    from cuflow.metrics.confusion_metrics import weighted_histogram
+
+    # a stand-in device backend: its own xp module (so not NumPy's bincount) and scatter_add
+    shim = SimpleNamespace(xp=SimpleNamespace(zeros=np.zeros),
+                           scatter_add=get_backend("cpu").scatter_add)
+    index = rng.integers(0, 12, size=200)
+    w = rng.uniform(size=200).astype(np.float32)
+    np.testing.assert_allclose(weighted_histogram(shim, index, w, 15),
+                               np.bincount(index, weights=w.astype(np.float64), minlength=15),
+                               rtol=1e-12)

@@ -3,7 +3,8 @@ and the rate-at-rate metrics (PrecisionAtRecall...), with Keras' threshold conve
 
 A prediction is positive at threshold t when ``y_pred > t`` (strictly); labels are positive when
 non-zero. AUC's default thresholds are evenly spaced, so its update buckets predictions with one
-``bincount`` and a reverse cumulative sum instead of comparing every value with every threshold.
+weighted histogram and a reverse cumulative sum instead of comparing every value with every
+threshold.
 """
 
 from __future__ import annotations
@@ -36,6 +37,21 @@ def _parse_thresholds(thresholds, default):
 def _device_thresholds(bk, thresholds, dtype):
     # Cached: a host-to-device copy on every update would make CuPy wait for queued work.
     return bk.asarray(np.asarray(thresholds, dtype=np.float64)).astype(dtype)
+
+
+def weighted_histogram(bk, index, weights, size):
+    """``bincount(index, weights, minlength=size)`` in float64 for indices in [0, size).
+
+    cupy.bincount reads max(index) on the host to size its output (a device sync, and an error
+    inside a CUDA graph capture); on a device the sums go through the backend's scatter_add
+    into a buffer of the known size instead.
+    """
+    weights = weights.ravel().astype(np.float64)
+    if bk.xp is np:
+        return np.bincount(index, weights=weights, minlength=size)
+    out = bk.xp.zeros((size,), dtype=np.float64)
+    bk.scatter_add(out, index, weights)
+    return out
 
 
 def _filter_top_k(xp, x, k):
@@ -93,8 +109,7 @@ def confusion(bk, y_true, y_pred, sample_weight, thresholds, top_k=None, class_i
         index = (bucket * n_labels + xp.arange(n_labels)).ravel()
 
         def above(weights):  # weight of predictions > threshold i = sum of buckets >= i
-            hist = xp.bincount(index, weights=weights.ravel().astype(np.float64),
-                               minlength=(n_thr + 1) * n_labels)
+            hist = weighted_histogram(bk, index, weights, (n_thr + 1) * n_labels)
             hist = hist[:n_thr * n_labels].reshape(n_thr, n_labels)
             return xp.cumsum(hist[::-1], axis=0)[::-1]
     else:

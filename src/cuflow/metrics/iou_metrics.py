@@ -1,5 +1,5 @@
 """Intersection-over-union metrics: a weighted (num_classes, num_classes) confusion matrix
-accumulated on the device with one ``bincount`` per update (rows: labels, columns:
+accumulated on the device with one weighted histogram per update (rows: labels, columns:
 predictions); ``result`` reads IoU = tp / (tp + fp + fn) per class from it."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import numpy as np
 
 from ._inputs import to_arrays
 from .base import Metric
+from .confusion_metrics import weighted_histogram
 
 EPSILON = 1e-7  # Keras' backend.epsilon()
 
@@ -77,7 +78,7 @@ class _IoUBase(Metric):
             valid = valid & (yt != self.ignore_class)
         w = xp.where(valid, w, 0.0)
         index = xp.where(valid, yt * n + yp, 0).astype(np.int64)
-        cm = xp.bincount(index, weights=w, minlength=n * n).reshape(n, n)
+        cm = weighted_histogram(bk, index, w, n * n).reshape(n, n)
         self._ensure_state(bk)["total_confusion_matrix"] += cm
 
     def update_state(self, y_true, y_pred, sample_weight=None):

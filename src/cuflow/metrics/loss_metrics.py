@@ -57,10 +57,15 @@ def _categorical_crossentropy(bk, y_true, y_pred, from_logits=False, label_smoot
 
 
 def _sparse_categorical_crossentropy(bk, y_true, y_pred, from_logits=False, axis=-1):
-    """Crossentropy with integer labels against class scores on ``axis``, per sample."""
+    """Crossentropy with integer labels against class scores on ``axis``, per sample; NaN
+    for a label outside [0, classes).
+
+    The labels go through the categorical kernel as one-hot rows (the same value): the sparse
+    kernel's wrapper checks the label range on the host, a device sync a metric must not make.
+    """
     xp = bk.xp
     y_pred = _last(xp, _float_pred(y_pred), axis)
-    if y_true.dtype.kind not in "iu":
+    if y_true.dtype.kind not in "biu":
         y_true = y_true.astype(np.int64)  # Keras accepts float label arrays
     if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
@@ -69,9 +74,12 @@ def _sparse_categorical_crossentropy(bk, y_true, y_pred, from_logits=False, axis
                          f"per row of y_pred, shape {tuple(y_pred.shape[:-1])} (or with a "
                          f"trailing 1); received {tuple(y_true.shape)} for y_pred of shape "
                          f"{tuple(y_pred.shape)}")
-    per, _ = bk.loss_forward_backward("sparse_categorical_crossentropy", y_true, y_pred,
+    n = y_pred.shape[-1]
+    one_hot = (y_true[..., None] == xp.arange(n)).astype(y_pred.dtype)
+    per, _ = bk.loss_forward_backward("categorical_crossentropy", one_hot, y_pred,
                                       from_logits=bool(from_logits), need_grad=False)
-    return per
+    valid = (y_true >= 0) & (y_true < n)
+    return xp.where(valid, per, np.nan)
 
 
 def _kl_divergence(bk, y_true, y_pred):
