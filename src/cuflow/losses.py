@@ -186,6 +186,164 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     return _sparse_ce(y_true, y_pred, from_logits, ignore_class, axis)[0]
 
 
+# ---- focal, overlap, sequence and metric-learning losses (composed from ops) ------------------
+
+EPSILON = 1e-7  # keras.backend.epsilon()
+
+
+def _focal_power(x, gamma):
+    """``x ** gamma``; gamma 0 is a constant 1 (ops.power's gradient would be 0 * inf at 0)."""
+    return ops.ones_like(x) if gamma == 0 else ops.power(x, float(gamma))
+
+
+def _clipped_bce(y_true, p):
+    """Keras's ops.binary_crossentropy on probabilities: p clipped to [eps, 1 - eps]."""
+    p = ops.clip(p, EPSILON, 1.0 - EPSILON)
+    return -(y_true * ops.log(p) + (1.0 - y_true) * ops.log(1.0 - p))
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Per-sample mean over ``axis`` of ``(1 - p_t)**gamma * bce`` (Lin et al., 2018), with
+    ``p_t = y*p + (1-y)*(1-p)``; ``apply_class_balancing`` weighs class 1 by ``alpha`` and class
+    0 by ``1 - alpha``."""
+    y_true, y_pred = _pair("binary_focal_crossentropy", y_true, y_pred, axis)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        y_pred = ops.sigmoid(y_pred)
+    p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
+    focal = _focal_power(1.0 - p_t, gamma) * _clipped_bce(y_true, y_pred)
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * focal
+    return ops.mean(focal, axis=-1)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Per-sample ``sum(alpha * (1 - p)**gamma * -y*log(p))`` over the class ``axis``, with
+    ``p`` renormalised to sum to 1 and clipped to [eps, 1 - eps]; ``alpha`` is a number or one
+    weight per class."""
+    if isinstance(axis, bool):
+        raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type "
+                         f"{type(axis)}")
+    y_true, y_pred = _pair("categorical_focal_crossentropy", y_true, y_pred, axis)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
+    if from_logits:
+        y_pred = ops.softmax(y_pred)
+    output = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
+    output = ops.clip(output, EPSILON, 1.0 - EPSILON)
+    if not isinstance(alpha, (int, float)):
+        alpha = alpha if isinstance(alpha, Tensor) else Tensor(alpha, dtype=y_pred.dtype,
+                                                                device=y_pred.device)
+        alpha = _as_true(alpha, y_pred)
+    focal = _focal_power(1.0 - output, gamma) * alpha * (-y_true * ops.log(output))
+    return ops.sum(focal, axis=-1)
+
+
+def _overlap_pair(y_true, y_pred):
+    y_pred = _as_pred(y_pred)
+    return squeeze_or_expand_to_same_rank(_as_true(y_true, y_pred), y_pred)
+
+
+def dice(y_true, y_pred, axis=None):
+    """``1 - 2*sum(y*p) / (sum(y) + sum(p) + eps)`` over ``axis`` (None: every element, a
+    scalar)."""
+    y_true, y_pred = _overlap_pair(y_true, y_pred)
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    inter = ops.sum(y_true * y_pred, axis=axis)
+    return 1.0 - 2.0 * inter / (ops.sum(y_true, axis=axis) + ops.sum(y_pred, axis=axis)
+                                + EPSILON)
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """``1 - TP / (TP + alpha*sum((1-p)*y) + beta*sum(p*(1-y)) + eps)`` over ``axis`` (None:
+    every element); alpha = beta = 0.5 is the Dice loss."""
+    y_true, y_pred = _overlap_pair(y_true, y_pred)
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    inter = ops.sum(y_true * y_pred, axis=axis)
+    fp = ops.sum((1.0 - y_pred) * y_true, axis=axis)
+    fn = ops.sum(y_pred * (1.0 - y_true), axis=axis)
+    return 1.0 - inter / (inter + fp * alpha + fn * beta + EPSILON)
+
+
+def _host_labels(y, what):
+    import numpy as np
+
+    arr = y.numpy() if isinstance(y, Tensor) else np.asarray(y)
+    if arr.dtype.kind not in "iufb":
+        raise ValueError(f"{what} must hold integer labels; received dtype {arr.dtype}")
+    return arr
+
+
+def ctc(y_true, y_pred):
+    """Per-sample CTC loss. ``y_true``: (batch, max_length) integer labels, 0 being the blank
+    (the label length of a row is its number of non-zero entries, taken from the front);
+    ``y_pred``: (batch, max_time, num_classes) logits, not softmax-normalised; every sample
+    uses all ``max_time`` frames."""
+    y_pred = _as_pred(y_pred)
+    labels = _host_labels(y_true, "ctc: y_true")
+    if labels.ndim != 2:
+        raise ValueError("Targets `y_true` are expected to be a tensor of shape "
+                         "`(batch_size, max_length)` in integer format. "
+                         f"Received: y_true.shape={labels.shape}")
+    if y_pred.ndim != 3:
+        raise ValueError("Logits `y_pred` are expected to be a tensor of shape "
+                         "`(batch_size, max_length, num_classes)`. "
+                         f"Received: y_pred.shape={y_pred.shape}")
+    labels = labels.astype("int64")
+    label_length = (labels != 0).sum(axis=-1)
+    input_length = [y_pred.shape[1]] * y_pred.shape[0]
+    return ops.ctc_loss(labels, y_pred, label_length, input_length, mask_index=0)
+
+
+def _circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
+            gamma=80.0, margin=0.4):
+    """(per-query loss, valid mask): rows without a positive or a negative are 0 and masked."""
+    import numpy as np
+
+    y_pred = _as_pred(y_pred)
+    ref = y_pred if ref_embeddings is None else _as_true(ref_embeddings, y_pred)
+    q_lab = _as_true(y_true, y_pred, cast=False)
+    k_lab = q_lab if ref_labels is None else _as_true(ref_labels, y_pred, cast=False)
+    q_lab = ops.cast(ops.reshape(q_lab, (-1, 1)), "int64")
+    k_lab = ops.cast(ops.reshape(k_lab, (1, -1)), "int64")
+    if y_pred.ndim != 2 or ref.ndim != 2 or q_lab.shape[0] != y_pred.shape[0] \
+            or k_lab.shape[1] != ref.shape[0]:
+        raise ValueError(f"circle: expected embeddings (batch, dim) with one label each; "
+                         f"received y_pred {y_pred.shape} with {q_lab.shape[0]} labels and "
+                         f"reference embeddings {ref.shape} with {k_lab.shape[1]} labels")
+    pos = ops.equal(q_lab, k_lab)
+    neg = ops.logical_not(pos)
+    if remove_diagonal:
+        off = Tensor(~np.eye(pos.shape[0], pos.shape[1], dtype=bool), device=y_pred.device)
+        pos = ops.logical_and(pos, off)
+    dist = ops.maximum(1.0 - ops.matmul(y_pred, ops.transpose(ref)), 0.0)
+    pos_f, neg_f = ops.cast(pos, dist.dtype), ops.cast(neg, dist.dtype)
+    pos_w = ops.maximum((margin + dist) * pos_f, 0.0)
+    neg_w = ops.maximum((1.0 + margin - dist) * neg_f, 0.0)
+    pos_d = -gamma * pos_w * (margin - dist)
+    neg_d = gamma * neg_w * ((1.0 - margin) - dist)
+    has_pos, has_neg = ops.any(pos, axis=1), ops.any(neg, axis=1)
+    # rows with no candidates would make logsumexp log(0) (and 0/0 in its gradient): give them
+    # a finite stand-in and zero the result below, as Keras's softplus(-inf) = 0 does
+    p_in = ops.where(ops.expand_dims(has_pos, 1), ops.where(pos, pos_d, float("-inf")), 0.0)
+    n_in = ops.where(ops.expand_dims(has_neg, 1), ops.where(neg, neg_d, float("-inf")), 0.0)
+    valid = ops.logical_and(has_pos, has_neg)
+    loss = ops.where(valid, ops.softplus(ops.logsumexp(p_in, axis=1)
+                                         + ops.logsumexp(n_in, axis=1)), 0.0)
+    return loss, ops.greater(loss, 0.0)
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
+           gamma=80.0, margin=0.4):
+    """Per-query Circle loss (Sun et al., 2020) between integer labels and L2-normalised
+    embeddings, against ``ref_embeddings``/``ref_labels`` (default: the batch itself)."""
+    return _circle(y_true, y_pred, ref_labels, ref_embeddings, remove_diagonal, gamma,
+                   margin)[0]
+
+
 # Keras' short names
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -393,18 +551,101 @@ class CosineSimilarity(LossFunctionWrapper):
                          axis=axis)
 
 
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Binary crossentropy scaled by the focal factor ``(1 - p_t)**gamma``, optionally
+    class-balanced by ``alpha``."""
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                 label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="binary_focal_crossentropy", dtype=None):
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name, dtype=dtype,
+                         apply_class_balancing=bool(apply_class_balancing), alpha=float(alpha),
+                         gamma=float(gamma), from_logits=bool(from_logits),
+                         label_smoothing=float(label_smoothing), axis=axis)
+        self.apply_class_balancing = bool(apply_class_balancing)
+        self.alpha, self.gamma = float(alpha), float(gamma)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = axis
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Categorical crossentropy scaled by ``alpha * (1 - p)**gamma`` per class."""
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy",
+                 dtype=None):
+        alpha = float(alpha) if isinstance(alpha, (int, float)) else [float(a) for a in alpha]
+        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name,
+                         dtype=dtype, alpha=alpha, gamma=float(gamma),
+                         from_logits=bool(from_logits), label_smoothing=float(label_smoothing),
+                         axis=axis)
+        self.alpha, self.gamma = alpha, float(gamma)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = axis
+
+
+def _axis_arg(axis):
+    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+class Dice(LossFunctionWrapper):
+    """``1 - 2*sum(y*p) / (sum(y) + sum(p))`` over ``axis`` (None: the whole batch at once)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        super().__init__(dice, reduction=reduction, name=name, dtype=dtype,
+                         axis=_axis_arg(axis))
+        self.axis = _axis_arg(axis)
+
+
+class Tversky(LossFunctionWrapper):
+    """Dice generalised: false positives weigh ``alpha``, false negatives ``beta``."""
+
+    def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky",
+                 axis=None, dtype=None):
+        super().__init__(tversky, reduction=reduction, name=name, dtype=dtype,
+                         alpha=float(alpha), beta=float(beta), axis=_axis_arg(axis))
+        self.alpha, self.beta, self.axis = float(alpha), float(beta), _axis_arg(axis)
+
+
+class CTC(LossFunctionWrapper):
+    """Connectionist Temporal Classification: dense labels (0 = blank/padding), logits."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(ctc, reduction=reduction, name=name, dtype=dtype)
+
+
+class Circle(LossFunctionWrapper):
+    """Circle loss over integer labels and L2-normalised embeddings; queries with no positive
+    (or no negative) pair lose 0 and, as Keras's loss mask says, do not count in the mean."""
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
+                 reduction="sum_over_batch_size", name="circle", dtype=None):
+        super().__init__(circle, reduction=reduction, name=name, dtype=dtype,
+                         gamma=float(gamma), margin=float(margin),
+                         remove_diagonal=bool(remove_diagonal))
+        self.gamma, self.margin = float(gamma), float(margin)
+        self.remove_diagonal = bool(remove_diagonal)
+
+    def _call_with_mask(self, y_true, y_pred):
+        return _circle(y_true, _as_pred(y_pred, self.dtype), **self._fn_kwargs)
+
+
 # ---- lookup and (de)serialization -----------------------------------------------------------
 
 _CLASSES = {c.__name__: c for c in (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, KLDivergence, Hinge, SquaredHinge, CategoricalHinge,
-    CosineSimilarity, Poisson)}
+    CosineSimilarity, Poisson, BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice,
+    Tversky, CTC, Circle)}
 _FUNCTIONS = {f.__name__: f for f in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, hinge,
-    squared_hinge, categorical_hinge, cosine_similarity, poisson)}
+    squared_hinge, categorical_hinge, cosine_similarity, poisson, binary_focal_crossentropy,
+    categorical_focal_crossentropy, dice, tversky, ctc, circle)}
 _FUNCTIONS.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
                    "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld,
                    "kullback_leibler_divergence": kld, "logcosh": log_cosh, "bce": bce,

@@ -284,11 +284,82 @@ def _loss_inputs(name):
     return anyv(3, 4), lambda: anyv(3, 4)
 
 
+def _new_loss_cases():
+    """Focal, overlap, CTC and Circle losses: inputs in each one's domain, options varied. A
+    generator of their own keeps the shared ``R`` draws (and so every other case) unchanged."""
+    rg = np.random.default_rng(20250101)
+
+    def anyv(*shape):
+        return rg.uniform(-2.0, 2.0, size=shape)
+
+    def _probs_far_from_clip(*shape):  # inside (0.1, 0.9): away from the [eps, 1 - eps] clip
+        return rg.uniform(0.1, 0.9, size=shape)
+
+    def _probs(*shape):
+        e = np.exp(anyv(*shape))
+        return e / e.sum(-1, keepdims=True)
+
+    def unit(*shape):  # L2-normalised embeddings, away from the distance clip at 0
+        e = rg.normal(size=shape)
+        return e / np.linalg.norm(e, axis=-1, keepdims=True)
+
+    bt = rg.integers(0, 2, (3, 4)).astype(float)
+    oh = np.eye(4)[rg.integers(0, 4, 3)]
+    ctc_t = np.array([[1, 1, 2], [3, 0, 0], [2, 3, 1]])  # a repeat, a short row, a full row
+    lab = np.array([0, 0, 1, 1, 2])
+    sw = rg.uniform(0.5, 1.5, 3)
+    ref6 = unit(6, 3)
+    bfc = losses.BinaryFocalCrossentropy(apply_class_balancing=True)
+    cfc = losses.CategoricalFocalCrossentropy(from_logits=True)
+    dice_c, tv_c = losses.Dice(axis=(1,)), losses.Tversky(0.3, 0.7)
+    ctc_c, circle_c = losses.CTC(), losses.Circle(gamma=8.0)
+    t = {
+        "binary_focal_crossentropy": [
+            (lambda yp: losses.binary_focal_crossentropy(bt, yp), [_probs_far_from_clip(3, 4)]),
+            (lambda yp: losses.binary_focal_crossentropy(bt, yp, True, 0.3, 1.5, True, 0.1),
+             [fort(anyv(3, 4))]),
+            (lambda yp: losses.binary_focal_crossentropy(bt[:1, :1], yp, gamma=0.0),
+             [_probs_far_from_clip(1, 1)])],
+        "categorical_focal_crossentropy": [
+            (lambda yp: losses.categorical_focal_crossentropy(oh, yp), [_probs(3, 4)]),
+            (lambda yp: losses.categorical_focal_crossentropy(oh, yp, [0.1, 0.2, 0.3, 0.4], 1.5,
+                                                              True, 0.1), [fort(anyv(3, 4))]),
+            (lambda yp: losses.categorical_focal_crossentropy(oh.T, yp, axis=0),
+             [_probs(3, 4).T.copy()])],
+        "dice": [(lambda yp: losses.dice(bt, yp), [_probs_far_from_clip(3, 4)]),
+                 (lambda yp: losses.dice(bt, yp, axis=1), [fort(_probs_far_from_clip(3, 4))])],
+        "tversky": [(lambda yp: losses.tversky(bt, yp), [_probs_far_from_clip(3, 4)]),
+                    (lambda yp: losses.tversky(bt, yp, 0.2, 0.8, axis=(1,)),
+                     [fort(_probs_far_from_clip(3, 4))])],
+        "ctc": [(lambda yp: losses.ctc(ctc_t, yp), [anyv(3, 6, 4)]),
+                (lambda yp: losses.ctc(ctc_t[1:2], yp), [fort(anyv(1, 3, 4))])],
+        "circle": [(lambda yp: losses.circle(lab, yp), [unit(5, 3)]),
+                   (lambda yp, ref=ref6: losses.circle(
+                       lab, yp, ref_labels=np.array([0, 1, 2, 3, 0, 1]), ref_embeddings=ref,
+                       remove_diagonal=False, gamma=4.0, margin=0.25), [unit(5, 3)])],
+        "BinaryFocalCrossentropy": [
+            (lambda yp, c=bfc:
+             c(bt, yp, sample_weight=sw), [_probs_far_from_clip(3, 4)])],
+        "CategoricalFocalCrossentropy": [
+            (lambda yp, c=cfc:
+             c(oh, yp, sample_weight=sw), [anyv(3, 4)])],
+        "Dice": [(lambda yp, c=dice_c: c(bt, yp, sample_weight=sw),
+                  [_probs_far_from_clip(3, 4)])],
+        "Tversky": [(lambda yp, c=tv_c: c(bt, yp, sample_weight=sw),
+                     [_probs_far_from_clip(3, 4)])],
+        "CTC": [(lambda yp, c=ctc_c: c(ctc_t, yp, sample_weight=sw), [anyv(3, 5, 4)])],
+        # label 3 has no positive pair: its row is 0 and leaves the mean (Keras's loss mask)
+        "Circle": [(lambda yp, c=circle_c: c(np.array([0, 0, 1, 1, 3]), yp),
+                    [unit(5, 3)])],
+    }
+    return t
+
+
 def _losses_table():
-    t = {}
+    t = _new_loss_cases()
     for name in losses.__all__:
         obj = getattr(losses, name)
-        if name in LOSS_EXCLUDED or isinstance(obj, type) or not callable(obj):
+        if name in LOSS_EXCLUDED or name in t or isinstance(obj, type) or not callable(obj):
             continue
         if name == "sparse_categorical_crossentropy":
             yt = np.array([[1], [0], [3]])
@@ -304,7 +375,7 @@ def _losses_table():
     # the Loss classes: weighting and reduction on top of the functions above
     for name in losses.__all__:
         cls = getattr(losses, name)
-        if not isinstance(cls, type) or name in LOSS_EXCLUDED:
+        if not isinstance(cls, type) or name in LOSS_EXCLUDED or name in t:
             continue
         fn_name = "sparse_categorical_crossentropy" if "Sparse" in name else \
             {"Huber": "huber", "LogCosh": "log_cosh"}.get(name, None)
@@ -426,6 +497,13 @@ def extra_ops_table():
         t["sparse_categorical_crossentropy"] = [
             (lambda yp: ops.sparse_categorical_crossentropy(np.array([1, 0, 3]), yp,
                                                             from_logits=True), [anyv(3, 4)])]
+    # CTC: a repeated label (needs a blank between), an empty label row, a shorter input
+    # (own generator: the shared R draws of the tables built after this one stay as they were)
+    ctc_t, rg = np.array([[1, 1, 2], [0, 0, 0], [3, 1, 0]]), np.random.default_rng(7)
+    t["ctc_loss"] = [(lambda z: ops.ctc_loss(ctc_t, z, [3, 0, 2], [5, 4, 3]),
+                      [rg.uniform(-2, 2, (3, 5, 4))]),
+                     (lambda z: ops.ctc_loss(ctc_t[:1], z, [2], [4], mask_index=3),
+                      [fort(rg.uniform(-2, 2, (1, 4, 4)))])]
     return {k: v for k, v in t.items() if hasattr(ops, k)}
 
 

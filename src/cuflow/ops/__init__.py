@@ -37,6 +37,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .ctc import ctc_loss
 from .einsum import einsum, outer, tensordot
 from .elementwise import (
     abs,
