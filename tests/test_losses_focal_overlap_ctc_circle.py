@@ -438,3 +438,9 @@ def test_compile_categorical_focal_ctc_and_circle_by_name():
     emb.compile("adam", loss=losses.Circle(gamma=16.0))
     h = emb.fit(x[:8], emb_labels, epochs=3, batch_size=8, verbose=0, shuffle=False)
     assert np.all(np.isfinite(h.history["loss"])) and h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_circle_function_through_compile_keeps_the_mask():
+    # compile(loss="circle") wraps the function; its unmatched rows still leave the mean
+    wrapped = losses.LossFunctionWrapper(losses.get("circle"))
+    assert float(wrapped(CIRCLE_Y, CIRCLE_E)) == pytest.approx(188.3883, rel=1e-5)

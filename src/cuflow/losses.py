@@ -453,6 +453,12 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true, y_pred):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
+    def _call_with_mask(self, y_true, y_pred):
+        masked = _MASKED_FUNCTIONS.get(getattr(self.fn, "__name__", None))
+        if masked is not None and masked[0] is self.fn:  # Keras's loss mask rides on the values
+            return masked[1](y_true, _as_pred(y_pred, self.dtype), **self._fn_kwargs)
+        return super()._call_with_mask(y_true, y_pred)
+
     def get_config(self):
         config = super().get_config()
         config.update(self._fn_kwargs)
@@ -628,8 +634,9 @@ class Circle(LossFunctionWrapper):
         self.gamma, self.margin = float(gamma), float(margin)
         self.remove_diagonal = bool(remove_diagonal)
 
-    def _call_with_mask(self, y_true, y_pred):
-        return _circle(y_true, _as_pred(y_pred, self.dtype), **self._fn_kwargs)
+
+# functions whose Keras result carries a loss mask: name -> (function, (values, mask) twin)
+_MASKED_FUNCTIONS = {"circle": (circle, _circle)}
 
 
 # ---- lookup and (de)serialization -----------------------------------------------------------
