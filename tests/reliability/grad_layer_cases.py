@@ -20,9 +20,11 @@ from .grad_cases import anyv, distinct, fort
 F64 = {"dtype": "float64"}
 
 
-def case(make, *inputs, training=None, noise=False, call=None, const=None):
+def case(make, *inputs, training=None, noise=False, call=None, const=None, inert=()):
     """Factory of (fn, arrays). ``inputs``: float64 arrays (several: a list input, or the
-    ``call`` hook decides); ``const``: a fixed non-differentiable input (Embedding's ids)."""
+    ``call`` hook decides); ``const``: a fixed non-differentiable input (Embedding's ids);
+    ``inert``: names of weights that provably cannot change the output (the reach guard skips
+    them; their gradient is still checked, and must be zero)."""
     def factory():
         kw = {} if training is None else {"training": training}
 
@@ -56,6 +58,7 @@ def case(make, *inputs, training=None, noise=False, call=None, const=None):
                     object.__setattr__(owner, attr, var)
 
         arrays = list(inputs) + [rng.normal(0, 0.5, w.shape) for w in weights]
+        factory.inert_weights = {i for i, w in enumerate(weights) if w.name in inert}
         return fn, arrays, n
     return factory
 
@@ -124,8 +127,10 @@ def layer_table():
         t[name] = [case(lambda name=name: getattr(L, name)(**F64), anyv(2, 3, 2), anyv(2, 4, 2)),
                    case(lambda name=name: getattr(L, name)(**F64), fort(anyv(1, 1, 2)),
                         fort(anyv(1, 2, 2)))]
+    # the key bias adds q . b_k to every logit of a query row alike: softmax cancels it
     t["MultiHeadAttention"] = [case(lambda: L.MultiHeadAttention(2, 2, **F64), anyv(1, 2, 3),
-                                    anyv(1, 3, 3), call=lambda layer, xs, kw: layer(*xs))]
+                                    anyv(1, 3, 3), call=lambda layer, xs, kw: layer(*xs),
+                                    inert=("key/bias",))]
     t.update(_preprocessing_layers())
     t.update(_added_layers())
     t.update(_conv_layers())
