@@ -543,6 +543,12 @@ def test_bad_inputs_raise():
         f1.update_state(np.eye(4), np.eye(4))
     with pytest.raises(ValueError, match="same shape"):
         metrics.Hinge().update_state(np.zeros((2, 3)), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="axis 2147483648 is out of range"):
+        metrics.PearsonCorrelation(axis=2 ** 31).update_state(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(TypeError, match="axis must be an int"):
+        metrics.ConcordanceCorrelation(axis=1.0).update_state(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="out of range"):
+        metrics.CategoricalCrossentropy(axis=3).update_state(np.ones((2, 3)), np.ones((2, 3)))
 
 
 # ---- no host reads, compile/fit/evaluate, save/load, captured evaluation ---------------------

@@ -12,22 +12,34 @@ from .base import MeanMetricWrapper, Metric, functional
 EPSILON = 1e-7  # Keras' backend.epsilon()
 
 
-def _axes(axis):
-    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+def _axes(axis, ndim):
+    """``axis`` (an int or a sequence of ints) checked against ``ndim``, as a tuple."""
+    axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"axis must be an int or a tuple of ints; received {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {axis!r} is out of range for inputs of rank {ndim}")
+    if len({a % ndim for a in axes}) != len(axes):
+        raise ValueError(f"axis {axis!r} repeats an axis")
+    return tuple(int(a) for a in axes)
 
 
 def _float_pair(y_true, y_pred):
     y_pred = y_pred if y_pred.dtype.kind == "f" else y_pred.astype(np.float32)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype, copy=False),
                                                     y_pred)
+    if tuple(y_true.shape) != tuple(y_pred.shape):
+        raise ValueError(f"y_true and y_pred must have the same shape; received "
+                         f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
     return y_true, y_pred
 
 
 def _pearson_correlation(bk, y_true, y_pred, axis=-1):
     """mean(z(y_true) * z(y_pred)) along ``axis``, z the standardised values (std + 1e-7)."""
     xp = bk.xp
-    axis = _axes(axis)
     y_true, y_pred = _float_pair(y_true, y_pred)
+    axis = _axes(axis, y_pred.ndim)
     t = y_true - xp.mean(y_true, axis=axis, keepdims=True)
     p = y_pred - xp.mean(y_pred, axis=axis, keepdims=True)
     t = t / (xp.std(t, axis=axis, keepdims=True) + EPSILON)
@@ -39,8 +51,8 @@ def _concordance_correlation(bk, y_true, y_pred, axis=-1):
     """Lin's concordance: 2 cov / (var_t + var_p + (mean_t - mean_p)**2 + 1e-7) along
     ``axis``."""
     xp = bk.xp
-    axis = _axes(axis)
     y_true, y_pred = _float_pair(y_true, y_pred)
+    axis = _axes(axis, y_pred.ndim)
     mt = xp.mean(y_true, axis=axis, keepdims=True)
     mp = xp.mean(y_pred, axis=axis, keepdims=True)
     vt = xp.var(y_true, axis=axis, keepdims=True)
