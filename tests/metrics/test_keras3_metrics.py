@@ -679,3 +679,23 @@ def test_weighted_histogram_device_path_matches_bincount(rng):
     np.testing.assert_allclose(weighted_histogram(shim, index, w, 15),
                                np.bincount(index, weights=w.astype(np.float64), minlength=15),
                                rtol=1e-12)
+
+
+def test_vector_results_reach_fit_evaluate_logs_and_the_progress_bar(capsys):
+    import cuflow as cf
+    from cuflow import layers as L
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
+    cf.utils.set_random_seed(0)
+    model = cf.models.Sequential([L.Input(shape=(4,)), L.Dense(3, activation="softmax")])
+    f1 = cf.metrics.F1Score(average=None, threshold=0.3)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[f1])
+    hist = model.fit(x, y, batch_size=8, epochs=2, verbose=2)
+    per_class = hist.history["f1_score"][-1]
+    assert isinstance(per_class, np.ndarray) and per_class.shape == (3,)
+    assert "f1_score: [" in capsys.readouterr().out
+    loss, scores = model.evaluate(x, y, batch_size=8, verbose=0)
+    assert isinstance(loss, float) and scores.shape == (3,)
+    np.testing.assert_allclose(scores, f1.result().numpy())

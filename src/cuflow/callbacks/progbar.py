@@ -12,12 +12,17 @@ import re
 import sys
 import time
 
+import numpy as np
+
 _BOLD, _GREEN, _GREY, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 _ANSI = re.compile(r"\x1b\[\d+m")
 
 
 def format_value(value):
-    v = float(value)
+    arr = np.asarray(value)
+    if arr.size != 1:  # a vector metric (per-class F1, several thresholds)
+        return np.array2string(arr, precision=4, separator=", ")
+    v = float(arr.reshape(()))
     return f"{v:.4f}" if abs(v) > 1e-3 else f"{v:.4e}"
 
 

@@ -34,7 +34,7 @@ class LazyLogs(collections.abc.Mapping):
     def __getitem__(self, key):
         for name, metric in self._metrics:
             if name == key:
-                return float(metric.result())
+                return _log_value(metric.result())
         raise KeyError(key)
 
     def __iter__(self):
@@ -44,9 +44,16 @@ class LazyLogs(collections.abc.Mapping):
         return len(self._metrics)
 
 
+def _log_value(result):
+    """A metric result as logs carry it: a float, or a NumPy array for vector results
+    (``F1Score(average=None)``, several thresholds), as Keras 3."""
+    arr = result.numpy() if hasattr(result, "numpy") else np.asarray(result)
+    return float(arr.reshape(())) if arr.size == 1 else arr
+
+
 def _to_float_logs(metrics):
     # sorted by name, as Keras 3 hands logs to callbacks and History
-    return {name: float(m.result()) for name, m in sorted(metrics, key=lambda nm: nm[0])}
+    return {name: _log_value(m.result()) for name, m in sorted(metrics, key=lambda nm: nm[0])}
 
 
 def _abort_job_on_error(method):
