@@ -131,7 +131,9 @@ def serialize(activation):
     for canonical, fn in _ALL.items():
         if fn is activation:
             return canonical
-    return name
+    from .saving.registry import get_registered_name
+
+    return get_registered_name(activation) or name  # "Package>name" when registered
 
 
 def deserialize(config, custom_objects=None):
@@ -141,7 +143,12 @@ def deserialize(config, custom_objects=None):
             else config.get("config")
     fn = None
     if isinstance(config, str):
-        fn = (custom_objects or {}).get(config) or _ALL.get(config) or _ALIASES.get(config)
+        # as Keras: custom_objects, an active custom_object_scope, registered functions, then
+        # the built-ins; only objects the program itself registered are ever found
+        from .saving.registry import get_registered_object
+
+        custom = get_registered_object(config, custom_objects)
+        fn = custom if callable(custom) else _ALL.get(config) or _ALIASES.get(config)
     if fn is None:
         raise ValueError(f"Unknown activation {config!r}; valid names: "
                          f"{', '.join(_valid_names())}")

@@ -217,7 +217,10 @@ def check_identifier_fields(config, custom_objects=None):
                     continue
                 for suffix, mod in lookups:
                     if k == suffix or (suffix.startswith("_") and k.endswith(suffix)):
-                        _check_identifier(v, f"{where}.{k}")
+                        # a built-in name, or "Package>name" of a function the program
+                        # registered itself (looked up in the registry, nothing imported)
+                        _check_identifier(v, f"{where}.{k}",
+                                          _REGISTERED if ">" in v else _IDENT)
                         if custom_objects and v in custom_objects:
                             break
                         try:
