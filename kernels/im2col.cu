@@ -9,7 +9,7 @@
 //   order, of cols[kh*KW + kw][(b*OH + oh)*OW + ow][c]. A gather: each dx element is written
 //   once by one thread (no atomics, no zero fill, deterministic). The running sum is rounded to
 //   T after every add, as the NumPy twin's slice-adds in T do, so both agree bit for bit.
-#include "cf_common.cuh"
+#include "cf_windows.cuh"
 
 #ifdef CF_DEVICE_COMPILE
 #define CF_CONV_GEOM                                                                    \
@@ -49,20 +49,11 @@ __global__ void cf_col2im_2d(const T* __restrict__ cols, T* __restrict__ dx, CF_
     t /= W;
     const cf_index ih = t % H, b = t / H;
     T acc = cf_from<T>(Cm(0));
-    for (cf_index kh = 0; kh < KH; ++kh) {
-      const cf_index hh = ih + PT - kh * DH;  // = oh * SH when this offset covers ih
-      if (hh < 0 || hh % SH) continue;
-      const cf_index oh = hh / SH;
-      if (oh >= OH) continue;
-      for (cf_index kw = 0; kw < KW; ++kw) {
-        const cf_index ww = iw + PL - kw * DW;
-        if (ww < 0 || ww % SW) continue;
-        const cf_index ow = ww / SW;
-        if (ow >= OW) continue;
-        const T v = cols[((kh * KW + kw) * M + (b * OH + oh) * OW + ow) * C + c];
-        acc = cf_from<T>(cf_load(acc) + cf_load(v));
-      }
-    }
+    cf_covering_windows(ih, iw, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW,
+                        [&](cf_index kh, cf_index kw, cf_index oh, cf_index ow) {
+                          const T v = cols[((kh * KW + kw) * M + (b * OH + oh) * OW + ow) * C + c];
+                          acc = cf_from<T>(cf_load(acc) + cf_load(v));
+                        });
     dx[i] = acc;
   }
 }

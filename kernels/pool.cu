@@ -7,7 +7,7 @@
 //    has no hit. Each input position sums g * (hit ? 1 : 0) over the windows that cover it, in
 //    offset order, rounded to T after every add, as the twin's slice-adds do: bit for bit, NaN
 //    and Inf in g included. A gather: one thread per input element, no atomics, no zero fill.
-#include "cf_common.cuh"
+#include "cf_windows.cuh"
 
 #ifdef CF_DEVICE_COMPILE
 #define CF_POOL_GEOM                                                                    \
@@ -54,27 +54,17 @@ __global__ void cf_max_pool_2d_bwd(const T* __restrict__ g, const T* __restrict_
     t /= W;
     const cf_index ih = t % H, b = t / H;
     T acc = cf_from<T>(Cm(0));
-    for (cf_index kh = 0; kh < KH; ++kh) {
-      const cf_index hh = ih + PT - kh;
-      if (hh < 0 || hh % SH) continue;
-      const cf_index oh = hh / SH;
-      if (oh >= OH) continue;
-      for (cf_index kw = 0; kw < KW; ++kw) {
-        const cf_index ww = iw + PL - kw;
-        if (ww < 0 || ww % SW) continue;
-        const cf_index ow = ww / SW;
-        if (ow >= OW) continue;
-        const cf_index o = ((b * OH + oh) * OW + ow) * C + c;
-        // is (kh, kw) the window's first offset holding its maximum?
-        const Cm yv = cf_load(y[o]);
-        cf_index first = -1;
-        for (cf_index k = 0; k < KH * KW && first < 0; ++k)
-          if (cf_pool_at(x, b, oh, ow, k / KW, k % KW, c, H, W, C, SH, SW, PT, PL) == yv)
-            first = k;
-        const Cm hit = first == kh * KW + kw ? Cm(1) : Cm(0);
-        acc = cf_from<T>(cf_load(acc) + cf_load(g[o]) * hit);
-      }
-    }
+    cf_covering_windows(ih, iw, KH, KW, SH, SW, 1, 1, PT, PL, OH, OW,
+                        [&](cf_index kh, cf_index kw, cf_index oh, cf_index ow) {
+      const cf_index o = ((b * OH + oh) * OW + ow) * C + c;
+      // is (kh, kw) the window's first offset holding its maximum?
+      const Cm yv = cf_load(y[o]);
+      cf_index first = -1;
+      for (cf_index k = 0; k < KH * KW && first < 0; ++k)
+        if (cf_pool_at(x, b, oh, ow, k / KW, k % KW, c, H, W, C, SH, SW, PT, PL) == yv) first = k;
+      const Cm hit = first == kh * KW + kw ? Cm(1) : Cm(0);
+      acc = cf_from<T>(cf_load(acc) + cf_load(g[o]) * hit);
+    });
     dx[i] = acc;
   }
 }

@@ -11,6 +11,18 @@ import math
 from .base import DEFAULT_LR, Optimizer
 
 
+def update_moments(xp, g, m, v, buf, c1, c2):
+    """Adam's moments in place: ``m += (g - m) * c1``, ``v += (g*g - v) * c2`` (``buf`` is
+    scratch of g's shape). The order of operations is the one the fused GPU kernel repeats."""
+    xp.subtract(g, m, out=buf)
+    buf *= c1
+    m += buf
+    xp.multiply(g, g, out=buf)
+    buf -= v
+    buf *= c2
+    v += buf
+
+
 def _check_betas(opt, beta_1, beta_2, epsilon):
     for nm, b in (("beta_1", beta_1), ("beta_2", beta_2)):
         if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0 <= b <= 1:
@@ -52,13 +64,7 @@ class Adam(Optimizer):
         for i, g, var in items:
             xp = var._backend.xp
             m, v, buf = ms[i].data, vs[i].data, self._buffer(i)
-            xp.subtract(g, m, out=buf)
-            buf *= c1
-            m += buf
-            xp.multiply(g, g, out=buf)
-            buf -= v
-            buf *= c2
-            v += buf
+            update_moments(xp, g, m, v, buf, c1, c2)
             if hats is not None:
                 v = xp.maximum(hats[i].data, v, out=hats[i].data)
             xp.sqrt(v, out=buf)
@@ -174,13 +180,7 @@ class Nadam(Optimizer):
             xp = var._backend.xp
             m, v = self._momentums[i].data, self._velocities[i].data
             buf, buf2 = self._buffer(i), self._buffer(i, 2)
-            xp.subtract(g, m, out=buf)
-            buf *= c1
-            m += buf
-            xp.multiply(g, g, out=buf)
-            buf -= v
-            buf *= c2
-            v += buf
+            update_moments(xp, g, m, v, buf, c1, c2)
             xp.multiply(g, b, out=buf)
             buf += xp.multiply(m, a, out=buf2)
             xp.divide(v, v_corr, out=buf2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .adam import _check_betas
+from .adam import _check_betas, update_moments
 from .base import DEFAULT_LR, Optimizer, _errstate
 
 
@@ -37,13 +37,7 @@ class Lamb(Optimizer):
             xp = var._backend.xp
             m, v = self._momentums[i].data, self._velocities[i].data
             buf, buf2 = self._buffer(i), self._buffer(i, 2)
-            xp.subtract(g, m, out=buf)
-            buf *= c1
-            m += buf
-            xp.multiply(g, g, out=buf)
-            buf -= v
-            buf *= c2
-            v += buf
+            update_moments(xp, g, m, v, buf, c1, c2)
             xp.divide(v, corr2, out=buf2)
             xp.sqrt(buf2, out=buf2)
             buf2 += eps
