@@ -14,11 +14,12 @@ from __future__ import annotations
 from .. import activations, initializers, ops
 from ..ops._im2col import as_tuple, check_format, check_padding, output_length
 from ..tensor import Tensor
+from .convolutional import DataFormatShapes
 from .recurrent import _CellRNN
 from .rnn_cells import _Cell, positive_int
 
 
-class ConvLSTMCell(_Cell):
+class ConvLSTMCell(DataFormatShapes, _Cell):
     """One ConvLSTM step; states ``[h, c]`` of shape (batch, *out_spatial, filters) (or
     channels first)."""
 
@@ -57,17 +58,6 @@ class ConvLSTMCell(_Cell):
         self._owner = owner
 
     # ---- shapes ------------------------------------------------------------------------------
-    def _channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
-
-    def _spatial(self, shape):
-        return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
-
-    def _with_channels(self, batch, spatial, channels):
-        if self.data_format == "channels_last":
-            return (batch,) + tuple(spatial) + (channels,)
-        return (batch, channels) + tuple(spatial)
-
     def state_shape(self, step_shape):
         """(batch, *out_spatial, filters) for one step's input shape."""
         out = tuple(output_length(n, k, s, d, self.padding) for n, k, s, d in

@@ -30,7 +30,22 @@ def _positive(owner, name, value):
     return value
 
 
-class _Conv(Layer):
+class DataFormatShapes:
+    """Shape helpers of layers with a ``data_format`` (channels_last or channels_first)."""
+
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _spatial(self, shape):
+        return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
+
+    def _with_channels(self, batch, spatial, channels):
+        if self.data_format == "channels_last":
+            return (batch,) + tuple(spatial) + (channels,)
+        return (batch, channels) + tuple(spatial)
+
+
+class _Conv(DataFormatShapes, Layer):
     """What every convolution shares: geometry arguments, activation, bias, shape checks.
 
     Subclasses name their weights in ``_WEIGHTS`` (attribute prefixes such as 'kernel',
@@ -74,17 +89,6 @@ class _Conv(Layer):
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # ---- shapes ------------------------------------------------------------------------------
-    def _channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
-
-    def _spatial(self, shape):
-        return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
-
-    def _with_channels(self, batch, spatial, channels):
-        if self.data_format == "channels_last":
-            return (batch,) + tuple(spatial) + (channels,)
-        return (batch, channels) + tuple(spatial)
-
     def _check_input(self, shape, built=True):
         n = self.rank
         if len(shape) != n + 2:
