@@ -12,6 +12,8 @@ import cuflow as cf
 from cuflow import optimizers as O
 from cuflow.backend import get_backend
 
+from .test_lion_adafactor_ftrl_lamb import MAKERS as NEW_MAKERS
+
 
 def _vars(rng, device, shapes=((3, 2), (4,))):
     return [cf.Variable(rng.normal(size=s), device=device) for s in shapes]
@@ -162,9 +164,10 @@ def test_device_mismatch_raises():
 # ---- state ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("make", [lambda: O.Adam(0.01, amsgrad=True), lambda: O.Nadam(0.01),
                                   lambda: O.RMSprop(0.01, momentum=0.9, centered=True),
-                                  lambda: O.SGD(0.1, momentum=0.9), lambda: O.Adadelta(1.0)])
+                                  lambda: O.SGD(0.1, momentum=0.9), lambda: O.Adadelta(1.0),
+                                  *NEW_MAKERS])
 def test_save_load_round_trip_continues_identically(make, device, rng):
-    w0 = [rng.normal(size=(3, 2)), rng.normal(size=(4,))]
+    w0 = [rng.normal(size=(3, 2)), rng.normal(size=(4,)), rng.normal(size=(2, 2, 3))]
     grads = [[rng.normal(size=w.shape) for w in w0] for _ in range(6)]
     bk = get_backend(device)
 

@@ -97,42 +97,12 @@ CASES = [
     ("lamb_betas", lambda: O.Lamb(0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-5),
      lambda w, gs: ref_lamb(w, gs, 0.02, 0.8, 0.99, 1e-5)),
 ]
-SHAPES = [(3, 4), (5,), (2, 3, 4), (1, 1)]
-STEPS = 7
+# the trajectory (float64 and float32) and save/load tests of CASES and MAKERS run with every
+# other optimizer's, in test_trajectories.py and test_api.py
 
 
 def _as_device(a, device):
     return get_backend(device).asarray(a)
-
-
-@pytest.mark.parametrize("name,make,ref", CASES, ids=[c[0] for c in CASES])
-def test_trajectory_matches_keras_formula(name, make, ref, device, rng):
-    w0 = [rng.normal(size=s) for s in SHAPES]
-    grads = [[rng.normal(size=s) for s in SHAPES] for _ in range(STEPS)]
-    variables = [cf.Variable(w.copy(), device=device) for w in w0]
-    opt = make()
-    for step in grads:
-        gs = [_as_device(g, device) for g in step]
-        gs[0] = cf.Tensor(gs[0])
-        opt.apply_gradients(zip(gs, variables))
-    assert int(opt.iterations.numpy()) == STEPS
-    for k, v in enumerate(variables):
-        want = ref(w0[k], [step[k] for step in grads])
-        np.testing.assert_allclose(v.numpy(), want, rtol=1e-10, atol=1e-12,
-                                   err_msg=f"{name} shape {SHAPES[k]}")
-
-
-@pytest.mark.parametrize("name,make,ref", CASES, ids=[c[0] for c in CASES])
-def test_float32_trajectory(name, make, ref, device, rng):
-    w0 = rng.normal(size=(4, 3)).astype(np.float32)
-    grads = [rng.normal(size=(4, 3)).astype(np.float32) for _ in range(STEPS)]
-    v = cf.Variable(w0.copy(), device=device)
-    opt = make()
-    for g in grads:
-        opt.apply([_as_device(g, device)], [v])
-    assert v.dtype == np.float32
-    want = ref(w0.astype(np.float64), [g.astype(np.float64) for g in grads])
-    np.testing.assert_allclose(v.numpy(), want, rtol=2e-4, atol=2e-5, err_msg=name)
 
 
 def test_lion_weight_decay_through_the_base_class(device, rng):
@@ -199,33 +169,6 @@ def test_ema_tracks_and_finalizes(make, device, rng):
 MAKERS = [lambda: O.Lion(0.01, beta_2=0.95), lambda: O.Adafactor(0.1, clip_threshold=0.5),
           lambda: O.Ftrl(0.1, l1_regularization_strength=0.01, beta=0.1),
           lambda: O.Lamb(0.01, epsilon=1e-6)]
-IDS = ["lion", "adafactor", "ftrl", "lamb"]
-
-
-@pytest.mark.parametrize("make", MAKERS, ids=IDS)
-def test_save_load_round_trip_continues_identically(make, device, rng):
-    w0 = [rng.normal(size=(3, 2)), rng.normal(size=(4,)), rng.normal(size=(2, 2, 3))]
-    grads = [[rng.normal(size=w.shape) for w in w0] for _ in range(6)]
-    bk = get_backend(device)
-
-    def run(opt, vs, steps):
-        for step in steps:
-            opt.apply([bk.asarray(g) for g in step], vs)
-
-    va = [cf.Variable(w.copy(), device=device) for w in w0]
-    a = make()
-    run(a, va, grads[:3])
-    store = {}
-    a.save_own_variables(store)
-    vb = [cf.Variable(v.numpy().copy(), device=device) for v in va]
-    b = make()
-    b.build(vb)
-    b.load_own_variables(store)
-    assert int(b.iterations.numpy()) == 3
-    run(a, va, grads[3:])
-    run(b, vb, grads[3:])
-    for x, y in zip(va, vb):
-        np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 
 def test_slot_variables_like_keras(rng):

@@ -11,6 +11,8 @@ import cuflow as cf
 from cuflow import optimizers as O
 from cuflow.backend import get_backend
 
+from .test_lion_adafactor_ftrl_lamb import CASES as NEW_CASES
+
 
 # ---- reference implementations (Keras 3 formulas, written out, not calling cuflow) ----------
 def ref_sgd(w, gs, lr, momentum=0.0, nesterov=False):
@@ -118,8 +120,10 @@ CASES = [
     ("adamax", lambda: O.Adamax(0.01), lambda w, gs: ref_adamax(w, gs, 0.01)),
     ("nadam", lambda: O.Nadam(0.01), lambda w, gs: ref_nadam(w, gs, 0.01)),
 ]
-SHAPES = [(3, 4), (5,)]
-STEPS = 6
+CASES += NEW_CASES  # Lion, Adafactor, Ftrl, Lamb (their references live in that module)
+# rank 3 and a size-1 matrix too: Adafactor factors the second moment of rank >= 2 variables
+SHAPES = [(3, 4), (5,), (2, 3, 4), (1, 1)]
+STEPS = 7
 
 
 def _as_device(a, device):
