@@ -134,7 +134,7 @@ def test_failed_write_leaves_old_file_intact(tmp_path, monkeypatch):
 
 def test_bad_extensions(tmp_path):
     with pytest.raises(ValueError, match=".cuflow"):
-        mlp().save(tmp_path / "m.h5")
+        mlp().save(tmp_path / "m.bin")  # .h5 is a tf.keras 2 model file (test_keras2_h5)
     with pytest.raises(ValueError, match=".weights.npz"):
         mlp().save_weights(tmp_path / "m.bin")
 

@@ -15,11 +15,12 @@ import zipfile
 import numpy as np
 
 from ..errors import UnsafeModelError
-from . import archive, h5, keras_compat, registry, serialization, validate, weights
+from . import archive, h5, keras2_h5, keras_compat, registry, serialization, validate, weights
 
 FORMAT = "cuflow"
 FORMAT_VERSION = 1
 MODEL_SUFFIXES = (".cuflow", ".keras")
+H5_SUFFIXES = (".h5", ".hdf5")  # tf.keras 2 whole-model files (keras2_h5)
 _CUFLOW_MEMBERS = ("config.json", "model.weights.npz", "optimizer.npz")
 _KERAS_MEMBERS = ("config.json", "metadata.json", "model.weights.h5")
 _TOP_KEYS = frozenset({"format", "format_version", "cuflow_version", "class_name",
@@ -50,19 +51,26 @@ def _what(path):
 
 
 # ---- whole models -------------------------------------------------------------------------------
-def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
-    """Save architecture, weights, compile config and optimizer state to a ``.cuflow`` zip."""
+def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None,
+               **kwargs):
+    """Save architecture, weights, compile config and optimizer state to a ``.cuflow`` zip,
+    or with a ``.h5`` / ``.hdf5`` path (or ``save_format="h5"``) to a tf.keras 2 HDF5 file."""
     from .. import __version__
 
     if kwargs:
         raise TypeError(f"save_model() got unexpected keyword argument(s) {sorted(kwargs)}")
     _check_model(model)
     path = os.fspath(filepath)
+    if save_format not in (None, "h5", "keras", "cuflow"):
+        raise ValueError(f"save_format must be 'h5', 'keras' or 'cuflow'; received "
+                         f"{save_format!r} (the TensorFlow SavedModel format is not written)")
+    if save_format == "h5" or (save_format is None and path.endswith(H5_SUFFIXES)):
+        h5.require_h5py()
+        keras2_h5.save(model, path, overwrite=overwrite, include_optimizer=include_optimizer)
+        return
     if not path.endswith(MODEL_SUFFIXES):
-        hint = " (HDF5 whole-model files are not written; use .cuflow, or .weights.h5 for " \
-               "weights)" if path.endswith((".h5", ".hdf5")) else ""
-        raise ValueError(f"model files end in {' or '.join(MODEL_SUFFIXES)}; received "
-                         f"{path!r}{hint}")
+        raise ValueError(f"model files end in {' or '.join(MODEL_SUFFIXES + H5_SUFFIXES)}; "
+                         f"received {path!r}")
     entry = serialization.model_to_config(model)
     compiled = bool(getattr(model, "compiled", False))
     weights_npz = archive.npz_bytes(weights.collect(model))
@@ -85,6 +93,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
 def _read_model_archive(path, custom_objects):
     """Read and check everything; returns a plan, builds nothing."""
     what = _what(path)
+    if path.endswith(H5_SUFFIXES) or keras2_h5.is_hdf5(path):
+        return keras2_h5.plan(path, what, custom_objects)
     members = archive.read_zip(path, what, lambda n: n in _CUFLOW_MEMBERS + _KERAS_MEMBERS)
     if "config.json" not in members:
         raise ValueError(f"{what} has no config.json: not a cuflow or Keras model file")
@@ -176,7 +186,7 @@ def _restore_optimizer(model, store, what, strict):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Load a ``.cuflow`` file (or a Keras 3 ``.keras`` archive).
+    """Load a ``.cuflow`` file, a Keras 3 ``.keras`` archive or a tf.keras 2 ``.h5`` file.
 
     Classes are found by name only (built-ins, ``register_serializable``, ``custom_objects``);
     nothing in the file is imported, evaluated or unpickled. ``safe_mode=False`` is accepted for
@@ -191,7 +201,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     plan = _read_model_archive(path, custom_objects)
     model = serialization.model_from_config(plan["entry"], custom_objects)
     plan["assign"](model)
-    if compile and plan["compile_config"]:
+    if compile and plan["compile_config"] and plan.get("compile"):
+        plan["compile"](model)  # compiles and restores the optimizer state its own way
+    elif compile and plan["compile_config"]:
         serialization.compile_model(model, plan["compile_config"], custom_objects)
         if plan["optimizer_store"] is not None:
             _restore_optimizer(model, plan["optimizer_store"], plan["what"],

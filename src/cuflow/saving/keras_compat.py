@@ -68,6 +68,9 @@ def accepted_keys(cls):
                                                          p.KEYWORD_ONLY) and p.name != "self")
         if c is Layer or not any(p.kind is p.VAR_KEYWORD for p in params):
             break
+    # convolutions take <weight>_initializer / _regularizer / _constraint through **kwargs
+    for w in getattr(cls, "_WEIGHTS", ()):
+        keys.update(f"{w}_{kind}" for kind in ("initializer", "regularizer", "constraint"))
     return keys
 
 
