@@ -16,10 +16,12 @@ from .model_checkpoint import ModelCheckpoint
 from .progbar import Progbar
 from .progbar_logger import ProgbarLogger, resolve_verbose
 from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .swap_ema_weights import SwapEMAWeights
 from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LaunchProfiler", "LearningRateScheduler", "ModelCheckpoint",
-           "Progbar", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
+           "Progbar", "ProgbarLogger", "ReduceLROnPlateau", "SwapEMAWeights", "TensorBoard",
+           "TerminateOnNaN",
            "resolve_verbose"]

@@ -564,6 +564,10 @@ class Trainer:
                                   self.device):
             logs = self._epoch_loop(cbs, step, data, val, initial_epoch, epochs,
                                     validation_freq)
+        opt = getattr(self, "optimizer", None)
+        if int(epochs) > int(initial_epoch) and hasattr(opt, "finalize_variable_values"):
+            # as Keras 3: with use_ema the model ends fit holding the moving averages
+            opt.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(logs)
         return logs
 
@@ -593,7 +597,8 @@ class Trainer:
                 self._strategy.sync_non_trainable(self)
             logs = float_logs(returned) if custom else self._metric_logs()
             if val is not None and (epoch + 1) % int(validation_freq) == 0:
-                val_logs = self._run_evaluation(val)
+                # as Keras 3: callbacks see the validation pass (on_test_begin/batch/end)
+                val_logs = self._run_evaluation(val, cbs)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
