@@ -525,3 +525,23 @@ EXTRA_OPS_EXCLUDED = {
     "fori_loop": "control flow: its gradient is the body's, checked through the body's ops",
     "while_loop": "control flow: its gradient is the body's, checked through the body's ops",
 }
+
+
+# ---- linear algebra, FFT and segment ops (grad_cases_linalg.py), merged into the tables above ---
+def _merge_linalg(base_table, base_excluded):
+    from .grad_cases_linalg import LINALG_EXCLUDED, linalg_fft_table
+
+    def table():
+        t = base_table()
+        for name, cases in linalg_fft_table().items():
+            t[name] = t.get(name, []) + cases
+        return t
+
+    def excluded():
+        return {**base_excluded(), **{k: v for k, v in LINALG_EXCLUDED.items()
+                                      if hasattr(ops, k)}}
+
+    return table, excluded
+
+
+ops_table, _late_excluded = _merge_linalg(ops_table, _late_excluded)

@@ -146,7 +146,23 @@ from .extra import (
     vstack,
     while_loop,
 )
+from .fft import extract_sequences, fft, fft2, ifft2, irfft, istft, rfft, stft
 from .linalg import dot, matmul
+from .linalg_extra import (
+    cholesky,
+    det,
+    eig,
+    eigh,
+    inv,
+    logdet,
+    lstsq,
+    lu_factor,
+    qr,
+    slogdet,
+    solve,
+    solve_triangular,
+    svd,
+)
 from .losses import loss
 from .nn import (
     ACTIVATIONS,
@@ -187,6 +203,7 @@ from .pooling import (
 )
 from .reductions import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from .resize import upsample
+from .segment import erfinv, in_top_k, segment_max, segment_sum
 from .shape import (
     cast,
     concat,

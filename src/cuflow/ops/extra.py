@@ -269,7 +269,7 @@ def cumprod(x, axis=None, dtype=None):
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
-    """``numpy.linalg.norm`` for vectors (any ord) and matrices (fro, 1, -1, inf, -inf)."""
+    """``numpy.linalg.norm`` for vectors (any ord) and matrices (fro, nuc, +-1, +-2, +-inf)."""
     x = to_tensor(x)
     check_float("norm", x)
     from .elementwise import abs as _abs
@@ -302,6 +302,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
     r, c = axes
     if ord in (None, "fro"):
         return sqrt(sum(x * x, axes, keepdims))
+    if ord in (2, -2, "nuc"):  # from the singular values
+        from .linalg_extra import _matrix_norm_svd
+
+        return _matrix_norm_svd(x, ord, axes, keepdims)
     if ord in (1, -1):
         col = sum(_abs(x), r, keepdims=True)
         out = (reduce_max if ord == 1 else reduce_min)(col, c, keepdims=True)
@@ -309,8 +313,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
         row = sum(_abs(x), c, keepdims=True)
         out = (reduce_max if ord == np.inf else reduce_min)(row, r, keepdims=True)
     else:
-        raise ValueError(f"norm: matrix ord={ord!r} is not supported (use None, 'fro', 1, -1, "
-                         f"inf or -inf)")
+        raise ValueError(f"norm: matrix ord={ord!r} is not supported (use None, 'fro', 'nuc', "
+                         f"1, -1, 2, -2, inf or -inf)")
     return out if keepdims else reshape(out, tuple(s for i, s in enumerate(out.shape)
                                                    if i not in axes))
 
