@@ -173,10 +173,15 @@ def _erfinv_numpy(y):
         inner = a <= 0.5
         ok = a < 1.0
         xs = np.where(ok, x, 0.0)
-        for _ in range(3):  # Newton: quadratic from ~1e-7, so three steps reach rounding
+        # Newton, quadratic: three steps from Giles' ~1e-7 reach rounding; a few more where the
+        # far tail (1 - |y| < ~1e-8, outside his single-precision fit) starts further off
+        for _ in range(12):
             f = np.where(inner, np.asarray(erf(xs), dtype=np.float64) - a,
                          (1.0 - a) - np.asarray(erfc(xs), dtype=np.float64))
-            xs = xs - f / (2.0 / math.sqrt(math.pi) * np.exp(-xs * xs))
+            step = f / (2.0 / math.sqrt(math.pi) * np.exp(-xs * xs))
+            xs = xs - step
+            if not np.any(np.abs(step) > 1e-16 * np.abs(xs)):
+                break
         out = np.where(ok, xs, np.where(a == 1.0, np.inf, np.nan))
     return np.copysign(out, y64)
 
