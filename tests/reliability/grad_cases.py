@@ -238,7 +238,10 @@ def loss_op_cases():
 
 # ---- cuflow.activations -------------------------------------------------------------------------
 def _late_excluded():
-    return {k: v for k, v in EXTRA_OPS_EXCLUDED.items() if hasattr(ops, k)}
+    from .grad_keras_ops_cases import KERAS_OPS_EXCLUDED
+
+    return {k: v for k, v in {**EXTRA_OPS_EXCLUDED, **KERAS_OPS_EXCLUDED}.items()
+            if hasattr(ops, k)}
 
 
 def _activations_table():
@@ -417,7 +420,9 @@ OPS_EXCLUDED = {
 
 
 def ops_table():
-    return {**_ops_table(), **extra_ops_table()}
+    from .grad_keras_ops_cases import keras_ops_table
+
+    return {**_ops_table(), **extra_ops_table(), **keras_ops_table()}
 
 
 def activations_table():

@@ -14,6 +14,15 @@ from .conv import (
     separable_conv,
     separable_conv2d,
 )
+from .core_extra import (
+    associative_scan,
+    custom_gradient,
+    map,
+    scatter,
+    scatter_update,
+    slice_update,
+    switch,
+)
 
 # keras.ops coverage beyond the core ops: creation, einsum and the rest of the Keras 3 names
 from .creation import (
@@ -189,7 +198,59 @@ from .nn import (
     swish,
     tanh,
 )
+from .nn_extra import (
+    batch_normalization,
+    ctc_decode,
+    dot_product_attention,
+    glu,
+    hard_shrink,
+    hard_tanh,
+    multi_hot,
+    psnr,
+    rms_normalization,
+    soft_shrink,
+    sparse_plus,
+    sparsemax,
+    squareplus,
+    tanh_shrink,
+    threshold,
+)
 from .noise import gaussian_dropout, gaussian_noise
+from .numpy_extra import (
+    argpartition,
+    array,
+    bincount,
+    bitwise_and,
+    bitwise_invert,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    conj,
+    conjugate,
+    copy,
+    correlate,
+    cross,
+    diagflat,
+    digitize,
+    histogram,
+    imag,
+    kron,
+    left_shift,
+    logspace,
+    median,
+    meshgrid,
+    nonzero,
+    quantile,
+    real,
+    right_shift,
+    rot90,
+    searchsorted,
+    select,
+    vdot,
+    vectorize,
+)
 from .pooling import (
     average_pool,
     avg_pool,
@@ -222,6 +283,7 @@ from .shape import (
 )
 
 get_item = getitem
+hard_silu = hard_swish  # Keras 3's name
 
 neg = negative
 pow = power
