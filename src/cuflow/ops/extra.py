@@ -628,6 +628,21 @@ def diff(a, n=1, axis=-1):
 
 # ---- Keras-named nn / loss functional forms -----------------------------------------------------
 
+def class_indices(op, x, num_classes):
+    """``(x as an integer Tensor, num_classes as an int)`` checked for ``op``: integer dtype,
+    a positive class count, every index below it (one host read of the maximum)."""
+    x = to_tensor(x)
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"{op}: inputs must hold integers; received dtype {x.dtype}")
+    n = int(num_classes)
+    if n <= 0:
+        raise ValueError(f"{op}: num_classes must be positive; received {num_classes!r}")
+    if x.size and int(x.data.max()) >= n:
+        raise ValueError(f"{op}: index {int(x.data.max())} is out of range for "
+                         f"num_classes={n}")
+    return x, n
+
+
 def one_hot(x=None, num_classes=None, axis=-1, dtype=None, sparse=False, *, indices=None,
             depth=None):
     """Keras 3 ``one_hot(x, num_classes)``; ``one_hot(indices, depth)`` (TF names) also works.
@@ -640,15 +655,7 @@ def one_hot(x=None, num_classes=None, axis=-1, dtype=None, sparse=False, *, indi
         raise TypeError("one_hot needs x and num_classes, e.g. one_hot(labels, 10)")
     if sparse:
         raise ValueError("one_hot: sparse=True is not supported by cuflow")
-    x = to_tensor(x)
-    if x.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: x must hold integers; received dtype {x.dtype}")
-    n = int(num_classes)
-    if n <= 0:
-        raise ValueError(f"one_hot: num_classes must be positive; received {num_classes!r}")
-    if x.size and int(x.data.max()) >= n:
-        raise ValueError(f"one_hot: index {int(x.data.max())} is out of range for "
-                         f"num_classes={n}")
+    x, n = class_indices("one_hot", x, num_classes)
     xp = x._backend.xp
     out = (x.data[..., None] == xp.arange(n)).astype(dtype or "float32")
     if axis not in (-1, x.ndim):

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._core import check_float, normalize_axis, record, to_tensor
+from .extra import class_indices
 
 
 def _const(out, bk):
@@ -295,15 +296,7 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
         raise ValueError("multi_hot: num_classes is required")
     if sparse:
         raise ValueError("multi_hot: sparse=True is not supported by cuflow")
-    x = to_tensor(inputs)
-    if x.dtype.kind not in "iu":
-        raise TypeError(f"multi_hot: inputs must hold integers; received dtype {x.dtype}")
-    n = int(num_classes)
-    if n <= 0:
-        raise ValueError(f"multi_hot: num_classes must be positive; received {num_classes!r}")
-    if x.size and int(x.data.max()) >= n:
-        raise ValueError(f"multi_hot: index {int(x.data.max())} is out of range for "
-                         f"num_classes={n}")
+    x, n = class_indices("multi_hot", inputs, num_classes)
     xp = x._backend.xp
     hot = x.data[..., None] == xp.arange(n)
     out = hot.any(axis=1 if x.ndim > 1 else 0)
