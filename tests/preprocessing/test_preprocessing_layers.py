@@ -90,8 +90,9 @@ def test_normalization_adapt_matches_numpy(images):
     out = run(layer, images)
     np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0, atol=1e-4)
     np.testing.assert_allclose(out.std(axis=(0, 1, 2)), 1, atol=1e-4)
-    assert [w.trainable for w in layer.weights] == [False, False]
-    assert layer.count_params() == 4
+    assert [w.trainable for w in layer.weights] == [False, False, False]
+    assert layer.count_params() == 5  # mean, variance and Keras's sample count
+    assert layer.count.numpy().sum() == images.shape[0] * images.shape[1] * images.shape[2]
 
 
 def test_normalization_adapt_merges_batches_exactly():

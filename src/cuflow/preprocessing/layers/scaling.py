@@ -83,6 +83,9 @@ class Normalization(Layer):
         if self.input_mean is None:
             self.mean = self.add_weight("mean", shape, "zeros", trainable=False)
             self.variance = self.add_weight("variance", shape, "ones", trainable=False)
+            # Keras keeps a sample count too (so its files, e.g. EfficientNet's, load by name)
+            self.count = self.add_weight(name="count", shape=(), initializer="zeros", dtype="int64",
+                                         trainable=False)
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute mean and variance of ``data`` (an array / Tensor, or an iterable of batches,
@@ -122,6 +125,7 @@ class Normalization(Layer):
             raise ValueError("Normalization.adapt: received no data")
         self.mean.assign(mean.numpy())
         self.variance.assign((m2 / count).numpy())
+        self.count.assign(np.full(self.count.shape, count, dtype="int64"))
         self.adapted = True
 
     def _stats(self, x):
