@@ -10,9 +10,15 @@ from ..layers import (  # noqa: F401 (re-exported for the model files)
     BatchNormalization,
     Concatenate,
     Dense,
+    Dropout,
     Flatten,
     Input,
     KerasTensor,
+    Multiply,
+    Normalization,
+    ReLU,
+    Rescaling,
+    Reshape,
 )
 from ..layers.convolutional import Conv2D, DepthwiseConv2D, SeparableConv2D  # noqa: F401
 from ..layers.pooling import (  # noqa: F401
@@ -35,6 +41,67 @@ def image_data_format():
         return "channels_last"
     fn = getattr(config, "image_data_format", None)
     return fn() if fn is not None else "channels_last"
+
+
+def channel_axis():
+    return -1 if image_data_format() == "channels_last" else 1
+
+
+def bn(x, name=None, epsilon=1e-3, momentum=0.99):
+    """BatchNormalization over the channel axis (Keras's default epsilon and momentum unless
+    the architecture sets its own)."""
+    return BatchNormalization(axis=channel_axis(), epsilon=epsilon, momentum=momentum,
+                              name=name)(x)
+
+
+def make_divisible(v, divisor=8, min_value=None):
+    """Round a channel count to a multiple of ``divisor``, never dropping more than 10%
+    (MobileNetV2/V3's _make_divisible, EfficientNet's round_filters)."""
+    min_value = divisor if min_value is None else min_value
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    return new_v + divisor if new_v < 0.9 * v else new_v
+
+
+def depthwise(x, kernel_size, strides, name, pad_name, depth_multiplier=1, **kwargs):
+    """A bias-free DepthwiseConv2D; stride 2 gets TF's 'same' padding through an explicit
+    ZeroPadding2D named ``pad_name`` and a 'valid' convolution, as in the Keras models."""
+    fmt = image_data_format()
+    if strides == 2:
+        x = ZeroPadding2D(padding=imagenet_utils.correct_pad(x, kernel_size, fmt),
+                          data_format=fmt, name=pad_name)(x)
+    return DepthwiseConv2D(kernel_size, strides=strides,
+                           padding="same" if strides == 1 else "valid",
+                           depth_multiplier=depth_multiplier, use_bias=False, data_format=fmt,
+                           name=name, **kwargs)(x)
+
+
+def check_size(model_name, input_shape, min_size=32):
+    """Keras's minimum-size check for the models that build on a free ``(None, None, 3)``."""
+    rows, cols = spatial(input_shape)
+    if (rows is not None and rows < min_size) or (cols is not None and cols < min_size):
+        raise ValueError(f"{model_name}: input size must be at least {min_size}x{min_size}; "
+                         f"received input_shape={tuple(input_shape)}")
+
+
+def spatial(input_shape):
+    """(rows, cols) of a 3-item image shape in the current data format, else (None, None)."""
+    if input_shape is None or len(input_shape) != 3:
+        return None, None
+    if image_data_format() == "channels_first":
+        return input_shape[1], input_shape[2]
+    return input_shape[0], input_shape[1]
+
+
+def top(x, include_top, pooling, classes, classifier_activation, dropout=0.0, avg_name="avg_pool",
+        max_name="max_pool", dense_kwargs=None):
+    """Global average pooling + (Dropout) + Dense ``predictions``, or the pooling head."""
+    if not include_top:
+        return pooled(x, pooling, avg_name=avg_name, max_name=max_name)
+    x = GlobalAveragePooling2D(data_format=image_data_format(), name=avg_name)(x)
+    if dropout > 0:
+        x = Dropout(dropout, name="top_dropout")(x)
+    return Dense(classes, activation=classifier_activation, name="predictions",
+                 **(dense_kwargs or {}))(x)
 
 
 def relu6(name):

@@ -18,16 +18,11 @@ _BLOCKS = ([(16, 1, 1)] + [(24, 2, 6), (24, 1, 6)] + [(32, 2, 6)] + [(32, 1, 6)]
            + [(160, 1, 6)] * 2 + [(320, 1, 6)])
 
 
-def _make_divisible(v, divisor=8, min_value=None):
-    """Round channel counts to a multiple of 8, never dropping more than 10%."""
-    min_value = divisor if min_value is None else min_value
-    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
-    return new_v + divisor if new_v < 0.9 * v else new_v
+_make_divisible = c.make_divisible
 
 
 def _bn(x, name):
-    axis = -1 if c.image_data_format() == "channels_last" else 1
-    return c.BatchNormalization(axis=axis, epsilon=1e-3, momentum=0.999, name=name)(x)
+    return c.bn(x, name, epsilon=1e-3, momentum=0.999)
 
 
 def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
@@ -42,12 +37,7 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
         x = c.relu6(prefix + "expand_relu")(_bn(x, prefix + "expand_BN"))
     else:
         prefix = "expanded_conv_"
-    if stride == 2:
-        x = c.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3, fmt), data_format=fmt,
-                            name=prefix + "pad")(x)
-    x = c.DepthwiseConv2D(kernel_size=3, strides=stride, use_bias=False,
-                          padding="same" if stride == 1 else "valid", data_format=fmt,
-                          name=prefix + "depthwise")(x)
+    x = c.depthwise(x, 3, stride, name=prefix + "depthwise", pad_name=prefix + "pad")
     x = c.relu6(prefix + "depthwise_relu")(_bn(x, prefix + "depthwise_BN"))
     x = c.Conv2D(pointwise_filters, kernel_size=1, padding="same", use_bias=False,
                  data_format=fmt, name=prefix + "project")(x)
@@ -58,13 +48,9 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
 
 
 def _rows_cols(input_shape, input_tensor):
-    shape = input_shape if input_shape is not None else \
-        (None if input_tensor is None else tuple(input_tensor.shape[1:]))
-    if shape is None or len(shape) != 3:
-        return None, None
-    if c.image_data_format() == "channels_first":
-        return shape[1], shape[2]
-    return shape[0], shape[1]
+    if input_shape is None and input_tensor is not None:
+        input_shape = tuple(input_tensor.shape[1:])
+    return c.spatial(input_shape)
 
 
 def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet",
@@ -78,8 +64,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
                             classifier_activation, pooling, input_shape, default_size, 32,
                             input_tensor)
     fmt = c.image_data_format()
-    rows = input_shape[0] if fmt == "channels_last" else input_shape[1]
-    cols = input_shape[1] if fmt == "channels_last" else input_shape[2]
+    rows, cols = c.spatial(input_shape)
     if weights == "imagenet":
         if alpha not in _ALPHAS:
             raise ValueError(f"MobileNetV2: with weights='imagenet', alpha must be one of "
@@ -103,11 +88,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     last = _make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = c.Conv2D(last, kernel_size=1, use_bias=False, data_format=fmt, name="Conv_1")(x)
     x = c.relu6("out_relu")(_bn(x, "Conv_1_bn"))
-    if include_top:
-        x = c.GlobalAveragePooling2D(data_format=fmt)(x)
-        x = c.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = c.pooled(x, pooling)
+    x = c.top(x, include_top, pooling, classes, classifier_activation, avg_name=None,
+              max_name=None)
     return c.finish(inputs, x, name or f"mobilenetv2_{alpha:0.2f}_{rows}", path)
 
 
