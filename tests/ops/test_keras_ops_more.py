@@ -283,8 +283,8 @@ def test_nn_errors():
         ops.batch_normalization(t(np.ones((2, 4))), t(np.ones(3)), t(np.ones(4)), axis=1)
     with pytest.raises(ValueError, match="same shape"):
         ops.psnr(t(np.ones(2)), t(np.ones(3)), 1.0)
-    with pytest.raises(NotImplementedError, match="beam_search"):
-        ops.ctc_decode(t(np.ones((1, 2, 3))), t([2]), strategy="beam_search")
+    with pytest.raises(ValueError, match="beam_width must be a positive int"):
+        ops.ctc_decode(t(np.ones((1, 2, 3))), t([2]), strategy="beam_search", beam_width=0)
     with pytest.raises(ValueError, match="out of range for num_classes"):
         ops.multi_hot(t([5]), 3)
     with pytest.raises(TypeError, match="needs a floating tensor"):

@@ -63,6 +63,7 @@ def linalg_fft_table():
     t["erfinv"] = [(ops.erfinv, [_R.uniform(-0.95, 0.95, (3, 4))]),
                    (ops.erfinv, [np.array([0.9999, -0.6, 0.3])])]
     t["fft"] = [(lambda a, b: _pair(ops.fft((a, b))), [_u(2, 5), _u(2, 5)])]
+    t["ifft"] = [(lambda a, b: _pair(ops.ifft((a, b))), [_u(2, 5), _u(2, 5)])]
     t["fft2"] = [(lambda a, b: _pair(ops.fft2((a, b))), [_u(3, 4), _u(3, 4)])]
     t["ifft2"] = [(lambda a, b: _pair(ops.ifft2((a, b))), [_u(2, 3, 2), _u(2, 3, 2)])]
     t["rfft"] = [(lambda x: _pair(ops.rfft(x)), [_u(2, 6)]),

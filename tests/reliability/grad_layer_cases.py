@@ -131,6 +131,19 @@ def layer_table():
     t["MultiHeadAttention"] = [case(lambda: L.MultiHeadAttention(2, 2, **F64), anyv(1, 2, 3),
                                     anyv(1, 3, 3), call=lambda layer, xs, kw: layer(*xs),
                                     inert=("key/bias",))]
+    t["GroupQueryAttention"] = [case(lambda: L.GroupQueryAttention(2, 4, 2, **F64),
+                                     anyv(1, 2, 3), anyv(1, 3, 3),
+                                     call=lambda layer, xs, kw: layer(*xs),
+                                     inert=("key/bias",))]
+    t["MelSpectrogram"] = [case(lambda: L.MelSpectrogram(8, 4, num_mel_bins=3, sampling_rate=100,
+                                                         min_freq=0.0, **F64), anyv(2, 12)),
+                           case(lambda: L.MelSpectrogram(8, 3, 6, num_mel_bins=2,
+                                                         sampling_rate=100, power_to_db=False,
+                                                         mag_exp=1.0, window="hamming", **F64),
+                                anyv(1, 10))]
+    t["STFTSpectrogram"] = [case(lambda m=m, p=p: L.STFTSpectrogram(m, 4, 2, 8, padding=p, **F64),
+                                 anyv(1, 9, 2)) for m, p in (("log", "valid"), ("psd", "same"),
+                                                             ("angle", "valid"))]
     t.update(_preprocessing_layers())
     t.update(_added_layers())
     t.update(_conv_layers())

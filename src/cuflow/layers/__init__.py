@@ -15,6 +15,7 @@ from ..preprocessing.layers.geometry import CenterCrop, Resizing
 from ..preprocessing.layers.scaling import Normalization, Rescaling
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .audio import MelSpectrogram, STFTSpectrogram
 from .base import Layer
 from .categorical import CategoryEncoding, Discretization, Hashing
 from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
@@ -49,6 +50,7 @@ from .core import (
     Reshape,
 )
 from .einsum_dense import EinsumDense
+from .group_query_attention import GroupQueryAttention
 from .input_spec import InputSpec
 from .lambda_layer import Identity, Lambda
 from .lookup import IntegerLookup, StringLookup

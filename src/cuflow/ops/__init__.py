@@ -155,7 +155,7 @@ from .extra import (
     vstack,
     while_loop,
 )
-from .fft import extract_sequences, fft, fft2, ifft2, irfft, istft, rfft, stft
+from .fft import extract_sequences, fft, fft2, ifft, ifft2, irfft, istft, rfft, stft
 from .linalg import dot, matmul
 from .linalg_extra import (
     cholesky,

@@ -1,4 +1,4 @@
-"""``keras.ops`` Fourier transforms: fft, fft2, ifft2, rfft, irfft, stft, istft.
+"""``keras.ops`` Fourier transforms: fft, ifft, fft2, ifft2, rfft, irfft, stft, istft.
 
 cuflow tensors hold no complex numbers; as in Keras, a complex tensor is a ``(real, imag)`` pair
 of real tensors of one shape, taken and returned by every transform here. The transforms run on
@@ -88,6 +88,19 @@ def fft(x):
     n = re.shape[-1]
     out = xp.fft.fft(re.data + 1j * im.data, axis=-1)
     return _record_complex("fft", bk, out, (re, im), lambda g: n * xp.fft.ifft(g, axis=-1),
+                           re.dtype)
+
+
+def ifft(x):
+    """Inverse discrete Fourier transform over the last axis of a (real, imag) pair (NumPy's
+    normalisation: 1/n on the inverse). Keras 3 has ``ifft2`` only; this is its 1-D twin."""
+    bk, re, im = _complex_pair("ifft", x)
+    if re.ndim < 1:
+        raise ValueError(f"ifft needs tensors of rank >= 1; received shape {re.shape}")
+    xp = bk.xp
+    n = re.shape[-1]
+    out = xp.fft.ifft(re.data + 1j * im.data, axis=-1)
+    return _record_complex("ifft", bk, out, (re, im), lambda g: xp.fft.fft(g, axis=-1) / n,
                            re.dtype)
 
 

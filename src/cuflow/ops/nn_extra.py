@@ -305,6 +305,59 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
     return _const(out.astype(dtype or "float32"), x._backend)
 
 
+def _logaddexp(a, b):
+    return np.logaddexp(a, b)
+
+
+def _ctc_beam_search(x, lens, beam_width, top_paths, blank):
+    """Prefix beam search on the host (a data-dependent search: one host copy of the inputs)."""
+    bk = x._backend
+    data = np.asarray(x.numpy(), dtype=np.float64)
+    m = data.max(axis=-1, keepdims=True)
+    logp = data - m - np.log(np.exp(data - m).sum(axis=-1, keepdims=True))  # log_softmax
+    lengths = np.asarray(lens.numpy()).astype(np.int64)
+    bsz, steps, classes = data.shape
+    ninf = -np.inf
+    decoded = np.full((top_paths, bsz, steps), -1, dtype=np.int32)
+    scores = np.full((bsz, top_paths), ninf, dtype=np.float64)
+    for b in range(bsz):
+        # prefix -> [log p(ending in blank), log p(ending in a label)]
+        beams = {(): [ninf, ninf]}
+        first = True
+        for t in range(steps):
+            if t >= lengths[b] and not first:
+                continue
+            row = logp[b, t]
+            nxt = {}
+            for prefix, (pb, pnb) in (beams.items() if not first else [((), [0.0, ninf])]):
+                total = _logaddexp(pb, pnb)
+                e = nxt.setdefault(prefix, [ninf, ninf])
+                e[0] = _logaddexp(e[0], total + row[blank])  # a blank keeps the prefix
+                for c in range(classes):
+                    if c == blank:
+                        continue
+                    if prefix and prefix[-1] == c:
+                        # a repeat without a blank between merges into the same label ...
+                        e = nxt[prefix]
+                        e[1] = _logaddexp(e[1], pnb + row[c])
+                        # ... after a blank it is a new label
+                        add = pb + row[c]
+                    else:
+                        add = total + row[c]
+                    ext = nxt.setdefault(prefix + (c,), [ninf, ninf])
+                    ext[1] = _logaddexp(ext[1], add)
+            first = False
+            ranked = sorted(nxt.items(), key=lambda kv: -_logaddexp(*kv[1]))
+            beams = dict(ranked[:beam_width])
+        ranked = sorted(beams.items(), key=lambda kv: -_logaddexp(*kv[1]))[:top_paths]
+        for k, (prefix, (pb, pnb)) in enumerate(ranked):
+            decoded[k, b, :len(prefix)] = prefix
+            scores[b, k] = _logaddexp(pb, pnb)
+    return (_const(bk.asarray(decoded), bk),
+            _const(bk.asarray(scores.astype(x.dtype if x.dtype.kind == "f" else np.float32)),
+                   bk))
+
+
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
                merge_repeated=True, mask_index=0):
     """Decode CTC outputs ``inputs`` (B, T, C) (log-)probabilities, as Keras 3.
@@ -312,12 +365,16 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     Returns ``(decoded, log_probs)``: decoded (1, B, T) int32 labels, left-aligned and padded
     with -1; log_probs (B, 1) the negative sum of each step's maximum (Keras' greedy score).
     With ``merge_repeated`` a label equal to the previous step's is dropped (a blank in between
-    keeps both). Only ``strategy='greedy'`` is implemented.
+    keeps both).
+
+    ``strategy='beam_search'`` is CTC prefix beam search as Keras' JAX backend: the inputs go
+    through ``log_softmax`` first; each prefix keeps the log-probability of its alignments
+    ending in a blank and ending in a label; the ``beam_width`` prefixes of highest total
+    survive each step (steps at or beyond a row's sequence length are skipped, step 0 never).
+    Returns decoded (top_paths, B, T), best first, padded with -1, and log_probs
+    (B, top_paths): each prefix's log-probability (``-inf`` where fewer prefixes exist).
     """
-    if strategy != "greedy":
-        if strategy == "beam_search":
-            raise NotImplementedError("ctc_decode: strategy='beam_search' is not implemented in "
-                                      "cuflow yet; use strategy='greedy'")
+    if strategy not in ("greedy", "beam_search"):
         raise ValueError(f"ctc_decode: strategy must be 'greedy' or 'beam_search'; received "
                          f"{strategy!r}")
     x = to_tensor(inputs)
@@ -333,6 +390,14 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     if not 0 <= blank < classes:
         raise ValueError(f"ctc_decode: mask_index {mask_index} is out of range for {classes} "
                          f"classes")
+    if strategy == "beam_search":
+        for name, v in (("beam_width", beam_width), ("top_paths", top_paths)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"ctc_decode: {name} must be a positive int; received {v!r}")
+        if top_paths > beam_width:
+            raise ValueError(f"ctc_decode: top_paths ({top_paths}) must not exceed beam_width "
+                             f"({beam_width})")
+        return _ctc_beam_search(x, lens, int(beam_width), int(top_paths), blank)
     xp = x._backend.xp
     idx = xp.argmax(x.data, axis=-1).astype(np.int32)
     scores = xp.max(x.data, axis=-1)
