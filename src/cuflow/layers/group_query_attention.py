@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import math
 
-from .. import constraints, initializers, ops, regularizers
+from .. import ops
 from ..tensor import Tensor
-from .attention import _mask_of, _masked_softmax, _Projection
-from .base import Layer
+from .attention import _mask_of, _masked_softmax, _ProjectedAttention, _Projection
 
 _CALL_ORDER = ("query", "value", "key", "query_mask", "value_mask", "key_mask", "attention_mask",
                "return_attention_scores", "training", "use_causal_mask")
@@ -26,7 +25,7 @@ def _positive_int(name, v):
         raise ValueError(f"GroupQueryAttention: {name} must be a positive int; received {v!r}")
 
 
-class GroupQueryAttention(Layer):
+class GroupQueryAttention(_ProjectedAttention):
     """Grouped-query attention on (batch, seq, features) inputs, as Keras 3."""
 
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
@@ -56,15 +55,9 @@ class GroupQueryAttention(Layer):
         self.dropout = float(dropout)
         self.use_bias = bool(use_bias)
         self.flash_attention = flash_attention
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.seed = seed
-        self._symbolic_scores = False
+        self._set_weight_args(kernel_initializer, bias_initializer, kernel_regularizer,
+                              bias_regularizer, activity_regularizer, kernel_constraint,
+                              bias_constraint, seed)
 
     # ---- calling: pack every tensor into the first argument ---------------------------------
     def __call__(self, *args, **kwargs):
@@ -216,30 +209,7 @@ class GroupQueryAttention(Layer):
                 "num_query_heads": self.num_query_heads,
                 "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
                 "dropout": self.dropout, "flash_attention": self.flash_attention,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
-                "seed": self.seed}
-
-    @property
-    def query_dense(self):
-        return self._query_dense
-
-    @property
-    def key_dense(self):
-        return self._key_dense
-
-    @property
-    def value_dense(self):
-        return self._value_dense
-
-    @property
-    def output_dense(self):
-        return self._output_dense
+                **self._weight_config()}
 
 
 GroupedQueryAttention = GroupQueryAttention  # Keras' class name (exported as the layer above)
