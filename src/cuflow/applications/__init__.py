@@ -7,6 +7,7 @@ from ``$CUFLOW_HOME/models`` (default ``~/.cuflow/models``).
 """
 
 from . import (
+    convnext,
     densenet,
     efficientnet,
     imagenet_utils,
@@ -20,6 +21,13 @@ from . import (
     vgg16,
     vgg19,
     xception,
+)
+from .convnext import (
+    ConvNeXtBase,
+    ConvNeXtLarge,
+    ConvNeXtSmall,
+    ConvNeXtTiny,
+    ConvNeXtXLarge,
 )
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .efficientnet import (
@@ -42,11 +50,12 @@ from .vgg16 import VGG16
 from .vgg19 import VGG19
 from .xception import Xception
 
-__all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
-           "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
+__all__ = ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny",
+           "ConvNeXtXLarge", "DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0",
+           "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
            "EfficientNetB6", "EfficientNetB7", "InceptionV3", "MobileNet", "MobileNetV2",
            "MobileNetV3Large", "MobileNetV3Small", "ResNet50", "ResNet101", "ResNet152",
            "ResNet50V2", "ResNet101V2", "ResNet152V2", "VGG16", "VGG19", "Xception",
-           "densenet", "efficientnet", "imagenet_utils", "inception_v3", "mobilenet",
+           "convnext", "densenet", "efficientnet", "imagenet_utils", "inception_v3", "mobilenet",
            "mobilenet_v2", "mobilenet_v3", "resnet", "resnet50", "resnet_v2", "vgg16", "vgg19",
            "xception"]
