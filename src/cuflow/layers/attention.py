@@ -110,6 +110,25 @@ class _ProjectedAttention(Layer):
                 "bias_constraint": constraints.serialize(self.bias_constraint),
                 "seed": self.seed}
 
+    def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
+                        use_causal_mask):
+        auto = None
+        if query_mask is not None:
+            auto = ops.expand_dims(ops.cast(query_mask, "bool"), -1)  # [B, T, 1]
+        for m in (value_mask, key_mask):
+            if m is not None:
+                m = ops.expand_dims(ops.cast(m, "bool"), -2)  # [B, 1, S]
+                auto = m if auto is None else ops.logical_and(auto, m)
+        if use_causal_mask:
+            t, s = query.shape[1], value.shape[1]
+            causal = ops.tril(ops.ones((1, t, s), dtype="bool"))  # row >= column
+            auto = causal if auto is None else ops.logical_and(auto, causal)
+        if attention_mask is not None:
+            attention_mask = ops.cast(attention_mask, "bool")
+            return attention_mask if auto is None else ops.logical_and(attention_mask, auto)
+        return auto
+
+
     # Keras exposes the projections under these names
     @property
     def query_dense(self):
@@ -264,24 +283,6 @@ class MultiHeadAttention(_ProjectedAttention):
         self._scores_rank = len(product)
 
     # ---- the computation --------------------------------------------------------------------
-    def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
-                        use_causal_mask):
-        auto = None
-        if query_mask is not None:
-            auto = ops.expand_dims(ops.cast(query_mask, "bool"), -1)  # [B, T, 1]
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = ops.expand_dims(ops.cast(m, "bool"), -2)  # [B, 1, S]
-                auto = m if auto is None else ops.logical_and(auto, m)
-        if use_causal_mask:
-            t, s = query.shape[1], value.shape[1]
-            causal = ops.tril(ops.ones((1, t, s), dtype="bool"))  # row >= column
-            auto = causal if auto is None else ops.logical_and(auto, causal)
-        if attention_mask is not None:
-            attention_mask = ops.cast(attention_mask, "bool")
-            return attention_mask if auto is None else ops.logical_and(attention_mask, auto)
-        return auto
-
     def call(self, query, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):

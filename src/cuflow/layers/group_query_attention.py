@@ -138,24 +138,6 @@ class GroupQueryAttention(_ProjectedAttention):
         return sub
 
     # ---- the computation --------------------------------------------------------------------
-    def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
-                        use_causal_mask):
-        auto = None
-        if query_mask is not None:
-            auto = ops.expand_dims(ops.cast(query_mask, "bool"), -1)  # [B, T, 1]
-        for msk in (value_mask, key_mask):
-            if msk is not None:
-                msk = ops.expand_dims(ops.cast(msk, "bool"), -2)  # [B, 1, S]
-                auto = msk if auto is None else ops.logical_and(auto, msk)
-        if use_causal_mask:
-            t, s = query.shape[1], value.shape[1]
-            causal = ops.tril(ops.ones((1, t, s), dtype="bool"))
-            auto = causal if auto is None else ops.logical_and(auto, causal)
-        if attention_mask is not None:
-            attention_mask = ops.cast(attention_mask, "bool")
-            return attention_mask if auto is None else ops.logical_and(attention_mask, auto)
-        return auto
-
     def call(self, query, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
