@@ -120,20 +120,8 @@ def test_file_round_trip(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_argument_errors(tmp_path, monkeypatch):
-    build = apps.ConvNeXtTiny
-    with pytest.raises(ValueError, match="pooling must be None, 'avg' or 'max'"):
-        build(weights=None, include_top=False, pooling="mean")
-    with pytest.raises(ValueError, match="classes must be 1000"):
-        build(weights="imagenet", classes=10)
-    with pytest.raises(ValueError, match="`weights` argument"):
-        build(weights="/no/such/file.h5")
-    with pytest.raises(ValueError, match="32x32"):
-        build(weights=None, include_top=False, input_shape=(31, 31, 3))
-    with pytest.raises(ValueError, match="classifier_activation"):
-        build(weights="imagenet", classifier_activation="relu")
-    with pytest.raises(TypeError, match="input_tensor"):
-        build(weights=None, include_top=False, input_tensor=np.zeros((1, 32, 32, 3)))
+def test_convnext_specific_argument_errors(tmp_path, monkeypatch):
+    # the arguments every application shares are checked in test_more_architectures.py
     with pytest.raises(ValueError, match="drop_path_rate"):
         _small(drop_path_rate=1.0)
     with pytest.raises(ValueError, match="4 items"):

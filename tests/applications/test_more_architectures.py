@@ -170,7 +170,8 @@ def test_preprocess_modes():
 
 
 @pytest.mark.parametrize("build", [apps.ResNet101, apps.ResNet50V2, apps.DenseNet121,
-                                   apps.MobileNet, apps.EfficientNetB0, apps.MobileNetV3Small],
+                                   apps.MobileNet, apps.EfficientNetB0, apps.MobileNetV3Small,
+                                   apps.ConvNeXtTiny],
                          ids=lambda b: b.__name__)
 def test_argument_errors(build):
     with pytest.raises(ValueError, match="pooling must be None, 'avg' or 'max'"):
