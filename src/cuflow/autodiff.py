@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import functools
 
+from .tree import flatten as _flatten
+from .tree import pack_sequence_as
+
 _grad_enabled = True
 
 
@@ -179,28 +182,4 @@ class GradientTape:
             if g is None and unconnected_gradients == "zero":
                 g = s._backend.xp.zeros(s.shape, dtype=s.dtype)
             out.append(None if g is None else Tensor._wrap(g))
-        return _unflatten_like(sources, out)
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        out = []
-        for item in x:
-            out.extend(_flatten(item))
-        return out
-    if isinstance(x, dict):
-        return _flatten(list(x.values()))
-    return [x]
-
-
-def _unflatten_like(structure, flat):
-    it = iter(flat)
-
-    def build(s):
-        if isinstance(s, (list, tuple)):
-            return type(s)(build(i) for i in s) if isinstance(s, tuple) else [build(i) for i in s]
-        if isinstance(s, dict):
-            return {k: build(v) for k, v in s.items()}
-        return next(it)
-
-    return build(structure)
+        return pack_sequence_as(sources, out)

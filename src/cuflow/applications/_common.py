@@ -30,6 +30,7 @@ from ..layers.pooling import (  # noqa: F401
 from ..layers.reshaping import ZeroPadding2D  # noqa: F401
 from ..layers.symbolic import InputLayer
 from ..models import Model
+from ..tree import flatten as _flatten
 from . import imagenet_utils
 
 
@@ -124,12 +125,6 @@ def source_inputs(tensor):
         node = layer._inbound_nodes[node_index]
         stack.extend(reversed(_flatten(node.inputs)))
     return found[0] if len(found) == 1 else found
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        return [y for item in x for y in _flatten(item)]
-    return [x]
 
 
 def model_input(input_tensor, input_shape):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..tree import flatten
 from .callback import HOOKS, Callback
 from .history import History
 from .progbar_logger import ProgbarLogger
@@ -19,7 +20,7 @@ class CallbackList(Callback):
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
                  **params):
         super().__init__()
-        self.callbacks = list(_flatten(callbacks))
+        self.callbacks = flatten(callbacks, skip_none=True)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be Callback instances, received "
@@ -86,12 +87,3 @@ for _name in HOOKS:
     setattr(CallbackList, _name, _forward(_name))
 del _name
 
-
-def _flatten(callbacks):
-    if callbacks is None:
-        return
-    if isinstance(callbacks, (list, tuple)):
-        for c in callbacks:
-            yield from _flatten(c)
-    else:
-        yield callbacks

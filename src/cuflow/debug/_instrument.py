@@ -63,8 +63,8 @@ def _kernel_key(name, args):
 
 def walk_new_nodes(roots, seen):
     """Nodes reachable from ``roots`` that ``seen(node)`` does not claim yet."""
-    from ..layers.base import _flatten
     from ..tensor import Tensor
+    from ..tree import flatten as _flatten
 
     found, local = [], set()  # local: a node reached by two paths counts once
     stack = [t for t in _flatten(roots) if isinstance(t, Tensor)]

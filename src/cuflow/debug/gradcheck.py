@@ -32,8 +32,8 @@ def _take(value, n):
 
 
 def _as64(value, device):
-    from ..layers.base import map_structure
     from ..tensor import Tensor
+    from ..tree import map_structure
 
     def conv(a):
         a = np.asarray(a)

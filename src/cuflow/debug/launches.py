@@ -112,7 +112,7 @@ def synthetic_batch(model, batch_size=8, seed=0):
     """Inputs shaped like the model's, and targets shaped like its outputs (integer labels for
     sparse losses)."""
     from .. import autodiff
-    from ..layers.base import _flatten
+    from ..tree import flatten as _flatten
 
     shapes = getattr(model, "_input_batch_shapes", None)
     if not shapes:

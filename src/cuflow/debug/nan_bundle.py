@@ -192,7 +192,7 @@ def _forward_capture(model, bundle, training):
     """Run the forward pass layer by layer; [(layer name, host output)] in call order, plus the
     loss (host) when the model is compiled."""
     from .. import autodiff
-    from ..layers.base import _flatten
+    from ..tree import flatten as _flatten
     from ._patch import Patches
 
     captured = []

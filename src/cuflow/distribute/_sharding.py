@@ -39,7 +39,8 @@ class Shard:
 
     def cut(self, x, y, sw):
         """This rank's rows of one batch from a Sequence / generator (host or device arrays)."""
-        from ..layers.base import _flatten, map_structure
+        from ..tree import flatten as _flatten
+        from ..tree import map_structure
 
         leaves = _flatten(x)
         if not leaves:

@@ -58,7 +58,7 @@ def _xp_of(arr):
 
 
 def _rows(x):
-    from ..layers.base import _flatten
+    from ..tree import flatten as _flatten
 
     leaves = _flatten(x)
     return int(leaves[0].shape[0]) if leaves else 0

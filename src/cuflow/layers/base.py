@@ -8,27 +8,12 @@ import inspect
 import numpy as np
 
 from ..tensor import Tensor, Variable
+from ..tree import flatten as _flatten
+from ..tree import map_structure
 from . import naming
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length",
                 "autocast", "dynamic", "weights")
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        return [y for item in x for y in _flatten(item)]
-    if isinstance(x, dict):
-        return [y for v in x.values() for y in _flatten(v)]
-    return [x]
-
-
-def map_structure(fn, x):
-    if isinstance(x, (list, tuple)):
-        return type(x)(map_structure(fn, i) for i in x) if isinstance(x, tuple) else \
-            [map_structure(fn, i) for i in x]
-    if isinstance(x, dict):
-        return {k: map_structure(fn, v) for k, v in x.items()}
-    return fn(x)
 
 
 def shape_of(x):

@@ -10,7 +10,9 @@ import numpy as np
 
 from .. import autodiff
 from ..tensor import Tensor
-from .base import Layer, _flatten, map_structure
+from ..tree import flatten as _flatten
+from ..tree import map_structure
+from .base import Layer
 
 
 class KerasTensor:

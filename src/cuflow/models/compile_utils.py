@@ -65,7 +65,7 @@ class CompileLoss:
 
 
 def _batch_size(y_pred):
-    from ..layers.base import _flatten
+    from ..tree import flatten as _flatten
 
     first = _flatten(y_pred)[0]
     return first.shape[0] if getattr(first, "ndim", 0) else 1

@@ -10,8 +10,9 @@ import numpy as np
 
 from .. import random as cf_random
 from ..backend import get_backend, get_device
-from ..layers.base import _flatten, map_structure
 from ..tensor import Tensor
+from ..tree import flatten as _flatten
+from ..tree import map_structure
 
 
 def is_host_text(a):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..layers.base import _flatten, map_structure
 from ..layers.symbolic import InputLayer, KerasTensor
+from ..tree import flatten as _flatten
+from ..tree import map_structure
 from .model import Model
 
 

@@ -31,6 +31,8 @@ import logging
 
 import numpy as np
 
+from ..tree import flatten
+
 log = logging.getLogger("cuflow")
 
 WARMUP = 2
@@ -92,24 +94,6 @@ def signature(obj):
     return (tuple(arr.shape), str(arr.dtype))
 
 
-def _all_leaves(obj):
-    if isinstance(obj, dict):
-        return [x for v in obj.values() for x in _all_leaves(v)]
-    if isinstance(obj, (list, tuple)):
-        return [x for v in obj for x in _all_leaves(v)]
-    return [obj]
-
-
-def _leaves(obj):
-    if obj is None:
-        return []
-    if isinstance(obj, dict):
-        return [leaf for k in sorted(obj) for leaf in _leaves(obj[k])]
-    if isinstance(obj, (list, tuple)):
-        return [leaf for v in obj for leaf in _leaves(v)]
-    return [obj]
-
-
 def _static_like(obj):
     """Fresh device buffers with ``obj``'s structure (Tensors stay Tensors)."""
     from ..tensor import Tensor
@@ -128,7 +112,9 @@ def _static_like(obj):
 
 
 def _copy_into(static, batch):
-    for dst, src in zip(_leaves(static), _leaves(batch)):
+    pairs = zip(flatten(static, skip_none=True, sort_keys=True),
+                flatten(batch, skip_none=True, sort_keys=True))
+    for dst, src in pairs:
         _leaf_array(dst)[...] = _leaf_array(src)
 
 
@@ -333,7 +319,7 @@ class _CapturedStep:
     def __call__(self, *batch):
         if self.disabled:
             return self._eager(batch)
-        if any(isinstance(a, np.ndarray) and a.dtype.kind in "USO" for a in _all_leaves(batch)):
+        if any(isinstance(a, np.ndarray) and a.dtype.kind in "USO" for a in flatten(batch)):
             # text inputs are read on the host by the model's text layers: nothing to capture
             self._log_once(logging.INFO, f"eager {self.kind} step: the batch holds text")
             return self._eager(batch)

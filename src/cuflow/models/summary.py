@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import shutil
 
-from ..layers.base import _flatten
+from ..tree import flatten as _flatten
 
 
 def readable_size(n_bytes: float) -> str:

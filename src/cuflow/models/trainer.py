@@ -14,8 +14,9 @@ import functools
 import numpy as np
 
 from .. import autodiff, ops
-from ..layers.base import _flatten, map_structure
 from ..tensor import Tensor
+from ..tree import flatten as _flatten
+from ..tree import map_structure
 from .compile_utils import CompileLoss, CompileMetrics, StepLogs, float_logs, pack, unpack
 from .data import ArrayData, is_host_text, make_data
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import autodiff
 from ..tensor import Tensor
+from ..tree import unflatten_as as _flatten
 from ._core import record, same_device, to_tensor
 
 
@@ -161,30 +162,6 @@ def switch(index, branches, *operands):
     i = int(index.item() if isinstance(index, Tensor) else index)
     i = builtins.min(builtins.max(i, 0), len(branches) - 1)
     return branches[i](*operands)
-
-
-def _flatten(tree):
-    if isinstance(tree, (list, tuple)):
-        leaves, builders = [], []
-        for item in tree:
-            lv, b = _flatten(item)
-            leaves.extend(lv)
-            builders.append((len(lv), b))
-        kind = type(tree)
-
-        def build(flat):
-            out, pos = [], 0
-            for count, b in builders:
-                out.append(b(flat[pos:pos + count]))
-                pos += count
-            return kind(out) if kind in (list, tuple) else kind(*out)
-
-        return leaves, build
-    if isinstance(tree, dict):
-        keys = list(tree)
-        lv, b = _flatten([tree[k] for k in keys])
-        return lv, lambda flat: dict(zip(keys, b(flat)))
-    return [tree], lambda flat: flat[0]
 
 
 def map(f, xs):  # noqa: A001 - Keras' name

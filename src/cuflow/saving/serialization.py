@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import inspect
 
-from ..layers.base import Layer, _flatten
+from ..layers.base import Layer
 from ..layers.symbolic import InputLayer, KerasTensor
+from ..tree import flatten as _flatten
 from . import registry
 
 

@@ -20,25 +20,8 @@ import random
 
 import numpy as np
 
+from ..tree import flatten, map_structure
 from .py_dataset import PyDataset
-
-
-def _map(fn, structure):
-    if isinstance(structure, tuple):
-        return tuple(_map(fn, s) for s in structure)
-    if isinstance(structure, list):
-        return [_map(fn, s) for s in structure]
-    if isinstance(structure, dict):
-        return {k: _map(fn, v) for k, v in structure.items()}
-    return fn(structure)
-
-
-def _leaves(structure):
-    if isinstance(structure, (tuple, list)):
-        return [leaf for s in structure for leaf in _leaves(s)]
-    if isinstance(structure, dict):
-        return [leaf for v in structure.values() for leaf in _leaves(v)]
-    return [structure]
 
 
 class Dataset(PyDataset):
@@ -217,7 +200,7 @@ class SampleDataset(Dataset):
         if not 0 <= i < len(self):
             raise IndexError(f"index {i} out of range for a dataset of {len(self)} elements")
         if self.batch_size is None:
-            return _map(lambda a: a[0], self._load(self._order[i:i + 1]))
+            return map_structure(lambda a: a[0], self._load(self._order[i:i + 1]))
         return self._load(self._order[i * self.batch_size:(i + 1) * self.batch_size])
 
     def on_epoch_end(self):
@@ -252,8 +235,8 @@ class ArrayDataset(SampleDataset):
     def __init__(self, data, batch_size=None, shuffle=False, seed=None, drop_remainder=False):
         if isinstance(data, list):
             data = tuple(data)
-        data = _map(np.asarray, data)
-        lengths = {len(a) if a.ndim else None for a in _leaves(data)}
+        data = map_structure(np.asarray, data)
+        lengths = {len(a) if a.ndim else None for a in flatten(data)}
         if None in lengths or len(lengths) != 1:
             raise ValueError(f"all arrays must have the same first dimension; received lengths "
                              f"{sorted(str(n) for n in lengths)}")
@@ -265,13 +248,13 @@ class ArrayDataset(SampleDataset):
         return cls(data)
 
     def _load(self, indices):
-        return _map(lambda a: a[indices], self._data)
+        return map_structure(lambda a: a[indices], self._data)
 
 
 def _materialize(ds):
     """Every sample of ``ds`` stacked into one structure of arrays (batched or not)."""
     if isinstance(ds, ArrayDataset):
-        return _map(lambda a: a[ds._order], ds._data)
+        return map_structure(lambda a: a[ds._order], ds._data)
     if isinstance(ds, SampleDataset):
         return ds._load(ds._order)
     elements = [ds[i] for i in range(len(ds))]
@@ -373,7 +356,7 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     if left_size is None and right_size is None:
         raise ValueError("At least one of the `left_size` or `right_size` must be specified. "
                          "Received: left_size=None and right_size=None")
-    total = len(_leaves(data)[0])
+    total = len(flatten(data)[0])
     indices = list(range(total))
     if shuffle:
         if seed is None:
@@ -382,7 +365,7 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     left, right = _rescale_split_sizes(left_size, right_size, total)
     li, ri = np.asarray(indices[:left], dtype=np.int64), np.asarray(indices[-right:],
                                                                     dtype=np.int64)
-    out = [ArrayDataset(_map(lambda a, ix=ix: a[ix], data)) for ix in (li, ri)]
+    out = [ArrayDataset(map_structure(lambda a, ix=ix: a[ix], data)) for ix in (li, ri)]
     if batch_size is not None:
         out = [d.batch(batch_size) for d in out]
     return out[0], out[1]
