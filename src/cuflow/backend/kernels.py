@@ -20,6 +20,9 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from .names import ACTIVATIONS as _ACTIVATIONS
+from .names import ELEM_LOSS_KERNELS, ROW_LOSS_KERNELS, SPARSE_LOSS_KERNELS
+
 __all__ = [
     "COMPILE_OPTIONS",
     "SOURCES",
@@ -42,23 +45,6 @@ DTYPE_CTYPES = {"float32": "float", "float64": "double", "float16": "cf_half"}
 LABEL_CTYPES = {"int32": "int", "int64": "long long"}
 REDUCERS = ("cf_block_r", "cf_thread_r")
 
-# Kept in the order of numpy_kernels.ACTIVATIONS (not imported to keep this module leaf-level).
-_ACTIVATIONS = (
-    "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "gelu_tanh", "sigmoid", "hard_sigmoid",
-    "hard_swish", "tanh", "softplus", "softsign", "silu", "mish", "exponential", "linear",
-)
-ELEM_LOSS_KERNELS = (
-    "mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "binary_crossentropy",
-    "binary_crossentropy_logits", "kl_divergence", "hinge", "squared_hinge", "poisson",
-    "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
-)
-ROW_LOSS_KERNELS = (
-    "categorical_crossentropy", "categorical_crossentropy_logits", "categorical_hinge",
-    "cosine_similarity",
-)
-SPARSE_LOSS_KERNELS = (
-    "sparse_categorical_crossentropy", "sparse_categorical_crossentropy_logits",
-)
 ROW_KERNELS = (
     "softmax_fwd", "softmax_bwd", "log_softmax_fwd", "log_softmax_bwd", "logsumexp_fwd",
     "row_max_fwd", "row_argmax_fwd",

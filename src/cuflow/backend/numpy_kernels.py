@@ -46,6 +46,8 @@ import math
 
 import numpy as np
 
+from .names import ACTIVATIONS, LOSSES
+
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
@@ -71,13 +73,6 @@ __all__ = [
     "sum_batch",
 ]
 
-ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "gelu_tanh", "sigmoid",
-               "hard_sigmoid", "hard_swish", "tanh", "softplus", "softsign", "silu", "mish",
-               "exponential", "linear")
-LOSSES = ("mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "binary_crossentropy",
-          "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence", "hinge",
-          "squared_hinge", "categorical_hinge", "cosine_similarity", "poisson",
-          "mean_absolute_percentage_error", "mean_squared_logarithmic_error")
 
 # Activations whose backward uses the forward output y instead of x.
 Y_BACKWARD = frozenset({"sigmoid", "tanh", "exponential"})

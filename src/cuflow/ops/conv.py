@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from ..backend.names import ACTIVATIONS
 from ._core import check_float, record, same_device, to_tensor
 from ._im2col import (
     as_tuple,
@@ -22,7 +23,6 @@ from ._im2col import (
     pads_for,
     windows,
 )
-from .nn import ACTIVATIONS
 from .shape import transpose
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from .. import autodiff
+from ..backend.names import ACTIVATIONS
 from ..tensor import Tensor
 from ._core import check_float, record, same_device, to_tensor
-
-ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "gelu_tanh", "sigmoid",
-               "hard_sigmoid", "hard_swish", "tanh", "softplus", "softsign", "silu", "mish",
-               "exponential", "linear")
 
 
 def activation(x, name, alpha=None):
