@@ -33,9 +33,14 @@ def time_slices(x):
 
 def lookup_layer_class(name, custom_objects=None):
     """A layer class by name in the closed registry (built-ins, registered, custom_objects)."""
-    from ..saving.registry import resolve_class
+    import inspect
 
-    cls = resolve_class(name, None, custom_objects, base=Layer)
+    from .. import layers as layers_mod
+    from ..registration import resolve
+
+    builtins = {obj.__name__: obj for obj in vars(layers_mod).values()
+                if inspect.isclass(obj) and issubclass(obj, Layer)}
+    cls = resolve(name, None, custom_objects, base=Layer, builtins=builtins)
     if cls is None:
         raise ValueError(f"Unknown layer class {name!r}; register it with "
                          f"cuflow.saving.register_serializable or pass it in custom_objects")

@@ -32,7 +32,7 @@ def _callable_config(fn, arg):
     """A JSON entry for a standardize / split callable: registered functions only."""
     if fn is None or isinstance(fn, str):
         return fn
-    from ..saving import registry
+    from .. import registration as registry
 
     if not registry.is_registered(fn):
         raise ValueError(f"TextVectorization: {arg}={fn!r} is a callable that model files cannot "
@@ -43,7 +43,7 @@ def _callable_config(fn, arg):
 
 def _callable_from_config(entry, arg):
     if isinstance(entry, dict):
-        from ..saving import registry
+        from .. import registration as registry
 
         name = entry.get("registered_name")
         fn = registry.get_registered_object(name)
