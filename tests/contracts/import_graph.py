@@ -20,7 +20,7 @@ PACKAGE = SRC / "cuflow"
 STACK = {
     "base": ["tree", "errors", "_lookup", "registration"],
     "backend": ["backend", "memory"],
-    "tensor": ["tensor", "autodiff", "random"],
+    "tensor": ["tensor", "autodiff", "gradient_tape", "random"],
     "ops": ["ops"],
     "objects": ["activations", "initializers", "regularizers", "constraints", "losses",
                 "metrics", "optimizers", "mixed_precision"],
