@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import pytest
 
 from cuflow import callbacks as C
-from cuflow.callbacks import progbar as progbar_mod
 from cuflow.callbacks import progbar_logger as logger_mod
+from cuflow.utils import progbar as progbar_mod
 
 from .fakes import FakeModel
 
@@ -127,19 +127,6 @@ def test_verbose_auto_resolves_by_terminal(monkeypatch):
     monkeypatch.setattr(sys, "stdout", Tty())
     assert C.resolve_verbose("auto") == 1
     assert C.resolve_verbose(0) == 0
-
-
-def test_progbar_bar_fill_and_eta(capsys, clock):
-    bar = C.Progbar(target=10, dynamic=True)
-    clock.now += 2.0
-    bar.update(1, [])
-    clock.now += 7.0
-    bar.update(5, [("loss", 0.5)])  # 1.75 s/step after the first, 5 steps left
-    out = capsys.readouterr().out
-    frames = ANSI.sub("", out).split("\r")[1:]
-    assert frames[1].startswith(" 5/10 " + "━" * 20 + " 8s 2s/step - loss: 0.5000")
-    assert "\x1b[32m" + "━" * 10 + "\x1b[0m" in out  # half filled
-    assert C.progbar.format_eta(4000) == "1:06:40" and C.progbar.format_eta(90) == "1:30"
 
 
 def test_evaluate_and_predict_bars(capsys, clock):

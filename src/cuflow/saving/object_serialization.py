@@ -17,7 +17,7 @@ import types
 
 import numpy as np
 
-from ..saving import registry
+from . import registry
 
 _PLAIN = (str, int, float, bool)
 _CLASS_MODULES = ("initializers", "regularizers", "constraints", "losses", "metrics",
@@ -74,7 +74,7 @@ def serialize_keras_object(obj):
         return {"module": _public_module(obj), "class_name": "function",
                 "config": obj.__name__, "registered_name": _registered_name(obj) or obj.__name__}
     if isinstance(obj, Layer):
-        from ..saving import serialization
+        from . import serialization
 
         entry = serialization.serialize_layer(obj)  # refuses unregistered custom layers
         return {"module": _public_module(type(obj)), "class_name": entry["class_name"],
@@ -208,7 +208,7 @@ def _deserialize(config, custom):
     with registry.CustomObjectScope(custom):
         if inspect.isclass(cls) and issubclass(cls, Layer):
             from ..models import Model
-            from ..saving import serialization
+            from . import serialization
 
             entry = {k: v for k, v in config.items() if k != "module"}
             if issubclass(cls, Model):
