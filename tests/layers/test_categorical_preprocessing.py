@@ -16,7 +16,7 @@ import pytest
 
 import cuflow as cf
 from cuflow import layers as L
-from cuflow.layers._categorical_utils import fingerprint64, siphash24
+from cuflow.layers.preprocessing.categorical._categorical_utils import fingerprint64, siphash24
 
 
 def val(t):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import cuflow as cf
+from cuflow import layers as C
 from cuflow.layers import Input
-from cuflow.layers import convolutional as C
 from cuflow.testing import check_gradients
 
 from . import reference as ref

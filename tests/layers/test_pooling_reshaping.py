@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import cuflow as cf
-from cuflow.layers import pooling as P
-from cuflow.layers import regularization as G
-from cuflow.layers import reshaping as S
+from cuflow import layers as G
+from cuflow import layers as P
+from cuflow import layers as S
 from cuflow.testing import check_gradients
 
 from . import reference as ref

@@ -101,7 +101,7 @@ def check_layer_gradients(layer, x, device, **call_kwargs):
 # ---- the tests --------------------------------------------------------------------------------
 import pytest  # noqa: E402
 
-from cuflow.layers.recurrent import (  # noqa: E402
+from cuflow.layers import (  # noqa: E402
     GRU,
     LSTM,
     RNN,

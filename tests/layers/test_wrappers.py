@@ -7,9 +7,7 @@ import numpy as np
 import pytest
 
 import cuflow
-from cuflow.layers.core import Dense
-from cuflow.layers.recurrent import GRU, LSTM, SimpleRNN
-from cuflow.layers.wrappers import Bidirectional, TimeDistributed
+from cuflow.layers import GRU, LSTM, Bidirectional, Dense, SimpleRNN, TimeDistributed
 
 from .test_recurrent import MASK, B, F, T, U, check_layer_gradients, make, randomize, reference
 

@@ -156,7 +156,7 @@ def builtin_classes():
     """
     from .. import layers as layers_mod
     from .. import models as models_mod
-    from ..layers.base import Layer
+    from ..layers import Layer
 
     out = {}
     for mod in (layers_mod, models_mod):
