@@ -8,7 +8,7 @@ cuflow Tensors of numbers) are brought to the host, looked up with NumPy, and th
 back as a cuflow Tensor on the current device, or on the device of a Tensor input.
 
 The two string hashes TensorFlow uses are implemented here bit for bit and checked against
-published test vectors (tests/layers/test_categorical_preprocessing.py):
+published test vectors (tests/layers/preprocessing/categorical/test_categorical_utils.py):
 
 - ``fingerprint64``: FarmHash ``Fingerprint64`` (farmhashna::Hash64), what
   ``tf.strings.to_hash_bucket_fast`` hashes with (Keras ``Hashing`` without a salt, and the
