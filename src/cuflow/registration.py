@@ -148,6 +148,32 @@ def is_registered(obj):
         any(v is obj for v in scope_objects().values())
 
 
+# Packages whose public classes a config may name by bare class name (cuflow.layers,
+# cuflow.models): each registers itself when it loads, so lookups here never import upward.
+_BUILTIN_MODULES: list = []
+
+
+def register_builtin_module(module):
+    """Make ``module``'s public classes resolvable by name (called by ``cuflow.layers`` and
+    ``cuflow.models`` at import)."""
+    if module not in _BUILTIN_MODULES:
+        _BUILTIN_MODULES.append(module)
+
+
+def builtin_classes(base=None):
+    """Public classes (subclasses of ``base`` when given) of every registered built-in module,
+    by class name. Walked at each call (cheap), so classes added later are found."""
+    out = {}
+    for module in _BUILTIN_MODULES:
+        for attr in dir(module):
+            obj = getattr(module, attr, None)
+            if inspect.isclass(obj) and not attr.startswith("_") and \
+                    obj.__name__ not in FORBIDDEN_CLASS_NAMES and \
+                    (base is None or issubclass(obj, base)):
+                out[obj.__name__] = obj
+    return out
+
+
 def resolve(class_name, registered_name=None, custom_objects=None, base=None, builtins=None):
     """The class a config entry names, or None: ``custom_objects`` and active scopes, then
     registered objects, then ``builtins`` (a name -> class dict the caller supplies). ``base``

@@ -17,3 +17,15 @@ def clone_model(model, input_tensors=None, clone_function=None):
     from .. import saving
 
     return saving.clone_model(model, input_tensors=input_tensors, clone_function=clone_function)
+
+
+def _register():
+    import sys
+
+    from ..registration import register_builtin_module
+
+    register_builtin_module(sys.modules[__name__])  # configs may name these classes
+
+
+_register()
+del _register

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..layers.symbolic import InputLayer, KerasTensor
+from ..layers import InputLayer, KerasTensor
 from ..tree import flatten as _flatten
 from ..tree import map_structure
 from .model import Model

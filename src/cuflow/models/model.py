@@ -3,7 +3,7 @@ subclassing ``Model`` with ``call`` works as in Keras."""
 
 from __future__ import annotations
 
-from ..layers.base import Layer
+from ..layers import Layer
 from ..layers.naming import to_snake_case, unique_name
 from .trainer import Trainer
 
@@ -55,7 +55,7 @@ class Model(Trainer, Layer):
 
     def build(self, input_shape=None):
         if input_shape is not None and not self.built:
-            from ..layers.symbolic import Input
+            from ..layers import Input
 
             shapes = input_shape if isinstance(input_shape, list) else [input_shape]
             ins = [Input(batch_shape=tuple(s)) for s in shapes]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..layers.base import Layer
-from ..layers.symbolic import InputLayer, KerasTensor
+from ..layers import InputLayer, KerasTensor, Layer
 from .model import Model
 
 

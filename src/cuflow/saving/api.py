@@ -275,7 +275,7 @@ def _load_h5_weights(model, path, what, skip_mismatch, by_name):
 def clone_model(model, input_tensors=None, clone_function=None):
     """Same architecture, fresh weights. ``clone_function(layer) -> new layer`` (default: from
     the layer's config); ``input_tensors`` replaces the model's inputs."""
-    from ..layers.symbolic import InputLayer, KerasTensor
+    from ..layers import InputLayer, KerasTensor
     from ..models import Functional, Model, Sequential
 
     _check_model(model)

@@ -41,7 +41,7 @@ def _registered_name(obj):
 
 def serialize_keras_object(obj):
     """``obj`` as JSON-compatible data that ``deserialize_keras_object`` turns back into it."""
-    from ..layers.base import Layer
+    from ..layers import Layer
     from ..tensor import Tensor
 
     if obj is None or isinstance(obj, _PLAIN):
@@ -146,7 +146,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
 
 
 def _deserialize(config, custom):
-    from ..layers.base import Layer
+    from ..layers import Layer
 
     if config is None:
         return None

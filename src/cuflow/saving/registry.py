@@ -28,25 +28,14 @@ from ..registration import (  # noqa: F401 (re-exported: saving's public names)
     resolve,
     scope_objects,
 )
+from ..registration import builtin_classes as _builtin_classes
 
 
 def builtin_classes():
-    """Every Layer / Model class exported by ``cuflow.layers`` and ``cuflow.models``, by name.
+    """Every Layer / Model class exported by ``cuflow.layers`` and ``cuflow.models``, by name."""
+    from .. import layers, models  # noqa: F401 (loading them registers their classes)
 
-    Walked at each call (cheap) so layers other engineers add later are found without a list here.
-    """
-    from .. import layers as layers_mod
-    from .. import models as models_mod
-    from ..layers.base import Layer
-
-    out = {}
-    for mod in (layers_mod, models_mod):
-        for attr in dir(mod):
-            obj = getattr(mod, attr, None)
-            if inspect.isclass(obj) and issubclass(obj, Layer) and \
-                    obj.__name__ not in FORBIDDEN_CLASS_NAMES and not attr.startswith("_"):
-                out[obj.__name__] = obj
-    return out
+    return _builtin_classes(base=layers.Layer)
 
 
 def resolve_class(class_name, registered_name=None, custom_objects=None, base=None):

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import inspect
 
-from ..layers.base import Layer
-from ..layers.symbolic import InputLayer, KerasTensor
+from ..layers import InputLayer, KerasTensor, Layer
 from ..tree import flatten as _flatten
 from . import registry
 
