@@ -15,8 +15,8 @@ from cuflow.ops.conv import (
     depthwise_conv2d,
     separable_conv2d,
 )
+from cuflow.ops.image import upsample
 from cuflow.ops.pooling import avg_pool, max_pool
-from cuflow.ops.resize import upsample
 from cuflow.testing import check_gradients
 
 from . import reference as ref

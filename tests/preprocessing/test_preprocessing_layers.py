@@ -8,7 +8,7 @@ import pytest
 from cuflow import Tensor
 from cuflow.layers import Dense, Flatten, Input
 from cuflow.models import Model
-from cuflow.ops.resize import upsample
+from cuflow.ops.image import upsample
 from cuflow.preprocessing.layers import (
     CenterCrop,
     Normalization,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from .. import ops, regularizers
 from ..ops._im2col import check_format
-from ..ops.noise import gaussian_dropout as _gaussian_dropout
-from ..ops.noise import gaussian_noise as _gaussian_noise
+from ..ops.nn.noise import gaussian_dropout as _gaussian_dropout
+from ..ops.nn.noise import gaussian_noise as _gaussian_noise
 from .base import Layer
 from .core import incompatible
 

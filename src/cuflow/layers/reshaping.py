@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import ops
 from ..ops._im2col import as_tuple, check_format
-from ..ops.resize import upsample as _upsample
+from ..ops.image import upsample as _upsample
 from .base import Layer
 from .core import incompatible
 

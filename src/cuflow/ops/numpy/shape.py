@@ -1,4 +1,5 @@
-"""Shape and indexing ops: reshape, transpose, concatenate, split, pad, tile, gather, one_hot."""
+"""Shape ops: reshape, transpose, expand / squeeze, concatenate / stack, pad, tile, flatten,
+moveaxis / swapaxes, broadcast_to, meshgrid."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor
-from ._core import normalize_axis, record, same_device, to_tensor
+from .._core import normalize_axis, record, same_device, single_axis, to_tensor, unbroadcast
 
 
 def reshape(x, shape):
@@ -105,32 +105,21 @@ def stack(values, axis=0):
     return record(out, tuple(ts), backward, "stack", bk)
 
 
-def split(x, num_or_size_splits, axis=0):
-    """TensorFlow semantics: an int splits evenly; a list gives the sizes (one may be -1)."""
-    x = to_tensor(x)
-    (ax,) = normalize_axis("split", axis, x.ndim)
-    n = x.shape[ax]
-    if isinstance(num_or_size_splits, (int, np.integer)):
-        k = int(num_or_size_splits)
-        if k <= 0 or n % k:
-            raise ValueError(f"split: cannot split axis {axis} of size {n} into {k} equal parts")
-        sizes = [n // k] * k
-    else:
-        sizes = [int(s) for s in num_or_size_splits]
-        if sizes.count(-1) == 1:
-            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
-        if sum(sizes) != n or any(s < 0 for s in sizes):
-            raise ValueError(f"split: sizes {list(num_or_size_splits)} do not add up to the axis "
-                             f"size {n}")
-    starts = np.cumsum([0] + sizes).tolist()
-    outs = []
-    for i, s in enumerate(sizes):
-        index = [slice(None)] * x.ndim
-        index[ax] = slice(starts[i], starts[i] + s)
-        outs.append(getitem(x, tuple(index)))
-    return outs
+def hstack(xs):
+    xs = [to_tensor(t) for t in xs]
+    return concatenate(xs, axis=0 if xs and xs[0].ndim == 1 else 1)
 
 
+def vstack(xs):
+    xs = [to_tensor(t) for t in xs]
+    return concatenate([reshape(t, (1, -1)) if t.ndim == 1 else t for t in xs], axis=0)
+
+
+def append(x1, x2, axis=None):
+    x1, x2 = to_tensor(x1), to_tensor(x2)
+    if axis is None:
+        return concatenate([reshape(x1, (-1,)), reshape(x2, (-1,))], 0)
+    return concatenate([x1, x2], axis)
 
 
 def pad(x, paddings, mode="constant", constant_values=0):
@@ -184,95 +173,75 @@ def tile(x, multiples):
     return record(out, (x,), backward, "tile")
 
 
-def _raw_index(index, bk):
-    """Convert Tensors and lists inside an index to arrays on ``bk``; report if advanced."""
-    items = index if isinstance(index, tuple) else (index,)
-    out, advanced = [], False
-    for it in items:
-        if isinstance(it, Tensor):
-            if it._backend is not bk:
-                raise ValueError(f"index tensor is on {it.device!r}, the indexed tensor on "
-                                 f"{bk.device!r}")
-            it = it.data
-            advanced = True
-        elif isinstance(it, (list, np.ndarray)) or hasattr(it, "__cuda_array_interface__"):
-            it = bk.asarray(it)
-            advanced = True
-        if hasattr(it, "dtype") and it.dtype.kind == "f":
-            raise TypeError(f"indices must be integers or booleans; received dtype {it.dtype}")
-        out.append(it)
-    return (tuple(out) if isinstance(index, tuple) else out[0]), advanced
-
-
-def getitem(x, index):
-    """Basic slicing and integer/boolean array indexing; the gradient scatter-adds."""
-    x = to_tensor(x)
-    bk = x._backend
-    idx, advanced = _raw_index(index, bk)
-    try:
-        out = x.data[idx]
-    except IndexError as e:
-        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") \
-            from None
-
-    def backward(g):
-        gx = bk.xp.zeros(x.shape, dtype=g.dtype)
-        if advanced:
-            bk.scatter_add(gx, idx, g)
-        else:
-            gx[idx] = g
-        return (gx,)
-
-    return record(out, (x,), backward, "getitem")
-
-
-def gather(params, indices, axis=0):
-    """``tf.gather``: pick slices of ``params`` along ``axis`` (Embedding's lookup)."""
-    params = to_tensor(params)
-    indices = to_tensor(indices, params)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(f"gather: indices must be integers; received dtype {indices.dtype}")
-    (ax,) = normalize_axis("gather", axis, params.ndim)
-    n = params.shape[ax]
-    if indices.size:
-        lo, hi = int(indices.data.min()), int(indices.data.max())
-        if lo < 0 or hi >= n:
-            bad = lo if lo < 0 else hi
-            raise IndexError(f"gather: index {bad} is out of range [0, {n}) for axis {axis} of "
-                             f"shape {params.shape}")
-    index = (slice(None),) * ax + (indices.data,)
-    return getitem(params, index)
-
-
-def one_hot(indices, depth, dtype="float32"):
-    indices = to_tensor(indices)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: indices must be integers; received dtype {indices.dtype}")
-    depth = int(depth)
-    if depth <= 0:
-        raise ValueError(f"one_hot: depth must be positive; received {depth}")
-    xp = indices._backend.xp
-    if indices.size:
-        lo, hi = int(indices.data.min()), int(indices.data.max())
-        if lo < 0 or hi >= depth:
-            raise ValueError(f"one_hot: index {lo if lo < 0 else hi} is out of range "
-                             f"[0, {depth})")
-    out = (indices.data[..., None] == xp.arange(depth)).astype(dtype)
-    return Tensor._wrap(out, backend=indices._backend)
-
-
-def cast(x, dtype):
-    x = to_tensor(x)
-    dtype = np.dtype(dtype)
-    if dtype.kind not in "biuf":
-        raise TypeError(f"cast: unsupported dtype {dtype}")
-    out = x.data.astype(dtype)
-    if dtype.kind != "f" or x.dtype.kind != "f":
-        return Tensor._wrap(out, backend=x._backend)
-    return record(out, (x,), lambda g: (g.astype(x.dtype),), "cast")
-
-
 def flatten(x):
     """Keep the first (batch) axis, flatten the rest (Keras Flatten)."""
     x = to_tensor(x)
     return reshape(x, (x.shape[0], -1) if x.ndim else (1,))
+
+
+def ravel(x):
+    return reshape(x, (-1,))
+
+
+def moveaxis(x, source, destination):
+    x = to_tensor(x)
+    src = normalize_axis("moveaxis", source, x.ndim)
+    dst = normalize_axis("moveaxis", destination, x.ndim)
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} need the "
+                         f"same number of axes")
+    order = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+def swapaxes(x, axis1, axis2):
+    x = to_tensor(x)
+    a = single_axis("swapaxes", axis1, x.ndim)
+    b = single_axis("swapaxes", axis2, x.ndim)
+    perm = list(range(x.ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, perm)
+
+
+def broadcast_to(x, shape):
+    x = to_tensor(x)
+    shape = tuple(int(s) for s in shape)
+    xp = x._backend.xp
+    from ...memory import check_allocation
+
+    check_allocation(shape, x.dtype, "broadcast_to", x.device)  # refuse 2**40 before copying
+    try:
+        out = xp.array(xp.broadcast_to(x.data, shape))  # a real copy: views would alias
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    return record(out, (x,), lambda g: (unbroadcast(g, x.shape),), "broadcast_to")
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate tensors from 1-D inputs; ``indexing`` 'xy' (Cartesian) or 'ij' (matrix)."""
+
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij'; received {indexing!r}")
+    ts = [reshape(to_tensor(t), (-1,)) for t in x]
+    n = len(ts)
+    shape = [t.shape[0] for t in ts]
+    if indexing == "xy" and n >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(ts):
+        pos = i
+        if indexing == "xy" and n >= 2 and i < 2:
+            pos = 1 - i
+        view = [1] * n
+        view[pos] = t.shape[0]
+        out.append(broadcast_to(reshape(t, tuple(view)), tuple(shape)))
+    return out
+
+
+__all__ = [
+    "append", "broadcast_to", "concat", "concatenate", "expand_dims", "flatten", "hstack",
+    "meshgrid", "moveaxis", "pad", "ravel", "reshape", "squeeze", "stack", "swapaxes", "tile",
+    "transpose", "vstack"
+]

@@ -1,25 +1,19 @@
-"""Elementwise arithmetic and math functions with broadcasting-correct gradients."""
+"""Elementwise arithmetic with broadcasting-correct gradients: add ... power, maximum / minimum,
+exp / log families, rounding, clip, mod, nan_to_num, diff."""
 
 from __future__ import annotations
 
-from ._core import (
-    broadcast_error,
-    check_float,
-    operands,
-    record,
-    to_tensor,
-    unbroadcast,
-)
+import builtins
+import math
 
+import numpy as np
 
-def _binary(op, a, b, compute):
-    bk, a, b = operands(op, a, b)
-    try:
-        out = compute(bk.xp, a.data, b.data)
-    except ValueError:
-        raise broadcast_error(op, a, b) from None
-    return bk, a, b, out
+from .._core import check_float, const, operands, record, single_axis, to_tensor, unbroadcast
+from ._elementwise import _binary, _unary
+from .indexing import getitem
+from .logic import where
 
+# ---- binary -------------------------------------------------------------------------------------
 
 def add(a, b):
     bk, a, b, out = _binary("add", a, b, lambda xp, x, y: x + y)
@@ -62,6 +56,9 @@ def divide(a, b):
     return record(out, (a, b), backward, "divide", bk)
 
 
+true_divide = divide
+
+
 def power(a, b):
     bk, a, b, out = _binary("power", a, b, lambda xp, x, y: x ** y)
     xp = bk.xp
@@ -77,6 +74,9 @@ def power(a, b):
         return ga, gb
 
     return record(out, (a, b), backward, "power", bk)
+
+
+pow = power
 
 
 def maximum(a, b):
@@ -101,48 +101,51 @@ def minimum(a, b):
     return record(out, (a, b), backward, "minimum", bk)
 
 
-def _compare(op, fn):
-    def compare(a, b):
-        bk, a, b, out = _binary(op, a, b, fn)
-        return _const(out, bk)
-
-    compare.__name__ = op
-    compare.__doc__ = f"Elementwise ``{op}`` (a bool tensor; not differentiable)."
-    return compare
+def floor_divide(x1, x2):
+    bk, a, b = operands("floor_divide", x1, x2)
+    return const(bk.xp.floor_divide(a.data, b.data), bk)
 
 
-def _const(out, bk):
-    from ..tensor import Tensor
+def mod(x1, x2):
+    """Python's modulo (sign of the divisor); d/dx1 = 1, d/dx2 = -floor(x1 / x2)."""
+    bk, a, b = operands("mod", x1, x2)
+    xp = bk.xp
+    out = xp.mod(a.data, b.data)
 
-    return Tensor._wrap(out, backend=bk)
+    def backward(g):
+        return (unbroadcast(g, a.shape) if a.requires_grad else None,
+                unbroadcast(-g * xp.floor_divide(a.data, b.data), b.shape)
+                if b.requires_grad else None)
+
+    return record(out, (a, b), backward, "mod", bk)
 
 
-less = _compare("less", lambda xp, x, y: x < y)
-less_equal = _compare("less_equal", lambda xp, x, y: x <= y)
-greater = _compare("greater", lambda xp, x, y: x > y)
-greater_equal = _compare("greater_equal", lambda xp, x, y: x >= y)
-equal = _compare("equal", lambda xp, x, y: x == y)
-not_equal = _compare("not_equal", lambda xp, x, y: x != y)
+def divide_no_nan(x1, x2):
+    """x1 / x2, and 0 where x2 == 0 (no NaN in value or gradient)."""
+    x1, x2 = to_tensor(x1), to_tensor(x2)
+    zero = x2 == 0
+    safe = where(zero, 1.0, x2) if x2.dtype.kind == "f" else where(zero, 1, x2)
+    return where(zero, 0.0, divide(x1, safe))
 
 
-def _unary(op, forward, backward_fn, needs_float=True):
-    """An elementwise op from ``forward(xp, x)`` and ``backward_fn(xp, x, y, g)``."""
+def logaddexp(x1, x2):
+    """log(exp(x1) + exp(x2)) without overflow."""
+    bk, a, b = operands("logaddexp", x1, x2)
+    check_float("logaddexp", a)
+    xp = bk.xp
+    out = xp.logaddexp(a.data, b.data)
 
-    def fn(x):
-        x = to_tensor(x)
-        if needs_float:
-            check_float(op, x)
-        xp = x._backend.xp
-        y = forward(xp, x.data)
-        if backward_fn is None:
-            return _const(y, x._backend)
-        return record(y, (x,), lambda g: (backward_fn(xp, x.data, y, g),), op)
+    def backward(g):
+        return (unbroadcast(g * xp.exp(a.data - out), a.shape) if a.requires_grad else None,
+                unbroadcast(g * xp.exp(b.data - out), b.shape) if b.requires_grad else None)
 
-    fn.__name__ = op
-    return fn
+    return record(out, (a, b), backward, "logaddexp", bk)
 
+
+# ---- unary --------------------------------------------------------------------------------------
 
 negative = _unary("negative", lambda xp, x: -x, lambda xp, x, y, g: -g, needs_float=False)
+neg = negative
 exp = _unary("exp", lambda xp, x: xp.exp(x), lambda xp, x, y, g: g * y)
 log = _unary("log", lambda xp, x: xp.log(x), lambda xp, x, y, g: g / x)
 sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, x, y, g: g / (2 * y))
@@ -150,15 +153,25 @@ square = _unary("square", lambda xp, x: x * x, lambda xp, x, y, g: g * 2 * x, ne
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda xp, x, y, g: g * xp.sign(x),
              needs_float=False)
 sign = _unary("sign", lambda xp, x: xp.sign(x), None, needs_float=False)
-sin = _unary("sin", lambda xp, x: xp.sin(x), lambda xp, x, y, g: g * xp.cos(x))
-cos = _unary("cos", lambda xp, x: xp.cos(x), lambda xp, x, y, g: -g * xp.sin(x))
 log1p = _unary("log1p", lambda xp, x: xp.log1p(x), lambda xp, x, y, g: g / (1 + x))
 expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, x, y, g: g * (y + 1))
 reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, lambda xp, x, y, g: -g * y * y)
-rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda xp, x, y, g: -0.5 * g * y ** 3)
 floor = _unary("floor", lambda xp, x: xp.floor(x), None)
 ceil = _unary("ceil", lambda xp, x: xp.ceil(x), None)
 round = _unary("round", lambda xp, x: xp.round(x), None)
+log2 = _unary("log2", lambda xp, x: xp.log2(x), lambda xp, x, y, g: g / (x * math.log(2)))
+log10 = _unary("log10", lambda xp, x: xp.log10(x), lambda xp, x, y, g: g / (x * math.log(10)))
+exp2 = _unary("exp2", lambda xp, x: xp.exp2(x), lambda xp, x, y, g: g * y * math.log(2))
+trunc = _unary("trunc", lambda xp, x: xp.trunc(x), None)
+absolute = _unary("absolute", lambda xp, x: xp.abs(x), lambda xp, x, y, g: g * xp.sign(x),
+                  needs_float=False)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    x = to_tensor(x)
+    xp = x._backend.xp
+    out = xp.nan_to_num(x.data, nan=nan, posinf=posinf, neginf=neginf)
+    return record(out, (x,), lambda g: (g * xp.isfinite(x.data),), "nan_to_num")
 
 
 def clip(x, clip_value_min, clip_value_max):
@@ -178,22 +191,21 @@ def clip(x, clip_value_min, clip_value_max):
     return record(out, (x,), backward, "clip")
 
 
-def where(condition, x, y):
-    """``x`` where ``condition`` else ``y``, broadcasting all three."""
-    bk, x, y = operands("where", x, y)
-    cond = to_tensor(condition, x)
-    if cond._backend is not bk:
-        raise ValueError(f"where: condition is on {cond.device!r}, operands on {bk.device!r}")
-    c = cond.data.astype(bool)
-    try:
-        out = bk.xp.where(c, x.data, y.data)
-    except ValueError:
-        raise ValueError(f"where: shapes {cond.shape}, {x.shape} and {y.shape} cannot be "
-                         f"broadcast together") from None
+def diff(a, n=1, axis=-1):
+    x = to_tensor(a)
+    ax = single_axis("diff", axis, x.ndim)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"diff: n must be a non-negative int; received {n!r}")
+    pre = (builtins.slice(None),) * ax
+    for _ in range(builtins.min(int(n), x.shape[ax])):  # past the axis size it stays empty
+        x = getitem(x, pre + (builtins.slice(1, None),)) - \
+            getitem(x, pre + (builtins.slice(None, -1),))
+    return x
 
-    def backward(g):
-        zero = bk.xp.zeros((), dtype=g.dtype)
-        return (unbroadcast(bk.xp.where(c, g, zero), x.shape) if x.requires_grad else None,
-                unbroadcast(bk.xp.where(c, zero, g), y.shape) if y.requires_grad else None)
 
-    return record(out, (x, y), backward, "where", bk)
+__all__ = [
+    "abs", "absolute", "add", "ceil", "clip", "diff", "divide", "divide_no_nan", "exp", "exp2",
+    "expm1", "floor", "floor_divide", "log", "log10", "log1p", "log2", "logaddexp", "maximum",
+    "minimum", "mod", "multiply", "nan_to_num", "neg", "negative", "pow", "power", "reciprocal",
+    "round", "sign", "sqrt", "square", "subtract", "true_divide", "trunc"
+]

@@ -1,4 +1,6 @@
-"""``einsum`` (plus ``tensordot`` and ``outer`` on top of it) with exact gradients.
+"""Products: ``matmul`` / ``dot``, ``einsum`` (plus ``tensordot`` and ``outer`` on top of it),
+``vdot``, ``kron``, ``cross`` and ``correlate``, with exact gradients. Every GEMM goes through the
+backend (cuBLAS on the GPU).
 
 Every two-operand contraction is lowered to transpose + reshape + one batched ``bk.matmul`` so it
 runs through our cuBLAS handle on the GPU (capturable into CUDA graphs; ``xp.einsum`` would call
@@ -13,17 +15,94 @@ are scattered back onto the diagonal.
 
 from __future__ import annotations
 
+import builtins
 import math
 import string
 
 import numpy as np
 
-from ._core import record, same_device, to_tensor
+from .._core import operands, record, same_device, single_axis, to_tensor, unbroadcast
+from .indexing import getitem
+from .reductions import sum as reduce_sum
+from .shape import moveaxis, pad, reshape, stack
+
+# ---- matrix products ----------------------------------------------------------------------------
+
+def _swap(xp, m):
+    return xp.swapaxes(m, -1, -2)
+
+
+def matmul(a, b):
+    """Batched matrix product, NumPy rules: 1-D operands promoted, batch dims broadcast."""
+    bk, a, b = operands("matmul", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must have rank >= 1; received shapes {a.shape} and "
+                         f"{b.shape}")
+    k_a = a.shape[-1]
+    k_b = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+    if k_a != k_b:
+        raise ValueError(f"matmul: cannot multiply shapes {a.shape} and {b.shape}: inner "
+                         f"dimensions {k_a} and {k_b} differ")
+    try:
+        out = bk.matmul(a.data, b.data)
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} cannot be "
+                         f"broadcast together") from None
+    xp = bk.xp
+
+    def backward(g):
+        # promote 1-D operands to matrices so one formula serves every case
+        a2 = a.data[None, :] if a.ndim == 1 else a.data
+        b2 = b.data[:, None] if b.ndim == 1 else b.data
+        g2 = g
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        ga = gb = None
+        if a.requires_grad:
+            ga = bk.matmul(g2, _swap(xp, b2))
+            ga = unbroadcast(ga, a2.shape).reshape(a.shape)
+        if b.requires_grad:
+            if a2.ndim == 2 and g2.ndim == 2:
+                gb = bk.matmul(a2.T, g2)
+            else:
+                gb = unbroadcast(bk.matmul(_swap(xp, a2), g2), b2.shape)
+            gb = gb.reshape(b.shape)
+        return ga, gb
+
+    return record(out, (a, b), backward, "matmul", bk)
+
+
+def dot(a, b):
+    """Alias of matmul for rank <= 2 operands (tf.tensordot-free subset)."""
+    return matmul(a, b)
+
+
+def vdot(x1, x2):
+    """Dot product of the flattened inputs (a scalar)."""
+    bk, a, b = operands("vdot", x1, x2)
+    if a.size != b.size:
+        raise ValueError(f"vdot: inputs need the same number of elements; received shapes "
+                         f"{a.shape} and {b.shape}")
+    return reduce_sum(reshape(a, (-1,)) * reshape(b, (-1,)))
+
+
+def kron(x1, x2):
+    """Kronecker product: blocks ``x1[i, j] * x2`` (ranks aligned by prepending size-1 axes)."""
+    bk, a, b = operands("kron", x1, x2)
+    nd = builtins.max(a.ndim, b.ndim)
+    a = reshape(a, (1,) * (nd - a.ndim) + a.shape)
+    b = reshape(b, (1,) * (nd - b.ndim) + b.shape)
+    ea = reshape(a, tuple(v for s in a.shape for v in (s, 1)))
+    eb = reshape(b, tuple(v for s in b.shape for v in (1, s)))
+    return reshape(ea * eb, tuple(p * q for p, q in zip(a.shape, b.shape)))
+
+
+# ---- einsum: parsing ----------------------------------------------------------------------------
 
 _LETTERS = string.ascii_letters
 
-
-# ---- parsing ------------------------------------------------------------------------------------
 
 def _parse(subscripts, operands):
     """Explicit per-operand label strings and the output labels (ellipses expanded)."""
@@ -87,11 +166,11 @@ def _parse(subscripts, operands):
     return labels, out
 
 
+# ---- einsum: contraction ------------------------------------------------------------------------
+
 def _unique(labels):
     return "".join(dict.fromkeys(labels))
 
-
-# ---- raw (array) kernels ------------------------------------------------------------------------
 
 def _prep(xp, a, la, keep):
     """Take diagonals of repeated labels and sum labels nobody else needs."""
@@ -157,8 +236,6 @@ def _grad_target(la, shape, needed, full):
     return "".join(c for c in _unique(la) if c in needed and not (sizes[c] == 1 and full[c] > 1))
 
 
-# ---- differentiable one- and two-operand einsum -------------------------------------------------
-
 def _einsum1(la, a, lo):
     xp = a._backend.xp
     out = xp.einsum(f"{la}->{lo}", a.data)
@@ -176,7 +253,7 @@ def _einsum2(la, a, lb, b, lo):
     xp = bk.xp
     if a.dtype != b.dtype:
         dt = np.result_type(a.dtype, b.dtype)
-        from .shape import cast
+        from ..core import cast
 
         a, b = (t if t.dtype == dt else cast(t, dt) for t in (a, b))
     out = _contract(bk, la, a.data, lb, b.data, lo)
@@ -252,7 +329,73 @@ def tensordot(x1, x2, axes=2):
 
 def outer(x1, x2):
     """Outer product of the flattened operands."""
-    from .shape import reshape
-
     a, b = to_tensor(x1), to_tensor(x2)
     return einsum("i,j->ij", reshape(a, (-1,)), reshape(b, (-1,)))
+
+
+# ---- vectors ------------------------------------------------------------------------------------
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3- (or 2-) vectors along the given axes, ``numpy.cross``."""
+    bk, a, b = operands("cross", x1, x2)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = moveaxis(a, single_axis("cross", axisa, a.ndim), -1)
+    b = moveaxis(b, single_axis("cross", axisb, b.ndim), -1)
+    na, nb = a.shape[-1], b.shape[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError(f"cross: vectors must have 2 or 3 components; received {na} and {nb}")
+
+    def comp(t, i):
+        return getitem(t, (Ellipsis, i))
+
+    if na == 2 and nb == 2:
+        return comp(a, 0) * comp(b, 1) - comp(a, 1) * comp(b, 0)
+    a0, a1 = comp(a, 0), comp(a, 1)
+    b0, b1 = comp(b, 0), comp(b, 1)
+    if na == 3 and nb == 3:
+        a2, b2 = comp(a, 2), comp(b, 2)
+        c = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0]
+    elif na == 2:
+        b2 = comp(b, 2)
+        c = [a1 * b2 + 0 * b0, -(a0 * b2) + 0 * b1, a0 * b1 - a1 * b0]
+    else:
+        a2 = comp(a, 2)
+        c = [-(a2 * b1) + 0 * a0, a2 * b0 + 0 * a1, a0 * b1 - a1 * b0]
+    out = stack(c, -1)
+    return moveaxis(out, -1, single_axis("cross", axisc, out.ndim))
+
+
+def correlate(x1, x2, mode="valid"):
+    """Cross-correlation of two 1-D tensors, ``numpy.correlate`` (mode valid / same / full).
+
+    One gather of sliding windows and one matrix-vector product, so both inputs get gradients.
+    """
+    if mode not in ("valid", "same", "full"):
+        raise ValueError(f"correlate: mode must be 'valid', 'same' or 'full'; received {mode!r}")
+    bk, a, v = operands("correlate", x1, x2)
+    if a.ndim != 1 or v.ndim != 1:
+        raise ValueError(f"correlate: both inputs must be 1-D; received shapes {a.shape} and "
+                         f"{v.shape}")
+    n, m = a.shape[0], v.shape[0]
+    if n == 0 or m == 0:
+        raise ValueError("correlate: inputs must be non-empty")
+    # full[k] = sum_j a[k + j - (m - 1)] * v[j], k = 0 .. n + m - 2
+    ap = pad(a, [[m - 1, m - 1]])
+    win = np.arange(n + m - 1)[:, None] + np.arange(m)[None, :]
+    full = matmul(getitem(ap, (win,)), v)
+    if mode == "full":
+        return full
+    big, small = builtins.max(n, m), builtins.min(n, m)
+    if mode == "valid":
+        start, length = small - 1, big - small + 1
+    else:
+        length = big
+        start = (n + m - 1 - length) // 2 if n >= m else (n + m - length) // 2
+    out = getitem(full, builtins.slice(start, start + length))
+    return out
+
+
+__all__ = [
+    "correlate", "cross", "dot", "einsum", "kron", "matmul", "outer", "tensordot", "vdot"
+]

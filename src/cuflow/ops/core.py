@@ -1,5 +1,7 @@
-"""More of ``keras.ops`` core: scatter / scatter_update / slice_update, switch, map,
-associative_scan and custom_gradient.
+"""``keras.ops.core``: tensors in and out (convert_to_tensor, cast, shape ...), functional
+updates (scatter, scatter_update, slice_update, slice), eager control flow (cond, switch,
+fori_loop, while_loop, map, associative_scan) and gradient control (stop_gradient,
+custom_gradient).
 
 Functional, as Keras 3: the ``*_update`` ops return a new tensor and never write into their
 input. Control flow runs eagerly in Python (cuflow is define-by-run), so gradients flow through
@@ -16,8 +18,64 @@ import numpy as np
 from .. import autodiff
 from ..tensor import Tensor
 from ..tree import unflatten_as as _flatten
-from ._core import record, same_device, to_tensor
+from ._core import record, same_device, single_axis, to_tensor
+from .numpy.creation import _dtype
+from .numpy.indexing import getitem
 
+# ---- tensors in and out -------------------------------------------------------------------------
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    """``x`` as a Tensor (kept as is when it already is one with the right dtype)."""
+    if sparse or ragged:
+        raise ValueError("convert_to_tensor: sparse and ragged tensors are not supported")
+    if isinstance(x, Tensor):
+        if dtype is None or np.dtype(dtype) == x.dtype:
+            return x
+
+        return cast(x, dtype)
+    return Tensor(x, dtype=None if dtype is None else _dtype(dtype))
+
+
+def convert_to_numpy(x):
+    return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def shape(x):
+    """The static shape as a tuple of ints (Keras returns a tuple too)."""
+    if hasattr(x, "shape") and not isinstance(x, (list, tuple)):
+        return tuple(x.shape)
+    return tuple(np.shape(x))
+
+
+def size(x):
+    return int(np.prod(shape(x), dtype=np.int64))
+
+
+def ndim(x):
+    return len(shape(x))
+
+
+def dtype(x):
+    """Keras' ``ops.dtype``: the dtype name as a string."""
+    return str(to_tensor(x).dtype)
+
+
+def cast(x, dtype):
+    x = to_tensor(x)
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise TypeError(f"cast: unsupported dtype {dtype}")
+    out = x.data.astype(dtype)
+    if dtype.kind != "f" or x.dtype.kind != "f":
+        return Tensor._wrap(out, backend=x._backend)
+    return record(out, (x,), lambda g: (g.astype(x.dtype),), "cast")
+
+
+# ---- functional updates and slices --------------------------------------------------------------
 
 def _index_matrix(op, indices, like, shape):
     """``indices`` (N, k) as a tuple of k index vectors, bounds-checked against ``shape``."""
@@ -150,7 +208,38 @@ def slice_update(inputs, start_indices, updates):
     return record(out, (x, u), backward, "slice_update", bk)
 
 
+def slice(inputs, start_indices, shape):  # noqa: A001 - Keras' name
+    """``inputs[start : start + shape]`` per axis (a -1 in ``shape`` means to the end)."""
+    x = to_tensor(inputs)
+    starts = [int(s) for s in start_indices]
+    sizes = [int(s) for s in shape]
+    if len(starts) != x.ndim or len(sizes) != x.ndim:
+        raise ValueError(f"slice: start_indices {list(start_indices)} and shape {list(shape)} "
+                         f"need one entry per axis of shape {x.shape}")
+    index = []
+    for s, n, dim in zip(starts, sizes, x.shape):
+        end = dim if n == -1 else s + n
+        if s < 0 or end > dim or end < s:
+            raise ValueError(f"slice: start {s} with size {n} is outside an axis of size {dim} "
+                             f"(input shape {x.shape})")
+        index.append(builtins.slice(s, end))
+    return getitem(x, tuple(index))
+
+
+def unstack(x, num=None, axis=0):
+    x = to_tensor(x)
+    ax = single_axis("unstack", axis, x.ndim)
+    if num is not None and num != x.shape[ax]:
+        raise ValueError(f"unstack: num={num} does not match axis {axis} of size {x.shape[ax]}")
+    pre = (builtins.slice(None),) * ax
+    return [getitem(x, pre + (i,)) for i in range(x.shape[ax])]
+
+
 # ---- control flow -------------------------------------------------------------------------------
+
+def cond(pred, true_fn, false_fn):
+    return true_fn() if bool(pred) else false_fn()
+
 
 def switch(index, branches, *operands):
     """``branches[index](*operands)``; ``index`` is clamped to the valid range, as Keras.
@@ -164,10 +253,33 @@ def switch(index, branches, *operands):
     return branches[i](*operands)
 
 
+def fori_loop(lower, upper, body_fun, init_val):
+    val = init_val
+    try:
+        lower, upper = int(lower), int(upper)
+    except OverflowError:  # int(inf): name the arguments rather than leak OverflowError
+        raise ValueError(f"fori_loop: lower and upper must be finite integers; received "
+                         f"{lower!r} and {upper!r}") from None
+    for i in range(lower, upper):
+        val = body_fun(i, val)
+    return val
+
+
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
+    single = not isinstance(loop_vars, (list, tuple))
+    state = (loop_vars,) if single else tuple(loop_vars)
+    n = 0
+    while (maximum_iterations is None or n < maximum_iterations) and bool(cond(*state)):
+        state = body(*state)
+        state = (state,) if single else tuple(state)
+        n += 1
+    return state[0] if single else state
+
+
 def map(f, xs):  # noqa: A001 - Keras' name
     """``stack([f(x) for x in xs])`` over the leading axis; ``xs`` and ``f``'s result may be
     nested lists / tuples / dicts of tensors."""
-    from .shape import getitem, stack
+    from .numpy.shape import stack
 
     leaves, build = _flatten(xs)
     leaves = [to_tensor(t) for t in leaves]
@@ -191,8 +303,8 @@ def associative_scan(f, elems, reverse=False, axis=0):
     log2(n) rounds of ``f`` on whole slices (Hillis-Steele), so ``f`` must act elementwise along
     the axis, as Keras requires. ``elems`` may be a nested list / tuple / dict of tensors.
     """
-    from .extra import flip
-    from .shape import concatenate, getitem
+    from .numpy.rearranging import flip
+    from .numpy.shape import concatenate
 
     leaves, build = _flatten(elems)
     leaves = [to_tensor(t) for t in leaves]
@@ -228,7 +340,12 @@ def associative_scan(f, elems, reverse=False, axis=0):
     return build(cur)
 
 
-# ---- custom gradients ---------------------------------------------------------------------------
+# ---- gradients ----------------------------------------------------------------------------------
+
+def stop_gradient(x):
+    x = to_tensor(x)
+    return Tensor._wrap(x.data, backend=x._backend)
+
 
 def custom_gradient(f):
     """Decorator: ``f(*args)`` returns ``(y, grad_fn)``; gradients of ``y`` use ``grad_fn``.
@@ -278,5 +395,8 @@ def custom_gradient(f):
     return wrapper
 
 
-__all__ = ["associative_scan", "custom_gradient", "map", "scatter", "scatter_update",
-           "slice_update", "switch"]
+__all__ = [
+    "associative_scan", "cast", "cond", "convert_to_numpy", "convert_to_tensor", "custom_gradient",
+    "dtype", "fori_loop", "is_tensor", "map", "ndim", "scatter", "scatter_update", "shape", "size",
+    "slice", "slice_update", "stop_gradient", "switch", "unstack", "while_loop"
+]

@@ -1,4 +1,5 @@
-"""``keras.ops`` math: segment reductions, ``in_top_k`` and ``erfinv``.
+"""``keras.ops.math``: segment reductions, ``top_k`` / ``in_top_k``, ``logsumexp``, ``erf`` /
+``erfinv``, ``rsqrt`` and ``extract_sequences`` (framing a signal, the first step of ``stft``).
 
 - ``segment_sum`` / ``segment_max``: rows of ``data`` grouped by ``segment_ids`` (N-D ids match
   ``data``'s leading dimensions); negative ids are dropped (as Keras' NumPy and TF backends), ids
@@ -17,12 +18,11 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
-from ._core import check_float, record, same_device, to_tensor
-
-
-def _const(arr, bk):
-    return Tensor._wrap(arr, backend=bk)
-
+from ._core import check_float, const, normalize_axis, record, same_device, to_tensor
+from .numpy._elementwise import _unary
+from .numpy.indexing import take_along_axis
+from .numpy.reductions import _expand
+from .numpy.sorting import _stable_argsort
 
 # ---- segment reductions -------------------------------------------------------------------------
 
@@ -73,7 +73,7 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     if ns:
         _scatter(xp, "add", out, safe, vals)
     if data.dtype.kind != "f":
-        return _const(out, bk)
+        return const(out, bk)
 
     def backward(g):
         mask = valid.reshape((-1,) + (1,) * (rows.ndim - 1))
@@ -97,7 +97,7 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):
     if ns:
         _scatter(xp, "maximum", out, safe, xp.where(mask, rows, low).astype(dt))
     if dt.kind != "f":
-        return _const(out, bk)
+        return const(out, bk)
 
     def backward(g):
         if not ns:
@@ -114,7 +114,22 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):
     return record(out, (data,), backward, "segment_max", bk)
 
 
-# ---- in_top_k -----------------------------------------------------------------------------------
+# ---- top_k, in_top_k, logsumexp -----------------------------------------------------------------
+
+def top_k(x, k, sorted=True):
+    """(values, indices) of the ``k`` largest entries on the last axis; ties keep lower index."""
+    x = to_tensor(x)
+    if x.ndim == 0:
+        raise ValueError("top_k needs a tensor of rank >= 1; received a scalar")
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= x.shape[-1]:
+        raise ValueError(f"top_k: k must be an int in [0, {x.shape[-1]}] for shape {x.shape}; "
+                         f"received {k!r}")
+    xp = x._backend.xp
+    key = x.data if x.dtype.kind == "f" else x.data.astype(np.float64)  # no unsigned wrap
+    order = _stable_argsort(xp, -key, -1)
+    idx = const(order[..., :int(k)].astype("int64"), x._backend)
+    return take_along_axis(x, idx, -1), idx
+
 
 def in_top_k(targets, predictions, k):
     """Whether each target's prediction is among the ``k`` largest of its row (bool, shape
@@ -141,11 +156,42 @@ def in_top_k(targets, predictions, k):
     if p.dtype.kind == "f":
         at = xp.where(xp.isnan(at), -np.inf, at)
     rank = 1 + (p > at).sum(axis=-1)
-    return _const(rank <= k, bk)
+    return const(rank <= k, bk)
 
 
-# ---- erfinv -------------------------------------------------------------------------------------
+def logsumexp(x, axis=-1, keepdims=False):
+    """Stable log(sum(exp(x))) over ``axis``."""
+    x = to_tensor(x)
+    check_float("logsumexp", x)
+    axes = normalize_axis("logsumexp", axis, x.ndim)
+    xp = x._backend.xp
+    m = xp.amax(x.data, axis=axes, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    e = xp.exp(x.data - m)
+    s = xp.sum(e, axis=axes, keepdims=True)
+    out_k = xp.log(s) + m
+    out = out_k if keepdims else xp.squeeze(out_k, axis=axes)
 
+    def backward(g):
+        return (e / s * _expand(g, x.ndim, axes, keepdims),)
+
+    return record(out, (x,), backward, "logsumexp")
+
+
+# ---- erf, erfinv, rsqrt -------------------------------------------------------------------------
+
+def _erf_raw(xp, x):
+    if xp is np:  # NumPy has no erf; math.erf per element is exact to double precision
+        # np.asarray: on a 0-d input a frompyfunc ufunc returns a Python float, not an array
+        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)),
+                          dtype=np.float64).astype(x.dtype)
+    import cupyx.scipy.special  # only reached with CuPy arrays
+
+    return cupyx.scipy.special.erf(x)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+erf = _unary("erf", _erf_raw, lambda xp, x, y, g: g * _TWO_OVER_SQRT_PI * xp.exp(-x * x))
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2
 _GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
@@ -203,3 +249,66 @@ def erfinv(x):
     xp = x._backend.xp
     y = _erfinv_raw(xp, x.data)
     return record(y, (x,), lambda g: (g * _SQRT_PI_OVER_2 * xp.exp(y * y),), "erfinv")
+
+
+rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda xp, x, y, g: -0.5 * g * y ** 3)
+
+
+# ---- framing ------------------------------------------------------------------------------------
+
+def _frames_raw(xp, a, length, stride):
+    count = (a.shape[-1] - length) // stride + 1
+    idx = xp.arange(count)[:, None] * stride + xp.arange(length)[None, :]
+    return a[..., idx]
+
+
+def _overlap_add_raw(xp, frames, stride, total):
+    count, length = frames.shape[-2:]
+    out = xp.zeros(frames.shape[:-2] + (total,), dtype=frames.dtype)
+    if count <= length:
+        for f in range(count):
+            out[..., f * stride:f * stride + length] += frames[..., f, :]
+    else:
+        for j in range(length):  # one strided slice per offset: its indices are distinct
+            out[..., j:j + stride * (count - 1) + 1:stride] += frames[..., :, j]
+    return out
+
+
+def _check_seq(op, sequence_length, sequence_stride):
+    for name, v in (("sequence_length", sequence_length), ("sequence_stride", sequence_stride)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{op}: {name} must be a positive int; received {v!r}")
+
+
+def extract_sequences(x, sequence_length, sequence_stride):
+    """Frames of ``sequence_length`` samples every ``sequence_stride`` samples along the last
+    axis: (..., T) -> (..., num_sequences, sequence_length). The gradient overlap-adds."""
+    x = to_tensor(x)
+    _check_seq("extract_sequences", sequence_length, sequence_stride)
+    if x.ndim < 1:
+        raise ValueError(f"extract_sequences needs a tensor of rank >= 1; received shape "
+                         f"{x.shape}")
+    if x.shape[-1] < sequence_length:
+        raise ValueError(f"extract_sequences: sequence_length {sequence_length} is longer than "
+                         f"the last axis of shape {x.shape}")
+    xp = x._backend.xp
+    out = _frames_raw(xp, x.data, int(sequence_length), int(sequence_stride))
+    total = x.shape[-1]
+    if x.dtype.kind != "f":
+        return Tensor._wrap(out, backend=x._backend)
+    return record(out, (x,), lambda g: (_overlap_add_raw(xp, g, int(sequence_stride), total),),
+                  "extract_sequences")
+
+
+def _overlap_add(frames, stride, total):
+    xp = frames._backend.xp
+    out = _overlap_add_raw(xp, frames.data, stride, total)
+    length = frames.shape[-1]
+    return record(out, (frames,), lambda g: (_frames_raw(xp, g, length, stride),),
+                  "overlap_add")
+
+
+__all__ = [
+    "erf", "erfinv", "extract_sequences", "in_top_k", "logsumexp", "rsqrt", "segment_max",
+    "segment_sum", "top_k"
+]

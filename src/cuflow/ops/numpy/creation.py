@@ -1,7 +1,9 @@
-"""``keras.ops`` tensor creation and shape queries on the current device.
+"""Tensor creation on the current device: zeros / ones / full (and ``*_like``), arange,
+linspace / logspace, eye / identity / tri, array, copy.
 
 Keras' dtype rules: float results default to ``floatx()`` (float32), never NumPy's float64; an
-explicit ``dtype`` always wins. Created tensors are constants (no graph node).
+explicit ``dtype`` always wins. Created tensors are constants (no graph node); ``array`` and
+``copy`` of a Tensor stay differentiable.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor
-from ._core import current_backend, to_tensor
+from ...tensor import Tensor
+from .._core import const, current_backend, record, to_tensor
 
 
 def _floatx():
-    from ..config import floatx
+    from ...config import floatx
 
     return floatx()
 
@@ -55,22 +57,9 @@ def _make(array, bk):
 
 def _check(shape, dtype, what, bk):
     """Refuse an oversized request with cuflow.OutOfMemoryError before NumPy / CuPy try it."""
-    from ..memory import check_allocation
+    from ...memory import check_allocation
 
     check_allocation(shape, dtype, what, bk.device)
-
-
-def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
-    """``x`` as a Tensor (kept as is when it already is one with the right dtype)."""
-    if sparse or ragged:
-        raise ValueError("convert_to_tensor: sparse and ragged tensors are not supported")
-    if isinstance(x, Tensor):
-        if dtype is None or np.dtype(dtype) == x.dtype:
-            return x
-        from .shape import cast
-
-        return cast(x, dtype)
-    return Tensor(x, dtype=None if dtype is None else _dtype(dtype))
 
 
 def zeros(shape, dtype=None):
@@ -149,7 +138,7 @@ def arange(start, stop=None, step=1, dtype=None):
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    from ._core import normalize_axis
+    from .._core import normalize_axis
 
     num = _int("linspace", "num", num)
     if num < 0:
@@ -170,6 +159,15 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (out, step) if retstep else out
 
 
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    """``base ** linspace(start, stop, num)``, ``numpy.logspace``."""
+
+    exps = linspace(start, stop, num, endpoint=endpoint, dtype="float64", axis=axis)
+    bk = exps._backend
+    out = bk.xp.power(float(base), exps.data)
+    return const(out.astype(_dtype(dtype)), bk)
+
+
 def eye(N, M=None, k=0, dtype=None):
     n, m = _int("eye", "N", N), _int("eye", "M", N if M is None else M)
     bk, dtype = current_backend(), _dtype(dtype)
@@ -188,30 +186,38 @@ def tri(N, M=None, k=0, dtype=None):
     return _make(bk.xp.tri(n, m, _int("tri", "k", k), dtype=dtype), bk)
 
 
-def shape(x):
-    """The static shape as a tuple of ints (Keras returns a tuple too)."""
-    if hasattr(x, "shape") and not isinstance(x, (list, tuple)):
-        return tuple(x.shape)
-    return tuple(np.shape(x))
+# ---- copies -------------------------------------------------------------------------------------
+
+def _real_only(op, x):
+    if isinstance(x, Tensor):
+        return x
+    if np.iscomplexobj(x) or isinstance(x, complex):
+        raise TypeError(f"{op}: cuflow has no complex dtype; received a complex input "
+                        f"(dtype {np.asarray(x).dtype})")
+    return to_tensor(x)
 
 
-def size(x):
-    return int(np.prod(shape(x), dtype=np.int64))
+def _identity(op, x):
+    x = _real_only(op, x)
+    return record(x.data.copy(), (x,), lambda g: (g,), op)
 
 
-def ndim(x):
-    return len(shape(x))
+def copy(x):
+    """A copy of ``x``; the gradient passes through."""
+    return _identity("copy", to_tensor(x) if not isinstance(x, Tensor) else x)
 
 
-def is_tensor(x):
-    return isinstance(x, Tensor)
+def array(x, dtype=None):
+    """A new tensor holding ``x`` (``keras.ops.array``); a Tensor input stays differentiable."""
+    from ..core import cast, convert_to_tensor
+
+    if isinstance(x, Tensor):
+        return copy(x) if dtype is None or np.dtype(dtype) == x.dtype else cast(x, dtype)
+    _real_only("array", x)
+    return convert_to_tensor(x, dtype=dtype)
 
 
-def convert_to_numpy(x):
-    return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
-
-
-def dtype(x):
-    """Keras' ``ops.dtype``: the dtype name as a string."""
-    return str(to_tensor(x).dtype)
-
+__all__ = [
+    "arange", "array", "copy", "empty", "eye", "full", "full_like", "identity", "linspace",
+    "logspace", "ones", "ones_like", "tri", "zeros", "zeros_like"
+]

@@ -1,4 +1,5 @@
-"""Upsampling by integer factors: nearest (repeat) for 1D/2D/3D, bilinear for 2D.
+"""Image ops: ``upsample`` by integer factors (nearest for 1D/2D/3D, bilinear for 2D) and
+``psnr``.
 
 Bilinear follows tf.image.resize (half-pixel centres, no antialiasing), which Keras's
 UpSampling2D uses; it is separable, so it is two small GEMMs with constant interpolation
@@ -7,12 +8,15 @@ matrices, and its gradient is the same GEMMs transposed.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._core import check_float, record, to_tensor
 from ._im2col import as_tuple, check_format
 from .conv import _to_first, _to_last
 
+# ---- resizing -----------------------------------------------------------------------------------
 
 def _interp_matrix(n_in, n_out):
     """(n_out, n_in) rows of tf.image.resize's bilinear weights with half_pixel_centers."""
@@ -76,3 +80,24 @@ def _bilinear(x, size):
         return (bk.matmul(ah.T, g1).reshape(x.shape),)
 
     return record(y, (x,), backward, "upsample_bilinear", bk)
+
+
+# ---- quality ------------------------------------------------------------------------------------
+
+def psnr(x1, x2, max_val):
+    """Peak signal-to-noise ratio in dB: 20 log10(max_val) - 10 log10(mean((x1 - x2)²))."""
+    from .numpy.arithmetic import log10
+    from .numpy.reductions import mean
+
+    a, b = to_tensor(x1), to_tensor(x2)
+    if a.shape != b.shape:
+        raise ValueError(f"psnr: x1 and x2 need the same shape; received {a.shape} and {b.shape}")
+    check_float("psnr", a)
+    b = to_tensor(b, a)
+    d = a - b
+    return 20.0 * math.log10(float(max_val)) - 10.0 * log10(mean(d * d))
+
+
+__all__ = [
+    "psnr", "upsample"
+]
