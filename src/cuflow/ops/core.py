@@ -31,7 +31,6 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     if isinstance(x, Tensor):
         if dtype is None or np.dtype(dtype) == x.dtype:
             return x
-
         return cast(x, dtype)
     return Tensor(x, dtype=None if dtype is None else _dtype(dtype))
 

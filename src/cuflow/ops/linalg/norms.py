@@ -48,7 +48,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if ord in (None, "fro"):
         return sqrt(sum(x * x, axes, keepdims))
     if ord in (2, -2, "nuc"):  # from the singular values
-
         return _matrix_norm_svd(x, ord, axes, keepdims)
     if ord in (1, -1):
         col = sum(_abs(x), r, keepdims=True)

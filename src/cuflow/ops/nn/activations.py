@@ -81,7 +81,6 @@ def gelu(x, approximate=False):
 
 
 def log_sigmoid(x):
-
     return -softplus(-to_tensor(x))
 
 

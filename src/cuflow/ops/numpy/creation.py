@@ -161,7 +161,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     """``base ** linspace(start, stop, num)``, ``numpy.logspace``."""
-
     exps = linspace(start, stop, num, endpoint=endpoint, dtype="float64", axis=axis)
     bk = exps._backend
     out = bk.xp.power(float(base), exps.data)

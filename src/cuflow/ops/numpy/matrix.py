@@ -61,7 +61,6 @@ def diag(x, k=0):
 
 def diagflat(x, k=0):
     """``x`` flattened onto the ``k``-th diagonal of a square matrix."""
-
     return diag(reshape(to_tensor(x), (-1,)), k)
 
 

@@ -221,7 +221,6 @@ def broadcast_to(x, shape):
 
 def meshgrid(*x, indexing="xy"):
     """Coordinate tensors from 1-D inputs; ``indexing`` 'xy' (Cartesian) or 'ij' (matrix)."""
-
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij'; received {indexing!r}")
     ts = [reshape(to_tensor(t), (-1,)) for t in x]
