@@ -1,6 +1,6 @@
-"""``ctc_decode(strategy="beam_search")`` against exhaustive enumeration of alignments on tiny
-inputs (a wide enough beam is exact), top_paths ordering, sequence lengths, errors; ``ifft``
-against NumPy and as the inverse of ``fft``."""
+"""ops.ctc: ``ctc_loss`` and ``ctc_decode`` against exhaustive enumeration of alignments on tiny
+inputs (a wide enough beam is exact), greedy decoding, top_paths ordering, sequence lengths and
+errors. ``ctc_loss`` is also checked against PyTorch in tests/losses/test_sequence.py."""
 
 from __future__ import annotations
 
@@ -9,9 +9,19 @@ import itertools
 import numpy as np
 import pytest
 
+import cuflow as cf
 from cuflow import ops
 
 R = np.random.default_rng(17)
+
+
+def t(a, device="cpu"):
+    return cf.Tensor(np.asarray(a), device=device)
+
+
+def close(got, ref, rtol=1e-6, atol=1e-9):
+    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
+                               rtol=rtol, atol=atol)
 
 
 def _log_softmax(x):
@@ -34,6 +44,47 @@ def _exhaustive(logits, blank):
         key = tuple(labels)
         totals[key] = np.logaddexp(totals.get(key, -np.inf), score)
     return sorted(totals.items(), key=lambda kv: -kv[1])
+
+
+# ---- loss ---------------------------------------------------------------------------------------
+
+def test_ctc_loss_equals_exhaustive_search():
+    x = R.normal(size=(2, 4, 3))
+    labels = np.array([[1, 2], [2, 0]])
+    lengths = np.array([2, 1])
+    got = ops.ctc_loss(labels, x, lengths, np.array([4, 4]), mask_index=0).numpy()
+    for b in range(2):
+        want = dict(_exhaustive(x[b], 0))[tuple(labels[b, :lengths[b]])]
+        np.testing.assert_allclose(got[b], -want, rtol=1e-10)
+    # another blank: class 2, so the labels are 0 and 1
+    got = ops.ctc_loss(np.array([[0, 1]]), x[:1], np.array([2]), np.array([4]), mask_index=2)
+    np.testing.assert_allclose(got.numpy()[0], -dict(_exhaustive(x[0], 2))[(0, 1)], rtol=1e-10)
+
+
+def test_ctc_loss_errors():
+    x = np.zeros((1, 3, 3))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
+        ops.ctc_loss(np.array([[5]]), x, np.array([1]), np.array([3]))
+    with pytest.raises(ValueError, match="output must have shape"):
+        ops.ctc_loss(np.array([[1]]), np.zeros((3, 3)), np.array([1]), np.array([3]))
+    with pytest.raises(ValueError, match="mask_index must lie in"):
+        ops.ctc_loss(np.array([[1]]), x, np.array([1]), np.array([3]), mask_index=3)
+
+
+# ---- decoding -----------------------------------------------------------------------------------
+
+def test_ctc_decode_greedy(device):
+    probs = np.array([[0.1, 0.8, 0.1], [0.1, 0.8, 0.1], [0.8, 0.1, 0.1], [0.1, 0.1, 0.8],
+                      [0.1, 0.8, 0.1]])
+    lp = np.log(np.stack([probs, probs[::-1]]))
+    decoded, scores = ops.ctc_decode(t(lp, device), t([5, 3], device))
+    assert decoded.shape == (1, 2, 5) and decoded.dtype == np.int32
+    # row 0: 1 1 _ 2 1 -> 1 2 1 ; row 1 (3 steps): 1 2 _ -> 1 2
+    np.testing.assert_array_equal(decoded.numpy()[0], [[1, 2, 1, -1, -1], [1, 2, -1, -1, -1]])
+    close(scores, -np.array([[lp[0].max(-1).sum()], [lp[1, :3].max(-1).sum()]]))
+    decoded, _ = ops.ctc_decode(t(lp, device), t([5, 5], device), merge_repeated=False,
+                                mask_index=2)
+    np.testing.assert_array_equal(decoded.numpy()[0], [[1, 1, 0, 1, -1], [1, 0, 1, 1, -1]])
 
 
 @pytest.mark.parametrize("blank", [0, 2])
@@ -87,20 +138,6 @@ def test_beam_search_fewer_paths_than_requested_and_errors():
         ops.ctc_decode(x, np.array([1]), strategy="beam_search", beam_width=2, top_paths=3)
 
 
-def test_ifft_matches_numpy_and_inverts_fft():
-    re, im = R.normal(size=(2, 3, 5)), R.normal(size=(2, 3, 5))
-    out_re, out_im = ops.ifft((re, im))
-    want = np.fft.ifft(re + 1j * im, axis=-1)
-    np.testing.assert_allclose(out_re.numpy(), want.real, atol=1e-12)
-    np.testing.assert_allclose(out_im.numpy(), want.imag, atol=1e-12)
-    back = ops.ifft(ops.fft((re, im)))
-    np.testing.assert_allclose(back[0].numpy(), re, atol=1e-12)
-    np.testing.assert_allclose(back[1].numpy(), im, atol=1e-12)
-    f32 = ops.ifft((re.astype("float32"), im.astype("float32")))
-    assert str(f32[0].dtype) == "float32"
-    with pytest.raises(ValueError, match="tuple of two tensors"):
-        ops.ifft(re)
-    with pytest.raises(ValueError, match="same shape"):
-        ops.ifft((re, im[..., :2]))
-    with pytest.raises(TypeError, match="floating tensors"):
-        ops.ifft((re.astype("int32"), im.astype("int32")))
+def test_ctc_decode_errors():
+    with pytest.raises(ValueError, match="beam_width must be a positive int"):
+        ops.ctc_decode(t(np.ones((1, 2, 3))), t([2]), strategy="beam_search", beam_width=0)
