@@ -37,7 +37,6 @@ def _named(name):
     return fn
 
 
-relu_plain = _named("relu")
 relu6 = _named("relu6")
 selu = _named("selu")
 sigmoid = _named("sigmoid")
