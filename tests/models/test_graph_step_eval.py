@@ -258,7 +258,7 @@ def test_a_failed_capture_names_where_the_step_broke(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING, logger="cuflow"):
         out = step(cf.Tensor(x[32:48]))  # capture fails, the step runs eagerly
     assert step.disabled.startswith("capture failed (RuntimeError: calling cuBLAS API")
-    assert "at cuflow/ops/nn.py:" in step.disabled and "in dense" in step.disabled
+    assert "at cuflow/ops/nn/linear.py:" in step.disabled and "in dense" in step.disabled
     np.testing.assert_allclose(out.numpy(), m.predict(x[32:48], verbose=0), rtol=1e-6)
 
 
