@@ -1,11 +1,12 @@
-"""Checking helpers shared by the test suite and ``Model.check_gradients``."""
+"""Numerical gradient checks: autodiff gradients against float64 central differences (used by
+the test suite and ``Model.check_gradients``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .autodiff import GradientTape
-from .tensor import Tensor
+from ..autodiff import GradientTape
+from ..tensor import Tensor
 
 
 def numerical_gradient(f, arrays, index, eps=1e-6):
@@ -66,7 +67,7 @@ def check_gradients(fn, inputs, device="cpu", eps=1e-6, atol=1e-5, rtol=1e-3, se
 def weight_slots(layer, seen=None):
     """``{id(variable): (owner, attribute)}`` for every weight Variable reachable from
     ``layer``: where a gradient check substitutes a differentiable tensor for a weight."""
-    from .tensor import Variable
+    from ..tensor import Variable
 
     seen = set() if seen is None else seen
     if id(layer) in seen:
@@ -84,7 +85,7 @@ def weight_slots(layer, seen=None):
 
 def flat_outputs(out):
     """One (batch, n) tensor from an output or a list of outputs, to gradient-check them all."""
-    from . import ops
+    from .. import ops
 
     outs = out if isinstance(out, (list, tuple)) else [out]
     return ops.concatenate([ops.reshape(o, (o.shape[0], -1)) for o in outs], axis=1)
