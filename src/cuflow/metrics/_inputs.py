@@ -153,10 +153,13 @@ def weighted_histogram(index, weights, size):
     return out
 
 
-def add_to(buffer, value):
-    """``buffer += value`` in place, so a state array keeps its address (what a captured CUDA
-    graph replays against). ``value`` is a Tensor or a Python number (a kernel argument)."""
-    buffer += value.data if isinstance(value, Tensor) else value
+def add_to(buffer, value, scale=None):
+    """``buffer += value`` (times ``scale``) in place, so a state array keeps its address (what a
+    captured CUDA graph replays against). ``value`` is a Tensor or a Python number (a kernel
+    argument); a Python ``scale`` multiplies in the same pass, as the training loop's loss
+    update does every step."""
+    value = value.data if isinstance(value, Tensor) else value
+    buffer += value if scale is None else value * scale
 
 
 def tensors(state):

@@ -111,7 +111,7 @@ class _CountedAccuracy(MeanMetricWrapper):
                                                          **self._fn_kwargs)
         except ImportError:
             return None
-        return Tensor(hits)
+        return Tensor._wrap(hits)
 
     def _kernel_shapes(self, yt, yp):
         if yp.dtype.kind != "f" or yp.ndim != 2 or yp.shape[-1] == 0:

@@ -165,7 +165,7 @@ class Mean(_Reduce):
         """The training loop's fast path: one 0-d Tensor ``value`` counted ``weight`` times
         (the loss of a batch of ``weight`` samples), accumulated on its device."""
         state = self._ensure_state(value.device)
-        add_to(state["total"], ops.multiply(ops.stop_gradient(value), float(weight)))
+        add_to(state["total"], value, scale=float(weight))
         add_to(state["count"], float(weight))
 
 
