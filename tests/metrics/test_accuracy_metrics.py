@@ -5,10 +5,9 @@ import pytest
 
 import cuflow
 from cuflow import metrics
+from cuflow.testing import on_every_device
 
-
-def _t(a, device):
-    return cuflow.Tensor(np.asarray(a), device=device)
+from ._helpers import _t
 
 
 def _ref_mean(values, weights=None):
@@ -18,6 +17,7 @@ def _ref_mean(values, weights=None):
     return (values * weights).sum() / np.sum(weights)
 
 
+@on_every_device
 def test_sparse_categorical_accuracy_batches_and_reset(device, rng):
     m = metrics.SparseCategoricalAccuracy()
     all_hits = []
@@ -34,6 +34,7 @@ def test_sparse_categorical_accuracy_batches_and_reset(device, rng):
 
 
 @pytest.mark.parametrize("label_shape", ["flat", "column", "float"])
+@on_every_device
 def test_sparse_categorical_accuracy_label_forms(device, rng, label_shape):
     logits = rng.normal(size=(10, 4)).astype(np.float32)
     labels = rng.integers(0, 4, size=10)
@@ -46,6 +47,7 @@ def test_sparse_categorical_accuracy_label_forms(device, rng, label_shape):
         pytest.approx(want)
 
 
+@on_every_device
 def test_sparse_categorical_accuracy_sample_weight(device, rng):
     logits = rng.normal(size=(12, 3)).astype(np.float32)
     labels = rng.integers(0, 3, size=12)
@@ -60,6 +62,7 @@ def test_sparse_categorical_accuracy_sample_weight(device, rng):
     assert float(m2.result()) == pytest.approx(_ref_mean(hits, w), rel=1e-6)
 
 
+@on_every_device
 def test_categorical_accuracy(device, rng):
     probs = rng.uniform(size=(20, 6)).astype(np.float32)
     labels = np.eye(6, dtype=np.float32)[rng.integers(0, 6, size=20)]
@@ -76,6 +79,7 @@ def test_categorical_accuracy(device, rng):
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.3])
+@on_every_device
 def test_binary_accuracy(device, rng, threshold):
     p = rng.uniform(size=(15, 3)).astype(np.float32)
     y = rng.integers(0, 2, size=(15, 3)).astype(np.float32)
@@ -89,6 +93,7 @@ def test_binary_accuracy(device, rng, threshold):
     assert float(mw.result()) == pytest.approx(_ref_mean(per_sample, w), rel=1e-6)
 
 
+@on_every_device
 def test_binary_accuracy_one_unit_with_flat_labels(device, rng):
     p = rng.uniform(size=(9, 1)).astype(np.float32)
     y = rng.integers(0, 2, size=9)
@@ -97,6 +102,7 @@ def test_binary_accuracy_one_unit_with_flat_labels(device, rng):
     assert float(m.result()) == pytest.approx(((p[:, 0] > 0.5) == y).mean())
 
 
+@on_every_device
 def test_accuracy_exact_match(device):
     m = metrics.Accuracy()
     m.update_state(_t([[1], [2], [3], [4]], device), _t([[0], [2], [3], [4]], device))
@@ -111,6 +117,7 @@ def _top_k_ref(scores, labels, k):
 
 
 @pytest.mark.parametrize("k", [1, 2, 5])
+@on_every_device
 def test_top_k_accuracies(device, rng, k):
     scores = rng.normal(size=(30, 6)).astype(np.float32)
     labels = rng.integers(0, 6, size=30)
@@ -145,6 +152,7 @@ def test_names_and_directions():
     assert metrics.Accuracy()._direction == "up"
 
 
+@on_every_device
 def test_numpy_labels_follow_predictions_device(device, rng):
     logits = rng.normal(size=(6, 3)).astype(np.float32)
     m = metrics.SparseCategoricalAccuracy()

@@ -1,14 +1,16 @@
-"""Precision, Recall and AUC against brute-force float64 references."""
+"""cuflow.metrics.confusion_metrics: Precision, Recall, AUC, the confusion counts and the
+rate-at-rate metrics against brute-force float64 references, scikit-learn and the keras.io
+examples."""
+
+from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import cuflow
 from cuflow import metrics
+from cuflow.testing import on_every_device
 
-
-def _t(a, device):
-    return cuflow.Tensor(np.asarray(a), device=device)
+from ._helpers import _run, _t, check_keras_example
 
 
 def _counts(y, p, thresholds, w=None):
@@ -55,6 +57,7 @@ def binary(rng):
     return y, p
 
 
+@on_every_device
 def test_precision_recall_default_threshold(device, binary, rng):
     y, p = binary
     tp, fp, tn, fn = _counts(y, p, [0.5])[:, 0]
@@ -71,6 +74,7 @@ def test_precision_recall_default_threshold(device, binary, rng):
     assert float(pw.result()) == pytest.approx(tp / (tp + fp), rel=1e-5)
 
 
+@on_every_device
 def test_precision_many_thresholds_and_empty(device, binary):
     y, p = binary
     thr = [0.2, 0.5, 0.9]
@@ -81,6 +85,7 @@ def test_precision_many_thresholds_and_empty(device, binary):
     assert float(metrics.Recall().result()) == 0.0  # no data: 0, not NaN
 
 
+@on_every_device
 def test_precision_top_k_and_class_id(device):
     y = np.array([[0, 0, 1, 1], [1, 0, 0, 1]], np.float32)
     p = np.array([[0.1, 0.4, 0.3, 0.2], [0.5, 0.1, 0.2, 0.05]], np.float32)
@@ -96,6 +101,7 @@ def test_precision_top_k_and_class_id(device):
 @pytest.mark.parametrize("curve,method", [("ROC", "interpolation"), ("ROC", "minoring"),
                                           ("ROC", "majoring"), ("PR", "minoring"),
                                           ("PR", "majoring")])
+@on_every_device
 def test_auc_matches_threshold_reference(device, binary, curve, method):
     y, p = binary
     m = metrics.AUC(curve=curve, summation_method=method)
@@ -105,12 +111,14 @@ def test_auc_matches_threshold_reference(device, binary, curve, method):
                                               abs=1e-5)
 
 
+@on_every_device
 def test_auc_roc_close_to_exact(device, binary):
     y, p = binary
     m = metrics.AUC(num_thresholds=1000)
     assert float(m(_t(y, device), _t(p, device))) == pytest.approx(_rank_auc(y, p), abs=2e-3)
 
 
+@on_every_device
 def test_auc_pr_interpolation_and_perfect(device, binary):
     y, p = binary
     m = metrics.AUC(curve="PR")
@@ -125,6 +133,7 @@ def test_auc_pr_interpolation_and_perfect(device, binary):
         pytest.approx(1.0)
 
 
+@on_every_device
 def test_auc_weighted_and_explicit_thresholds(device, binary, rng):
     y, p = binary
     w = rng.uniform(size=300)
@@ -138,6 +147,7 @@ def test_auc_weighted_and_explicit_thresholds(device, binary, rng):
     assert float(me.result()) == pytest.approx(float(m.result()), abs=1e-5)
 
 
+@on_every_device
 def test_auc_multi_label_and_logits(device, rng):
     y = rng.integers(0, 2, size=(200, 3))
     p = np.clip(0.4 * y + 0.6 * rng.uniform(size=(200, 3)), 0, 1)
@@ -165,3 +175,115 @@ def test_argument_errors():
         metrics.AUC(curve="XY")
     with pytest.raises(ValueError, match="summation method"):
         metrics.AUC(summation_method="trapezoid")
+
+
+_SS_T, _SS_P = [0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]
+
+
+# (id, factory, y_true, y_pred, expected, sample_weight, expected weighted)
+KERAS_EXAMPLES = [
+    ("fp", metrics.FalsePositives, [0, 1, 0, 0], [0, 0, 1, 1], 2.0, [0, 0, 1, 0], 1.0),
+    ("fn", metrics.FalseNegatives, [0, 1, 1, 1], [0, 1, 0, 0], 2.0, [0, 0, 1, 0], 1.0),
+    ("tn", metrics.TrueNegatives, [0, 1, 0, 0], [1, 1, 0, 0], 2.0, [0, 0, 1, 0], 1.0),
+    ("tp", metrics.TruePositives, [0, 1, 1, 1], [1, 0, 1, 1], 2.0, [0, 0, 1, 0], 1.0),
+    ("sens_at_spec", lambda: metrics.SensitivityAtSpecificity(0.5), _SS_T, _SS_P, 0.5,
+     [1, 1, 2, 2, 1], 0.333333),
+    ("spec_at_sens", lambda: metrics.SpecificityAtSensitivity(0.5), _SS_T, _SS_P, 0.66666667,
+     [1, 1, 2, 2, 2], 0.5),
+    ("prec_at_rec", lambda: metrics.PrecisionAtRecall(0.5), _SS_T, _SS_P, 0.5,
+     [2, 2, 2, 1, 1], 0.33333333),
+    ("rec_at_prec", lambda: metrics.RecallAtPrecision(0.8), [0, 0, 1, 1], [0, 0.5, 0.3, 0.9],
+     0.5, [1, 0, 0, 1], 1.0),
+]
+
+
+@pytest.mark.parametrize("case", KERAS_EXAMPLES, ids=[c[0] for c in KERAS_EXAMPLES])
+@on_every_device
+def test_keras_io_examples(case, device):
+    check_keras_example(case, device)
+
+
+@on_every_device
+def test_condition_counts_match_sklearn_at_each_threshold(rng, device, skm):
+    y = rng.integers(0, 2, size=(50, 2))
+    p = rng.uniform(size=(50, 2)).astype(np.float32)
+    w = rng.uniform(size=(50, 1))
+    thresholds = [0.1, 0.5, 0.85]
+    made = {cls: cls(thresholds=thresholds) for cls in (
+        metrics.TruePositives, metrics.TrueNegatives, metrics.FalsePositives,
+        metrics.FalseNegatives)}
+    for m in made.values():
+        for lo, hi in ((0, 20), (20, 50)):
+            m.update_state(_t(y[lo:hi], device), _t(p[lo:hi], device),
+                           sample_weight=_t(w[lo:hi], device))
+    want = np.array([skm.confusion_matrix(y.ravel(), (p > t).ravel(),
+                                          sample_weight=np.repeat(w, 2, axis=1).ravel(),
+                                          labels=[0, 1]).ravel() for t in thresholds])
+    tn, fp, fn, tp = want.T
+    np.testing.assert_allclose(made[metrics.TruePositives].result().numpy(), tp, rtol=1e-6)
+    np.testing.assert_allclose(made[metrics.TrueNegatives].result().numpy(), tn, rtol=1e-6)
+    np.testing.assert_allclose(made[metrics.FalsePositives].result().numpy(), fp, rtol=1e-6)
+    np.testing.assert_allclose(made[metrics.FalseNegatives].result().numpy(), fn, rtol=1e-6)
+    one = metrics.TruePositives()  # the default: one threshold at 0.5, a scalar result
+    assert _run(one, y, p, device=device).shape == ()
+    assert float(one.result()) == float(((p > 0.5) & (y == 1)).sum())
+
+
+def _rates_at(y, p, thresholds, w):
+    y = y.ravel() == 1
+    p = p.ravel().astype(np.float64)
+    out = []
+    for t in thresholds:
+        pos = p > t
+        tp, fp = (w * (pos & y)).sum(), (w * (pos & ~y)).sum()
+        tn, fn = (w * (~pos & ~y)).sum(), (w * (~pos & y)).sum()
+        out.append((tp / (tp + fn) if tp + fn else 0.0, tp / (tp + fp) if tp + fp else 0.0,
+                    tn / (tn + fp) if tn + fp else 0.0))
+    return {k: np.array(v) for k, v in zip(("recall", "precision", "specificity"), zip(*out))}
+
+
+@pytest.mark.parametrize("name,cls,constrained,dependent", [
+    ("sens_at_spec", metrics.SensitivityAtSpecificity, "specificity", "recall"),
+    ("spec_at_sens", metrics.SpecificityAtSensitivity, "recall", "specificity"),
+    ("prec_at_rec", metrics.PrecisionAtRecall, "recall", "precision"),
+    ("rec_at_prec", metrics.RecallAtPrecision, "precision", "recall"),
+])
+@on_every_device
+def test_rate_at_rate_metrics_match_brute_force(name, cls, constrained, dependent, rng, device):
+    n_thr = 37
+    y = rng.integers(0, 2, size=(60, 3))
+    # predictions on a coarse grid, exact zeros and ones included (edge of the buckets)
+    p = np.clip(0.35 * y + rng.integers(0, 14, size=(60, 3)) / 20, 0, 1).astype(np.float32)
+    p[:3] = 0.0
+    w = rng.uniform(size=60)
+    grid = [0.0] + [(i + 1) / (n_thr - 1) for i in range(n_thr - 2)] + [1.0]
+    for value in (0.3, 0.7):
+        m = cls(value, num_thresholds=n_thr, class_id=1)
+        for lo, hi in ((0, 25), (25, 60)):
+            m.update_state(_t(y[lo:hi], device), _t(p[lo:hi], device),
+                           sample_weight=_t(w[lo:hi], device))
+        rates = _rates_at(y[:, 1], p[:, 1], grid, w)
+        feasible = rates[constrained] >= value
+        want = rates[dependent][feasible].max() if feasible.any() else 0.0
+        assert float(m.result()) == pytest.approx(want, rel=1e-5, abs=1e-7), value
+    unreachable = cls(1.0, num_thresholds=5)
+    _run(unreachable, [0, 1], [0.0, 0.0], device=device)
+    assert float(unreachable.result()) >= 0.0  # defined (0 when no threshold qualifies)
+
+
+def test_single_threshold_rate_metric_uses_half():
+    m = metrics.PrecisionAtRecall(0.5, num_thresholds=1)
+    assert m.thresholds == [0.5]
+    assert float(_run(m, [0, 1, 1], [0.6, 0.7, 0.2])) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("make,exc,match", [
+    (lambda: metrics.PrecisionAtRecall(1.5), ValueError, r"`recall` must be in the range"),
+    (lambda: metrics.SensitivityAtSpecificity(-0.1), ValueError, "specificity"),
+    (lambda: metrics.RecallAtPrecision(0.5, num_thresholds=0), ValueError, "num_thresholds"),
+    (lambda: metrics.TruePositives(thresholds=[0.5, 1.2]), ValueError,
+     r"Threshold values must be in \[0, 1\]"),
+])
+def test_bad_arguments_raise(make, exc, match):
+    with pytest.raises(exc, match=match):
+        make()

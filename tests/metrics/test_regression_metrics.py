@@ -3,12 +3,10 @@
 import numpy as np
 import pytest
 
-import cuflow
 from cuflow import metrics
+from cuflow.testing import on_every_device
 
-
-def _t(a, device):
-    return cuflow.Tensor(np.asarray(a), device=device)
+from ._helpers import _t
 
 
 @pytest.fixture
@@ -29,6 +27,7 @@ CLASSES = {"mse": metrics.MeanSquaredError, "mae": metrics.MeanAbsoluteError,
 
 
 @pytest.mark.parametrize("kind", sorted(REFS))
+@on_every_device
 def test_regression_metrics(device, data, kind):
     y, p, w = data
     per_sample = REFS[kind](y, p)
@@ -44,6 +43,7 @@ def test_regression_metrics(device, data, kind):
     np.testing.assert_allclose(fn(y, p).numpy(), per_sample, rtol=1e-6)
 
 
+@on_every_device
 def test_rmse(device, data):
     y, p, w = data
     m = metrics.RootMeanSquaredError()
@@ -56,6 +56,7 @@ def test_rmse(device, data):
     assert m.name == "root_mean_squared_error"
 
 
+@on_every_device
 def test_column_predictions_with_flat_labels(device):
     # (N,) labels with (N, 1) predictions: Keras expands the labels, one value per sample
     m = metrics.MeanAbsoluteError()
