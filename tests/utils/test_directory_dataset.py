@@ -1,5 +1,5 @@
-"""image_dataset_from_directory / text_dataset_from_directory / split_dataset on small folders
-made in tmp_path (offline, fast)."""
+"""cuflow.utils.directory_dataset: image and text datasets from class folders (labels, modes,
+splits, resizing, crops) written by the test with Pillow."""
 
 from __future__ import annotations
 
@@ -160,44 +160,3 @@ def test_text_dataset(tmp_path):
     with pytest.raises(ValueError, match='there must be exactly 2 class_names'):
         utils.text_dataset_from_directory(root, class_names=["pos"], label_mode="binary",
                                           verbose=False)
-
-
-def test_split_dataset_arrays():
-    x = np.arange(10)
-    left, right = utils.split_dataset(x, left_size=0.8)
-    assert len(left) == 8 and len(right) == 2
-    np.testing.assert_array_equal(np.array(list(left)), x[:8])
-    np.testing.assert_array_equal(np.array(list(right)), x[8:])
-    data = (np.arange(10), np.arange(10) * 2)
-    left, right = utils.split_dataset(list(data), right_size=3, shuffle=True, seed=5)
-    import random
-
-    order = list(range(10))
-    random.Random(5).shuffle(order)  # Keras: random.seed(seed); random.shuffle(samples)
-    lx, ly = left.batch(7)[0]
-    np.testing.assert_array_equal(lx, order[:7])
-    np.testing.assert_array_equal(ly, np.array(order[:7]) * 2)
-    rx, _ = right.batch(10)[0]
-    np.testing.assert_array_equal(rx, order[7:])
-    with pytest.raises(ValueError, match="At least one of the `left_size` or `right_size`"):
-        utils.split_dataset(x)
-    with pytest.raises(ValueError, match="`left_size` should be either a positive integer"):
-        utils.split_dataset(x, left_size=10)
-    with pytest.raises(ValueError, match="sum of `left_size` and `right_size` is greater than 1"):
-        utils.split_dataset(x, left_size=0.6, right_size=0.6)
-    with pytest.raises(TypeError, match="Invalid `left_size` Type"):
-        utils.split_dataset(x, left_size="half")
-    with pytest.raises(TypeError, match="The `dataset` argument must be"):
-        utils.split_dataset(5, left_size=1)
-
-
-def test_split_batched_dataset_keeps_batch_size_and_dataset_methods():
-    ds = utils.ArrayDataset((np.arange(12.0)[:, None], np.arange(12)), batch_size=4)
-    left, right = utils.split_dataset(ds, left_size=9)
-    assert left.batch_size == 4 and len(left) == 3 and len(right) == 1
-    assert [len(b[1]) for b in left] == [4, 4, 1]
-    assert len(ds.take(2)) == 2 and len(ds.skip(1)) == 2 and len(ds.take(-1)) == 3
-    assert len(ds.unbatch()) == 12 and ds.unbatch()[5][1] == 5
-    shuffled = ds.shuffle(10, seed=0)
-    assert sorted(int(b[1][0]) for b in shuffled) == [0, 4, 8]
-    assert ds.cardinality() == 3 and ds.cache() is ds

@@ -1,4 +1,4 @@
-"""cuflow.utils: to_categorical, normalize, set_random_seed."""
+"""cuflow.utils.np_utils: to_categorical and normalize on arrays and on device tensors."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 import cuflow as cf
 from cuflow import utils
 from cuflow.backend import parse_device
+from cuflow.testing import on_every_device
 
 
 def test_to_categorical_basic():
@@ -37,6 +38,7 @@ def test_to_categorical_errors():
         utils.to_categorical([0, 1], num_classes=0)
 
 
+@on_every_device
 def test_to_categorical_tensor_stays_on_device(device):
     y = cf.Tensor(np.array([2, 0, 1]), device=device)
     out = utils.to_categorical(y, num_classes=4)
@@ -55,6 +57,7 @@ def test_normalize_numpy():
 
 @pytest.mark.parametrize("order", [1, 2, 3, np.inf])
 @pytest.mark.parametrize("axis", [-1, 0])
+@on_every_device
 def test_normalize_tensor(device, order, axis):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 5))
@@ -63,27 +66,3 @@ def test_normalize_tensor(device, order, axis):
     assert isinstance(out, cf.Tensor) and out.device == parse_device(device)
     np.testing.assert_allclose(out.numpy(), utils.normalize(x, axis=axis, order=order),
                                rtol=1e-9, atol=1e-12)
-
-
-def test_set_random_seed():
-    from cuflow import initializers
-
-    utils.set_random_seed(123)
-    a = initializers.RandomNormal()((5,)).numpy()
-    r1 = np.random.rand()
-    utils.set_random_seed(123)
-    np.testing.assert_array_equal(initializers.RandomNormal()((5,)).numpy(), a)
-    assert np.random.rand() == r1  # NumPy's global state too
-    with pytest.raises(ValueError, match="seed must be a non-negative int"):
-        utils.set_random_seed(-3)
-
-
-def test_keras_style_access():
-    import cuflow as keras
-
-    assert keras.utils.to_categorical is utils.to_categorical
-    assert keras.losses.get("mse") is keras.losses.mean_squared_error
-    assert keras.activations.get("relu") is keras.activations.relu
-    assert isinstance(keras.initializers.get("he_normal"), keras.initializers.HeNormal)
-    assert isinstance(keras.regularizers.get("l2"), keras.regularizers.L2)
-    assert isinstance(keras.constraints.get("max_norm"), keras.constraints.MaxNorm)
