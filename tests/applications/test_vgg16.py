@@ -1,16 +1,52 @@
-"""The origin article's transfer-learning program, ported: only the imports change, plus
-weights=None (no download) and a 32x32 input and one small epoch to stay fast."""
+"""cuflow.applications.vgg16: Keras's counts and names, heads, the feature map, and the origin
+article's transfer-learning program."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from cuflow import applications as apps
 from cuflow.applications import VGG16
 from cuflow.layers import Dense, Flatten
 from cuflow.models import Model
 from cuflow.optimizers import Adam
 from cuflow.preprocessing.image import ImageDataGenerator  # noqa: F401 (the article imports it)
+
+from ._checks import (
+    check_full_size,
+    check_tiny_forward,
+)
+
+slow = pytest.mark.slow
+
+
+# Keras's count_params(), layer names at known places, model name, default size, len(weights)
+FULL_SIZE = [
+    pytest.param(apps.VGG16, {}, 138_357_544, ['block1_conv1', 'block1_conv2', 'block1_pool',
+                                               'block5_conv3', 'block5_pool', 'flatten', 'fc1',
+                                               'fc2', 'predictions'],
+                 'vgg16', 224, None, id='VGG16'),
+    pytest.param(apps.VGG16, {'include_top': False}, 14_714_688,
+                 ['block1_conv1', 'block5_conv3', 'block5_pool'],
+                 'vgg16', 224, None, id='VGG16_notop'),
+]
+
+
+@pytest.mark.parametrize("build, kwargs, count, names, model_name, size, n_weights", FULL_SIZE)
+def test_full_size_matches_keras(build, kwargs, count, names, model_name, size, n_weights):
+    check_full_size(build, kwargs, count, names, model_name, size, n_weights)
+
+
+@pytest.mark.parametrize("pooling", ["avg", "max"])
+def test_pooling_heads_forward(pooling):
+    check_tiny_forward(apps.VGG16, {}, 512, size=32, pooling=pooling)
+
+
+def test_vgg16_feature_map_without_pooling():
+    model = apps.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    y = model.predict(np.zeros((2, 32, 32, 3), np.float32), verbose=0)
+    assert y.shape == (2, 1, 1, 512)
 
 
 def test_article_transfer_learning_program():

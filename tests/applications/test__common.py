@@ -1,52 +1,13 @@
-"""Application models at small sizes: forward passes, heads, argument checks, weights files."""
+"""What every application shares (applications/_common.py, _weights.py): input tensors and
+shapes, ImageNet rules, argument errors, weights files named, found and loaded."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from cuflow import applications as apps
 from cuflow.layers import Input
 from cuflow.models import Model
-
-SMALL = {  # the smallest input each model accepts (Keras's min_size)
-    apps.VGG16: 32, apps.VGG19: 32, apps.ResNet50: 32, apps.MobileNetV2: 32,
-    apps.Xception: 71, apps.InceptionV3: 75,
-}
-FEATURES = {apps.VGG16: 512, apps.VGG19: 512, apps.ResNet50: 2048, apps.MobileNetV2: 1280,
-            apps.Xception: 2048, apps.InceptionV3: 2048}
-
-
-@pytest.fixture
-def cuflow_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("CUFLOW_HOME", str(tmp_path))
-    return tmp_path
-
-
-@pytest.mark.parametrize("build", list(SMALL), ids=lambda b: b.__name__)
-@pytest.mark.parametrize("pooling", ["avg", "max"])
-def test_pooling_heads_forward(build, pooling):
-    size = SMALL[build]
-    model = build(weights=None, include_top=False, input_shape=(size, size, 3), pooling=pooling)
-    assert model.output.shape == (None, FEATURES[build])
-    x = np.random.default_rng(0).random((2, size, size, 3), dtype=np.float32)
-    y = model.predict(x, verbose=0)
-    assert y.shape == (2, FEATURES[build])
-    assert np.isfinite(y).all()
-
-
-def test_vgg16_feature_map_without_pooling():
-    model = apps.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
-    y = model.predict(np.zeros((2, 32, 32, 3), np.float32), verbose=0)
-    assert y.shape == (2, 1, 1, 512)
-
-
-def test_small_top_with_custom_classes_sums_to_one():
-    model = apps.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=7)
-    y = model.predict(np.random.default_rng(1).random((2, 32, 32, 3), dtype=np.float32),
-                      verbose=0)
-    assert y.shape == (2, 7)
-    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_classifier_activation_none_gives_logits():
@@ -149,18 +110,6 @@ def test_imagenet_weights_default_folder(monkeypatch, tmp_path):
         apps.VGG16(weights="imagenet", include_top=False)
 
 
-def test_cached_imagenet_file_is_loaded(cuflow_home, monkeypatch):
-    loaded = []
-    monkeypatch.setattr(Model, "load_weights", lambda self, path, *a, **k: loaded.append(path))
-    folder = cuflow_home / "models"
-    folder.mkdir()
-    fname = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_128_no_top.h5"
-    (folder / fname).write_bytes(b"placeholder")
-    model = apps.MobileNetV2(weights="imagenet", include_top=False, input_shape=(128, 128, 3))
-    assert loaded == [str(folder / fname)]
-    assert model.name == "mobilenetv2_1.00_128"
-
-
 def test_weights_path_is_loaded(tmp_path, monkeypatch):
     loaded = []
     monkeypatch.setattr(Model, "load_weights", lambda self, path, *a, **k: loaded.append(path))
@@ -168,29 +117,3 @@ def test_weights_path_is_loaded(tmp_path, monkeypatch):
     path.write_bytes(b"placeholder")
     apps.VGG16(weights=str(path), include_top=False, input_shape=(32, 32, 3))
     assert loaded == [str(path)]
-
-
-def test_mobilenet_imagenet_alpha_and_size_rules(cuflow_home):
-    with pytest.raises(ValueError, match="alpha"):
-        apps.MobileNetV2(weights="imagenet", alpha=0.6, include_top=False)
-    with pytest.warns(UserWarning, match=r"\(224, 224\)"), pytest.raises(FileNotFoundError,
-                                                                         match="1.0_224_no_top"):
-        apps.MobileNetV2(weights="imagenet", include_top=False, input_shape=(100, 100, 3))
-
-
-def test_mobilenet_alpha_scales_widths():
-    model = apps.MobileNetV2(weights=None, alpha=0.5, include_top=False, input_shape=(32, 32, 3))
-    assert model.get_layer("Conv1").filters == 16
-    assert model.get_layer("Conv_1").filters == 1280
-    assert model.name == "mobilenetv2_0.50_32"
-
-
-def test_forward_on_every_device(device):
-    import cuflow
-
-    x = np.random.default_rng(2).random((2, 32, 32, 3), dtype=np.float32)
-    with cuflow.device(device):
-        model = apps.MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3),
-                                 pooling="avg")
-        y = model.predict(x, verbose=0)
-    assert y.shape == (2, 1280) and np.isfinite(y).all()
