@@ -11,16 +11,13 @@ import pytest
 import cuflow as cf
 from cuflow import activations as A
 from cuflow import layers as L
-from cuflow.testing import check_gradients
+from cuflow.testing import check_gradients, on_every_device
 
 R = np.random.default_rng(5)
 
-
 SELU_ALPHA = 1.6732632423543772848170429916717
 
-
 SELU_SCALE = 1.0507009873554804934193349852946
-
 
 _erf = np.vectorize(math.erf)
 
@@ -48,7 +45,6 @@ def away_from(x, kinks, gap=0.05):
 
 
 X = R.uniform(-5, 5, size=(4, 6))
-
 
 # (id, fn, reference, kinks to avoid in gradient checks)
 CASES = [
@@ -95,6 +91,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@on_every_device
 def test_activation_values(device, case):
     _, fn, ref, _ = case
     for dtype, rtol in ((np.float64, 1e-9), (np.float32, 2e-6)):
@@ -104,6 +101,7 @@ def test_activation_values(device, case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@on_every_device
 def test_activation_gradients(device, case):
     _, fn, _, kinks = case
     check_gradients(fn, [away_from(X, kinks)], device=device)
@@ -142,6 +140,7 @@ def test_serialize_roundtrip():
         A.deserialize("custom")
 
 
+@on_every_device
 def test_activation_accepts_arrays_and_keeps_device(device):
     t = cf.Tensor(X, device=device)
     assert A.relu(t).device == t.device

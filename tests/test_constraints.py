@@ -8,12 +8,11 @@ import pytest
 
 import cuflow as cf
 from cuflow import constraints as C
+from cuflow.testing import on_every_device
 
 R = np.random.default_rng(3)
 
-
 W = R.uniform(-2, 2, size=(5, 4))
-
 
 W[np.abs(W) < 0.05] = 0.1  # keep |x| away from its kink for the gradient checks
 
@@ -36,6 +35,7 @@ CONS = [
 
 
 @pytest.mark.parametrize("case", CONS, ids=[c[0] for c in CONS])
+@on_every_device
 def test_constraint_values(device, case):
     _, con, ref = case
     v = cf.Variable(W, device=device)
@@ -45,6 +45,7 @@ def test_constraint_values(device, case):
     np.testing.assert_allclose(out.numpy(), ref(W), rtol=1e-9, atol=1e-12)
 
 
+@on_every_device
 def test_max_norm_conv_kernel_axes(device):
     k = R.normal(size=(3, 3, 4, 6)) * 2
     out = C.MaxNorm(1.0, axis=[0, 1, 2])(cf.Tensor(k, device=device)).numpy()

@@ -10,13 +10,11 @@ import cuflow as cf
 from cuflow import constraints as C
 from cuflow import regularizers as Rg
 from cuflow.backend import parse_device
-from cuflow.testing import check_gradients
+from cuflow.testing import check_gradients, on_every_device
 
 R = np.random.default_rng(3)
 
-
 W = R.uniform(-2, 2, size=(5, 4))
-
 
 W[np.abs(W) < 0.05] = 0.1  # keep |x| away from its kink for the gradient checks
 
@@ -43,6 +41,7 @@ REGS = [
 
 
 @pytest.mark.parametrize("case", REGS, ids=[c[0] for c in REGS])
+@on_every_device
 def test_regularizer_values_and_gradients(device, case):
     _, reg, ref = case
     out = reg(cf.Tensor(W, device=device))
@@ -51,6 +50,7 @@ def test_regularizer_values_and_gradients(device, case):
     check_gradients(reg, [W], device=device)
 
 
+@on_every_device
 def test_regularizer_on_variable_is_differentiable(device):
     v = cf.Variable(W.astype(np.float32), device=device)
     with cf.GradientTape() as tape:
@@ -60,6 +60,7 @@ def test_regularizer_on_variable_is_differentiable(device):
     assert penalty.dtype == np.float32
 
 
+@on_every_device
 def test_zero_l1l2_and_base(device):
     out = Rg.L1L2()(cf.Tensor(W.astype(np.float32), device=device))
     assert float(out) == 0.0 and out.dtype == np.float32 and out.device == parse_device(device)

@@ -18,7 +18,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.DenseNet121, {}, 8_062_504, ['conv1_conv', 'conv1_bn', 'pool1',

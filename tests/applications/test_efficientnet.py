@@ -18,7 +18,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.EfficientNetB0, {}, 5_330_571, ['stem_conv_pad', 'stem_conv', 'stem_bn',

@@ -14,7 +14,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.InceptionV3, {}, 23_851_784, ['mixed0', 'mixed3', 'mixed7', 'mixed8',

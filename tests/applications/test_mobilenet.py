@@ -17,7 +17,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.MobileNet, {}, 4_253_864, ['conv1', 'conv1_bn', 'conv1_relu', 'conv_dw_1',

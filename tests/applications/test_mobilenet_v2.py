@@ -17,7 +17,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.MobileNetV2, {}, 3_538_984, ['Conv1', 'bn_Conv1', 'Conv1_relu',

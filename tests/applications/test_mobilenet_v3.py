@@ -18,7 +18,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.MobileNetV3Small, {}, 2_554_968, ['conv', 'conv_bn',

@@ -17,7 +17,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.ResNet50, {}, 25_636_712, ['conv1_pad', 'conv1_conv', 'conv1_bn',

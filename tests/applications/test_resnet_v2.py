@@ -17,7 +17,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.ResNet50V2, {}, 25_613_800, ['conv2_block1_preact_bn', 'conv2_block1_0_conv',

@@ -20,7 +20,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.VGG16, {}, 138_357_544, ['block1_conv1', 'block1_conv2', 'block1_pool',

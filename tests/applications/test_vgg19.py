@@ -13,7 +13,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.VGG19, {}, 143_667_240, ['block3_conv4', 'block4_conv4', 'block5_conv4',

@@ -14,7 +14,6 @@ from ._checks import (
 
 slow = pytest.mark.slow
 
-
 # Keras's count_params(), layer names at known places, model name, default size, len(weights)
 FULL_SIZE = [
     pytest.param(apps.Xception, {}, 22_910_480, ['block1_conv1', 'block1_conv1_bn',

@@ -179,7 +179,6 @@ def test_argument_errors():
 
 _SS_T, _SS_P = [0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]
 
-
 # (id, factory, y_true, y_pred, expected, sample_weight, expected weighted)
 KERAS_EXAMPLES = [
     ("fp", metrics.FalsePositives, [0, 1, 0, 0], [0, 0, 1, 1], 2.0, [0, 0, 1, 0], 1.0),

@@ -13,7 +13,6 @@ from ._helpers import _run, _t
 
 _F_T = np.array([[1, 1, 1], [1, 0, 0], [1, 1, 0]], np.int32)
 
-
 _F_P = np.array([[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]], np.float32)
 
 

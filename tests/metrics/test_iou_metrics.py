@@ -14,12 +14,9 @@ from ._helpers import _run, _t, check_keras_example
 
 _OH_T = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]])
 
-
 _OH_P = np.array([[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]])
 
-
 _OH_W = [0.1, 0.2, 0.3, 0.4]
-
 
 # (id, factory, y_true, y_pred, expected, sample_weight, expected weighted)
 KERAS_EXAMPLES = [

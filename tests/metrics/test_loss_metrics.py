@@ -13,12 +13,9 @@ from ._helpers import EPS, _ref_bce, _ref_cce, _run, _softmax, _t, check_keras_e
 
 _YT, _YP = [[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]
 
-
 _YT2, _YP2 = [[0, 1], [0, 0]], [[1, 1], [0, 0]]
 
-
 _CAT_T, _CAT_P = [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]
-
 
 # (id, factory, y_true, y_pred, expected, sample_weight, expected weighted)
 KERAS_EXAMPLES = [
