@@ -13,18 +13,9 @@ import pytest
 import cuflow as cf
 from cuflow.layers import Dense, Dropout, Input
 from cuflow.models import Sequential, graph_step
+from cuflow.testing import gpu_available
 
-
-def _gpu_available():
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-requires_gpu = pytest.mark.skipif(not _gpu_available(), reason="needs a CUDA GPU visible to CuPy")
+requires_gpu = pytest.mark.skipif(not gpu_available(), reason="needs a CUDA GPU visible to CuPy")
 
 
 def _data(n=70, d=6, k=3, seed=0):

@@ -12,9 +12,9 @@ import pytest
 import cuflow as cf
 from cuflow.backend import get_backend
 from cuflow.models import graph_step
+from cuflow.testing import gpu_available as _gpu_available_
 
 from .test_graph_step import _data
-from .test_graph_step import _gpu_available as _gpu_available_
 from .test_graph_step import _model as _base_model
 
 
