@@ -261,7 +261,7 @@ def handle_for(stream=None):
     if h is None:
         if _stream_capturing(stream):
             raise RuntimeError("no cuBLAS handle exists for the stream being captured; call "
-                               "cuflow.backend.cublas.handle_for(stream) before begin_capture")
+                               "cuflow.backend.cuda.cublas.handle_for(stream) before begin_capture")
         with _handles_lock:
             h = _handles.get(key)
             if h is None:
