@@ -17,7 +17,7 @@
 #define CF_ACTIVATION_LIST(X) \
   X(relu) X(relu6) X(leaky_relu) X(elu) X(selu) X(gelu) X(gelu_tanh) X(sigmoid)          \
   X(hard_sigmoid) X(hard_swish) X(tanh) X(softplus) X(softsign) X(silu) X(mish)           \
-  X(exponential) X(linear)
+  X(exponential) X(linear) X(celu)
 
 // dx = dy * d with the NaN rule above (x may be y for activations whose derivative uses y: the
 // output is NaN exactly where the input is).
@@ -50,6 +50,14 @@ struct cf_act_elu {
   template <class C> static CF_HD C fwd(C x, C a) { return x > C(0) ? x : a * cf_expm1(x); }
   template <class C> static CF_HD C bwd(C x, C, C dy, C a) {
     return cf_chain(x, x > C(0) ? C(1) : a * cf_exp(x), dy);
+  }
+};
+
+// celu(x) = x for x > 0, alpha * (exp(x / alpha) - 1) below (Barron 2017; alpha > 0).
+struct cf_act_celu {
+  template <class C> static CF_HD C fwd(C x, C a) { return x > C(0) ? x : a * cf_expm1(x / a); }
+  template <class C> static CF_HD C bwd(C x, C, C dy, C a) {
+    return cf_chain(x, x > C(0) ? C(1) : cf_exp(x / a), dy);
   }
 };
 

@@ -30,6 +30,11 @@ def elu(x, alpha=1.0):
     return ops.elu(x, alpha=alpha)
 
 
+def celu(x, alpha=1.0):
+    """x for x > 0, ``alpha * (exp(x / alpha) - 1)`` below (continuously differentiable ELU)."""
+    return ops.celu(x, alpha=alpha)
+
+
 def selu(x):
     """Scaled ELU with the self-normalising constants (scale 1.0507, alpha 1.6733)."""
     return ops.selu(x)
@@ -112,8 +117,8 @@ hard_swish = hard_silu
 swish = silu
 
 _ALL = {f.__name__: f for f in (
-    relu, relu6, leaky_relu, elu, selu, gelu, sigmoid, hard_sigmoid, hard_silu, tanh, softplus,
-    softsign, silu, mish, exponential, linear, softmax, log_softmax, log_sigmoid, hard_tanh)}
+    relu, relu6, leaky_relu, elu, celu, selu, gelu, sigmoid, hard_sigmoid, hard_silu, tanh,
+    softplus, softsign, silu, mish, exponential, linear, softmax, log_softmax, log_sigmoid, hard_tanh)}
 _ALIASES = {"hard_swish": hard_silu, "swish": silu}
 
 

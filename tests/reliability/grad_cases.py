@@ -85,7 +85,8 @@ def _ops_table():
     for name, make in [("abs", anyv), ("cos", anyv), ("exp", anyv), ("expm1", anyv),
                        ("log", pos), ("log1p", pos), ("negative", anyv),
                        ("reciprocal", nonzero), ("rsqrt", pos), ("sin", anyv), ("sqrt", pos),
-                       ("square", anyv), ("elu", anyv), ("exponential", anyv), ("mish", anyv),
+                       ("square", anyv), ("elu", anyv), ("celu", anyv), ("exponential", anyv),
+                       ("mish", anyv),
                        ("selu", anyv), ("sigmoid", anyv), ("silu", anyv), ("softplus", anyv),
                        ("softsign", anyv), ("tanh", anyv), ("leaky_relu", anyv),
                        ("relu", anyv)]:

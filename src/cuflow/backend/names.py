@@ -9,7 +9,7 @@ kernel-backed activation means: a name here, its CUDA functor, its NumPy twin, a
 # In the order of CF_ACTIVATION_LIST (cf_activations.cuh): the index is the kernel's switch value.
 ACTIVATIONS = (
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "gelu_tanh", "sigmoid", "hard_sigmoid",
-    "hard_swish", "tanh", "softplus", "softsign", "silu", "mish", "exponential", "linear",
+    "hard_swish", "tanh", "softplus", "softsign", "silu", "mish", "exponential", "linear", "celu",
 )
 
 # Losses with a fused per-sample kernel (value and input gradient in one pass).

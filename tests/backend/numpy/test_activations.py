@@ -48,6 +48,8 @@ ACT_REF = {
     "mish": lambda x, a: x * np.tanh(np.log(1 + np.exp(x))),
     "exponential": lambda x, a: np.exp(x),
     "linear": lambda x, a: x,
+    # Keras's formula: relu(x) + min(0, alpha * (exp(x / alpha) - 1))
+    "celu": lambda x, a: np.maximum(x, 0) + np.minimum(0, a * (np.exp(x / a) - 1)),
 }
 
 

@@ -99,3 +99,21 @@ def test_activation_errors():
         ops.glu(t(np.ones(3)))
     with pytest.raises(TypeError, match="needs a floating tensor"):
         ops.hard_tanh(t([1, 2]))
+
+
+def test_celu_matches_keras_formula_and_gradient(device):
+    x = np.array([-4.0, -1.0, -0.25, 0.0, 0.3, 2.0, -np.inf, np.inf, np.nan])
+    for alpha in (1.0, 0.5, 3.0):
+        got = ops.celu(cf.Tensor(x, device=device), alpha=alpha).numpy()
+        want = np.maximum(x, 0) + np.minimum(0, alpha * (np.exp(x / alpha) - 1))
+        np.testing.assert_allclose(got[:-1], want[:-1], rtol=1e-12)
+        assert np.isnan(got[-1])  # NaN in, NaN out
+    assert cf.activations.celu(cf.Tensor(x[:6]), alpha=2.0).shape == (6,)
+    check_gradients(lambda a: ops.celu(a, alpha=0.5), [np.array([-2.0, -0.3, 0.4, 1.5])],
+                    device=device)
+
+
+@pytest.mark.parametrize("alpha", [0.0, -1.0])
+def test_celu_needs_a_positive_alpha(alpha):
+    with pytest.raises(ValueError, match=f"celu: alpha must be > 0; received {alpha}"):
+        ops.celu(cf.Tensor(np.ones(2)), alpha=alpha)

@@ -37,7 +37,7 @@ Y_BACKWARD = frozenset({"sigmoid", "tanh", "exponential"})
 # Activations whose derivative is a function of y alone (relu and relu6 through the sign and range
 # of y, which equal those of x, NaN included): the Dense epilogue keeps only y for them.
 Y_ONLY_BACKWARD = Y_BACKWARD | {"relu", "relu6", "linear"}
-DEFAULT_ALPHA = {"leaky_relu": 0.2, "elu": 1.0}
+DEFAULT_ALPHA = {"leaky_relu": 0.2, "elu": 1.0, "celu": 1.0}
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -56,6 +56,8 @@ def _act_fwd(name, x, a):
         return np.where(x < 0, a * x, x)
     if name == "elu":
         return np.where(x > 0, x, a * np.expm1(x))
+    if name == "celu":
+        return np.where(x > 0, x, a * np.expm1(x / a))
     if name == "selu":
         return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x))
     if name == "gelu":
@@ -95,6 +97,8 @@ def _act_deriv(name, x, y, a):
         return np.where(x > 0, one, x.dtype.type(a))
     if name == "elu":
         return np.where(x > 0, one, a * np.exp(x))
+    if name == "celu":
+        return np.where(x > 0, one, np.exp(x / a))
     if name == "selu":
         return np.where(x > 0, x.dtype.type(SELU_SCALE), (SELU_SCALE * SELU_ALPHA) * np.exp(x))
     if name == "gelu":

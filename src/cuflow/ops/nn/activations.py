@@ -75,6 +75,13 @@ def elu(x, alpha=1.0):
     return activation(x, "elu", alpha)
 
 
+def celu(x, alpha=1.0):
+    """Keras's celu: x for x > 0, ``alpha * (exp(x / alpha) - 1)`` below."""
+    if not alpha > 0:
+        raise ValueError(f"celu: alpha must be > 0; received {alpha!r}")
+    return activation(x, "celu", alpha)
+
+
 def gelu(x, approximate=False):
     return activation(x, "gelu_tanh" if approximate else "gelu")
 
@@ -244,7 +251,7 @@ def sparsemax(x, axis=-1):
 
 
 __all__ = [
-    "ACTIVATIONS", "activation", "elu", "exponential", "gelu", "glu", "hard_shrink",
+    "ACTIVATIONS", "activation", "celu", "elu", "exponential", "gelu", "glu", "hard_shrink",
     "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "log_sigmoid",
     "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax",
     "softplus", "softsign", "sparse_plus", "sparsemax", "squareplus", "swish", "tanh",
