@@ -118,7 +118,8 @@ swish = silu
 
 _ALL = {f.__name__: f for f in (
     relu, relu6, leaky_relu, elu, celu, selu, gelu, sigmoid, hard_sigmoid, hard_silu, tanh,
-    softplus, softsign, silu, mish, exponential, linear, softmax, log_softmax, log_sigmoid, hard_tanh)}
+    softplus, softsign, silu, mish, exponential, linear, softmax, log_softmax, log_sigmoid,
+    hard_tanh)}
 _ALIASES = {"hard_swish": hard_silu, "swish": silu}
 
 
