@@ -17,7 +17,7 @@ import cuflow
 from cuflow import layers, models
 from cuflow.errors import UnsafeModelError
 
-from .helpers import listing, read_members, write_members
+from ._helpers import listing, read_members, write_members
 
 
 class Canary:

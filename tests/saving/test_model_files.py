@@ -13,7 +13,7 @@ import cuflow
 from cuflow import layers, models, saving
 from cuflow.saving import archive
 
-from .helpers import functional_model, listing, mlp, predict, read_members, sequential_model
+from ._helpers import functional_model, listing, mlp, predict, read_members, sequential_model
 
 RNG = np.random.default_rng(7)
 X_INT = RNG.integers(0, 10, size=(12, 6))
@@ -216,7 +216,7 @@ def test_custom_objects_resolve_unregistered_classes(tmp_path):
     config["config"]["layers"].append({"class_name": "Twice", "config": {"name": "tw"},
                                        "name": "tw", "inbound_nodes": []})
     members["config.json"] = json.dumps(config).encode()
-    from .helpers import write_members
+    from ._helpers import write_members
 
     write_members(tmp_path / "c.cuflow", members)
     with pytest.raises(ValueError, match="Twice"):

@@ -12,7 +12,7 @@ import pytest
 import cuflow
 from cuflow import layers, models, saving
 
-from .helpers import mlp
+from ._helpers import mlp
 
 h5py = pytest.importorskip("h5py")
 RNG = np.random.default_rng(3)

@@ -1,5 +1,6 @@
-"""Choosing the step functions of fit, evaluate and predict: eager, or a captured CUDA graph on
-the GPU.
+"""The Keras-level captured step: fit's, evaluate's and predict's step functions, eager or a
+captured CUDA graph on the GPU (the capture and replay of arrays is
+``cuflow.backend.cuda.graph.CudaGraphRunner``; this module decides what to capture and when).
 
 ``compile(jit_compile=...)``: True or "auto" capture on the GPU; the CPU always runs eagerly.
 :class:`CapturedTestStep` and :class:`CapturedPredictStep` work as the training step below, with
@@ -14,23 +15,23 @@ schedule, bias corrections) into its device array; after it the host step counte
 Dropout draws from a device-side counter (``backend/counter_rng.py``), so replays draw fresh
 masks and match eager runs mask for mask.
 
-Memory: the capture allocates from a private CuPy memory pool used by nothing else, kept alive
-with the graph; every intermediate array the graph writes stays reserved for it, which is what
-keeping a reference to each one would achieve.
+Memory: the capture allocates from the runner's private memory pool, kept alive with the graph.
 
 Never break training: a batch of another shape (the last partial batch), a model that asks for
-eager steps (``model._eager_step_required``, NaN bundles), an optimizer without a fused
+eager steps (``model._eager_step_required``, fit's loss check for NaN bundles), an optimizer
+without a fused
 device-scalar path, or a capture that raises all run the eager ``train_step`` (a capture failure
 is logged once with its reason and the wrapper stays eager).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 import numpy as np
 
+from ..backend.cuda.graph import CudaGraphRunner, device_index
+from ..tensor import Tensor
 from ..tree import flatten
 
 log = logging.getLogger("cuflow")
@@ -49,7 +50,7 @@ def _captured(model, eager, wrapper):
     if not jit_enabled(model):
         return eager
     try:
-        runner = CudaGraphRunner(_device_index(model.device))
+        runner = CudaGraphRunner(device_index(model.device))
     except Exception as exc:  # no CuPy graph support: run eagerly
         log.warning("cuflow: running eagerly, CUDA graphs unavailable: %s", exc)
         return eager
@@ -71,9 +72,12 @@ def predict_function(model):
     return _captured(model, model._predict_step, CapturedPredictStep)
 
 
-def _device_index(device) -> int:
-    text = str(device)
-    return int(text.split(":", 1)[1]) if ":" in text else 0
+def batch_count(data):
+    """The number of batches of ``data`` (infinity for a generator of unknown length)."""
+    try:
+        return len(data)
+    except TypeError:
+        return float("inf")
 
 
 # ---- what a step looks like -----------------------------------------------------------------
@@ -96,8 +100,6 @@ def signature(obj):
 
 def _static_like(obj):
     """Fresh device buffers with ``obj``'s structure (Tensors stay Tensors)."""
-    from ..tensor import Tensor
-
     if obj is None:
         return None
     if isinstance(obj, dict):
@@ -143,72 +145,11 @@ def capture_blockers(model):
 
 def eager_requested(model):
     """Per-call reasons to run this step eagerly (debugging hooks, callbacks)."""
-    if getattr(model, "_nan_bundle_path", None):
+    if getattr(model, "_loss_check", None) is not None:
         return "nan_bundle reads the loss on the host every step"
     if getattr(model, "_eager_step_required", False):
         return "model._eager_step_required is set"
     return None
-
-
-# ---- the real capture -----------------------------------------------------------------------
-
-class CudaGraphRunner:
-    """Runs work on one non-blocking capture stream, ordered with the caller's stream by events
-    (the batch is produced, and freed, on the caller's stream)."""
-
-    def __init__(self, device_id):
-        import cupy as cp
-
-        self.cp = cp
-        self.device_id = device_id
-        with cp.cuda.Device(device_id):
-            self.stream = cp.cuda.Stream(non_blocking=True)
-            self.pool = cp.cuda.MemoryPool()  # private to the graph (see module docstring)
-        self.graphs = []
-
-    @contextlib.contextmanager
-    def _on_stream(self, private=False):
-        cp = self.cp
-        with cp.cuda.Device(self.device_id):
-            caller = cp.cuda.get_current_stream()
-            self.stream.wait_event(caller.record())
-            try:
-                with self.stream:
-                    if private:
-                        with cp.cuda.using_allocator(self.pool.malloc):
-                            yield
-                    else:
-                        yield
-            finally:
-                caller.wait_event(self.stream.record())
-
-    def run(self, fn, private=False):
-        with self._on_stream(private):
-            return fn()
-
-    def capture(self, fn):
-        from ..backend import cublas
-
-        with self._on_stream(private=True):
-            try:
-                cublas.handle_for(self.stream)  # before capture: creating one is not capturable
-            except Exception:  # no libcublas: matmul uses cupy.matmul and the capture says so
-                pass
-            self.stream.begin_capture()
-            try:
-                fn()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    self.stream.end_capture()
-                raise
-            graph = self.stream.end_capture()
-        self.graphs.append(graph)
-        return graph
-
-    def launch(self, graph, before):
-        with self._on_stream():
-            before()
-            graph.launch(self.stream)
 
 
 # ---- the wrappers ---------------------------------------------------------------------------
@@ -234,8 +175,6 @@ def _state_key(holders):
 
 def _copy_out(obj):
     """A fresh copy of a replay's outputs (the next replay overwrites the static ones)."""
-    from ..tensor import Tensor
-
     if isinstance(obj, dict):
         return {k: _copy_out(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -254,7 +193,7 @@ def _where(exc):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if os.path.abspath(f.filename).startswith(root)
-              and not f.filename.endswith("graph_step.py")]
+              and not f.filename.endswith("captured_step.py")]
     if not frames:
         return ""
     f = frames[-1]

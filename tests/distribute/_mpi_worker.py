@@ -1,4 +1,4 @@
-"""What each rank runs in the MPI tests: ``mpirun -n N python mpi_worker.py SCENARIO OUTDIR``.
+"""What each rank runs in the MPI tests: ``mpirun -n N python _mpi_worker.py SCENARIO OUTDIR``.
 
 Also imported (without MPI) by the tests, which train the single-process references with the
 same builders. Each rank writes ``OUTDIR/<case>-rank<R>.npz`` (weights + history).

@@ -1,5 +1,6 @@
-"""The data-parallel logic without MPI: sharding, buckets, weighting, NCCL call shapes (with a
-fake ``cupy.cuda.nccl``), metric reduction, failure handling. Always runs."""
+"""``DataParallel`` without MPI: sharding, buckets, weighting, NCCL call shapes (with a fake
+``cupy.cuda.nccl``), metric reduction, failure handling. Always runs (real MPI jobs:
+``test_mpi.py``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from cuflow.distribute import (
 from cuflow.distribute._sharding import shard_bounds
 from cuflow.models import Sequential
 from cuflow.random import set_seed
+from cuflow.trainers.distribution import DEFAULT
 
 
 class FakeCollective:
@@ -83,7 +85,7 @@ def test_shards_cover_the_batch_once_and_differ_by_at_most_one_row(rows, size):
 
 
 def test_global_batch_smaller_than_world_is_refused(keep_device):
-    from cuflow.models.data import ArrayData
+    from cuflow.trainers.data_adapters import ArrayData
 
     strategy = strategy_with(FakeCollective(size=4))
     data = ArrayData(np.zeros((10, 2), np.float32), np.zeros(10), batch_size=2)
@@ -92,7 +94,7 @@ def test_global_batch_smaller_than_world_is_refused(keep_device):
 
 
 def test_sharded_array_data_yields_this_ranks_rows(keep_device):
-    from cuflow.models.data import ArrayData
+    from cuflow.trainers.data_adapters import ArrayData
 
     x = np.arange(10, dtype=np.float32).reshape(10, 1)
     data = ArrayData(x, None, batch_size=4)
@@ -293,7 +295,7 @@ def test_one_process_strategy_trains_like_no_strategy(keep_device):
         with scope:
             model = Sequential([layers.Input((3,)), layers.Dense(1)])
             model.compile(optimizer="adam", loss="mse")
-        assert model._strategy is strategy
+        assert model.distribute_strategy is (strategy or DEFAULT)
         assert get_strategy() is None and is_chief(model)
         model.fit(x, y, batch_size=8, epochs=2, verbose=0)
         with pytest.raises(ZeroDivisionError):  # one process: errors propagate unchanged
