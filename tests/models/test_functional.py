@@ -8,7 +8,7 @@ import pytest
 
 from cuflow import layers
 from cuflow.layers import Dense, Input
-from cuflow.models import Model
+from cuflow.models import Functional, Model
 
 
 def test_functional_multi_input_output_shared_layer():
@@ -63,3 +63,39 @@ def test_functional_layer_with_tensor_in_extra_arguments():
     model = Model([a, b, w], out)
     xa, xb, xw = (np.full((2, 3), v, dtype="float32") for v in (1.0, 3.0, 2.0))
     np.testing.assert_allclose(model.predict([xa, xb, xw], verbose=0), np.full((2, 3), 4.0))
+
+
+def test_config_round_trip_rebuilds_the_same_graph():
+    a, b = Input(shape=(4,), name="a"), Input(shape=(4,), name="b")
+    shared = Dense(3, name="shared")
+    merged = layers.Concatenate(name="cat")([shared(a), shared(b)])
+    model = Model([a, b], Dense(2, name="out")(merged), name="two_in")
+    config = model.get_config()
+    assert config["input_layers"] == [["a", 0, 0], ["b", 0, 0]]
+    assert config["output_layers"] == [["out", 0, 0]]
+    shared_entry = next(e for e in config["layers"] if e["name"] == "shared")
+    assert len(shared_entry["inbound_nodes"]) == 2  # called twice inside this model
+    again = Model.from_config(config)
+    assert again.name == "two_in" and [la.name for la in again.layers] == \
+        [la.name for la in model.layers]
+    again.set_weights(model.get_weights())
+    xa, xb = np.ones((2, 4), "float32"), np.full((2, 4), 2.0, "float32")
+    np.testing.assert_allclose(again.predict([xa, xb], verbose=0),
+                               model.predict([xa, xb], verbose=0), rtol=1e-6)
+
+
+def test_broken_configs_are_refused_by_name():
+    x = Input(shape=(2,), name="x")
+    config = Model(x, Dense(1, name="d")(x)).get_config()
+    dup = dict(config, layers=config["layers"] + [config["layers"][-1]])
+    with pytest.raises(ValueError, match="layer names must be unique"):
+        Model.from_config(dup)
+    orphan = dict(config, output_layers=[["ghost", 0, 0]])
+    with pytest.raises(ValueError, match="never produced"):
+        Model.from_config(orphan)
+    with pytest.raises(ValueError, match="needs a 'layers' list"):
+        Functional.from_config({"input_layers": [], "output_layers": []})
+    with pytest.raises(ValueError, match="needs both inputs and outputs"):
+        Model(x, None)
+    with pytest.raises(TypeError, match="must be symbolic tensors"):
+        Model(np.ones((1, 2)), Dense(1)(x))

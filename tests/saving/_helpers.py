@@ -87,3 +87,8 @@ def listing(folder):
 def predict(model, x):
     out = model.predict(x, verbose=0)
     return [np.asarray(o) for o in out] if isinstance(out, list) else [np.asarray(out)]
+
+
+def assert_same_weights(a, b):
+    for x, y in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)

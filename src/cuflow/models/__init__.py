@@ -1,7 +1,7 @@
 """Models: ``Sequential``, functional ``Model(inputs, outputs)``, subclassed ``Model``."""
 
-from ..trainers import NotCompiledError
 from ..trainers import seams as _seams
+from ..trainers.trainer import NotCompiledError
 from .cloning import clone_model
 from .functional import Functional
 from .model import Model

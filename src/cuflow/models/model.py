@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..layers import Layer
 from ..layers.naming import to_snake_case, unique_name
-from ..trainers import Trainer, seams
+from ..trainers import seams
+from ..trainers.trainer import Trainer
 
 
 class Model(Trainer, Layer):
@@ -119,6 +120,16 @@ class Model(Trainer, Layer):
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """``Model.from_config`` of a functional config builds the functional model, as Keras 3;
+        a subclass is made from its config's keys."""
+        if cls is Model and "layers" in config and "input_layers" in config:
+            from .functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
 
     # saving lives in cuflow.saving; these are the Keras entry points
     def save(self, filepath, overwrite=True, **kwargs):

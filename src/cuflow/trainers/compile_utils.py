@@ -45,9 +45,10 @@ def per_output(spec, names, what):
             raise ValueError(f"compile {what} names unknown output(s) {unknown}; the model's "
                              f"outputs are {names}")
         return [spec.get(n) for n in names]
-    if isinstance(spec, (list, tuple)) and what == "loss":
+    if isinstance(spec, (list, tuple)) and what in ("loss", "loss_weights"):
         if len(spec) != len(names):
-            raise ValueError(f"compile received {len(spec)} losses for a model with "
+            kind = "losses" if what == "loss" else "loss_weights"
+            raise ValueError(f"compile received {len(spec)} {kind} for a model with "
                              f"{len(names)} outputs {names}")
         return list(spec)
     return [spec] * len(names)
@@ -153,10 +154,9 @@ class CompileState:
         per_out = []
         weights = self.loss_weights
         names = self.output_names
+        # one weight per output, as a list in output order or a dict by output name
         wlist = per_output(weights, names, "loss_weights") if weights is not None \
             else [1.0] * len(names)
-        if isinstance(weights, (list, tuple)) and len(weights) != len(names):
-            raise ValueError(f"loss_weights has {len(weights)} entries for {len(names)} outputs")
         for i, fn in enumerate(self.output_losses):
             if fn is None:
                 per_out.append(None)

@@ -267,18 +267,6 @@ def test_weights_file_corpus(corpus, tmp_path):
     assert not os.path.exists(Canary.path)
 
 
-def test_h5_external_link_refused(tmp_path):
-    h5py = pytest.importorskip("h5py")
-    with h5py.File(tmp_path / "secret.h5", "w") as f:
-        f["data"] = np.ones((4, 3), "f4")
-    with h5py.File(tmp_path / "evil.weights.h5", "w") as f:
-        f.create_group("vars")
-        f["layers/d/vars/0"] = h5py.ExternalLink(str(tmp_path / "secret.h5"), "/data")
-    model = models.Sequential([layers.Input((4,)), layers.Dense(3, name="d")])
-    with pytest.raises(UnsafeModelError, match="ExternalLink"):
-        model.load_weights(tmp_path / "evil.weights.h5")
-
-
 def test_canary_mechanism_works(tmp_path):
     """The canary really fires when unpickled, so its absence above means something."""
     Canary.path, saved = str(tmp_path / "fired"), Canary.path

@@ -1,7 +1,9 @@
-"""Whole-model files: save -> load -> identical predictions, resumed training, clone, writes."""
+"""save_model / load_model / save_weights / load_weights: save -> load -> identical predictions,
+resumed training, overwrite and atomic writes, suffixes, registered and custom classes."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import zipfile
@@ -13,12 +15,23 @@ import cuflow
 from cuflow import layers, models, saving
 from cuflow.saving import archive
 
-from ._helpers import functional_model, listing, mlp, predict, read_members, sequential_model
+from ._helpers import (
+    assert_same_weights,
+    functional_model,
+    listing,
+    mlp,
+    predict,
+    read_members,
+    sequential_model,
+)
 
 RNG = np.random.default_rng(7)
 X_INT = RNG.integers(0, 10, size=(12, 6))
 X_A = RNG.normal(size=(12, 4)).astype("float32")
 X_B = RNG.normal(size=(12, 4)).astype("float32")
+X = np.random.default_rng(3).normal(size=(6, 4)).astype("float32")
+H5 = pytest.param(".weights.h5", marks=pytest.mark.skipif(
+    importlib.util.find_spec("h5py") is None, reason="needs h5py"))
 
 
 def test_sequential_round_trip(tmp_path):
@@ -234,32 +247,6 @@ def test_loading_writes_nothing(tmp_path):
     assert listing(tmp_path) == before
 
 
-def test_clone_model_fresh_weights_same_architecture():
-    seq = sequential_model()
-    clone = models.clone_model(seq)
-    assert [type(a) for a in seq.layers] == [type(b) for b in clone.layers]
-    assert [w.shape for w in seq.weights] == [w.shape for w in clone.weights]
-    assert all(a is not b for a, b in zip(seq.weights, clone.weights))
-    assert not np.array_equal(seq.get_weights()[0], clone.get_weights()[0])
-    clone.set_weights(seq.get_weights())
-    np.testing.assert_array_equal(seq.predict(X_INT, verbose=0), clone.predict(X_INT,
-                                                                              verbose=0))
-
-    fn = functional_model()
-    fclone = saving.clone_model(fn)
-    assert fclone.input_names == fn.input_names and fclone.output_names == fn.output_names
-    fclone.set_weights(fn.get_weights())
-    for a, b in zip(predict(fn, [X_A, X_B]), predict(fclone, [X_A, X_B])):
-        np.testing.assert_array_equal(a, b)
-
-    seen = []
-    new_inputs = [layers.Input((4,), name="na"), layers.Input((4,), name="nb")]
-    models.clone_model(fn, input_tensors=new_inputs,
-                       clone_function=lambda layer: seen.append(layer.name) or
-                       type(layer).from_config(layer.get_config()))
-    assert sorted(seen) == ["bn", "cat", "out1", "out2", "shared"]
-
-
 @pytest.mark.gpu
 def test_saved_on_gpu_loads_on_cpu_and_back(tmp_path):
     with cuflow.device("gpu"):
@@ -280,3 +267,12 @@ def test_saved_on_gpu_loads_on_cpu_and_back(tmp_path):
         gpu = models.load_model(tmp_path / "c.cuflow")
         assert all(w.device.startswith("gpu") for w in gpu.weights)
         np.testing.assert_allclose(gpu.predict(X_A, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("suffix", [".weights.npz", H5])
+def test_weights_round_trip(tmp_path, suffix):
+    src, dst = mlp(0), mlp(1)
+    src.save_weights(tmp_path / f"w{suffix}")
+    dst.load_weights(tmp_path / f"w{suffix}")
+    assert_same_weights(src, dst)
+    np.testing.assert_array_equal(src.predict(X, verbose=0), dst.predict(X, verbose=0))
