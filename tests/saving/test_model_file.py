@@ -1,5 +1,6 @@
-"""A corpus of crafted hostile files: each must be refused with UnsafeModelError / ValueError,
-nothing in it may run (a canary file proves it), and loading writes nothing."""
+"""The model file's reader against a corpus of crafted hostile files: each must be refused with
+UnsafeModelError / ValueError, nothing in it may run (a canary file proves it), and loading
+writes nothing; a sound file gives a plan that builds nothing."""
 
 from __future__ import annotations
 
@@ -275,3 +276,20 @@ def test_canary_mechanism_works(tmp_path):
         assert os.path.exists(tmp_path / "fired")
     finally:
         Canary.path = saved
+
+
+def test_read_checks_the_file_and_returns_a_plan_that_builds_nothing(tmp_path):
+    from cuflow.saving import model_file
+
+    members = base(tmp_path)
+    config = json.loads(members["config.json"])
+    assert config["format"] == "cuflow" and config["class_name"] == "Sequential"
+    assert set(members) == {"config.json", "model.weights.npz", "optimizer.npz"}
+    plan = model_file.read(str(tmp_path / "base.cuflow"), "m")
+    assert plan["entry"]["class_name"] == "Sequential" and plan["strict_optimizer"]
+    assert plan["compile_config"]["loss"] == "mse" and len(plan["optimizer_store"]) > 0
+    model = models.Sequential([layers.Input((4,)), layers.Dense(3, name="d")])
+    plan["load_weights"](model)
+    loaded = models.load_model(tmp_path / "base.cuflow")
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
