@@ -17,9 +17,7 @@ import pytest
 
 import cuflow as cf
 from cuflow.benchmarking import write_json
-from cuflow.layers import Dense, Flatten, Input
-from cuflow.layers.convolutional import Conv2D
-from cuflow.layers.pooling import MaxPooling2D
+from cuflow.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D
 from cuflow.models import Sequential
 
 DEVICES = ["cpu"]

@@ -6,10 +6,13 @@ CPU (NumPy), chosen at import or at run time.
 
 __version__ = "0.1.0"
 
-from . import autodiff, ops
-from .autodiff import GradientTape, no_grad
+from . import autodiff, ops, tensor
+
+tensor._ops = ops  # Tensor's operators are ops; see the end of tensor.py
+from .autodiff import no_grad
 from .backend import device, devices, get_device, set_device
 from .errors import DeviceError, OutOfMemoryError, UnsafeModelError
+from .gradient_tape import GradientTape
 from .tensor import Tensor, Variable, is_tensor, stop_gradient
 
 

@@ -131,7 +131,7 @@ def serialize(activation):
     for canonical, fn in _ALL.items():
         if fn is activation:
             return canonical
-    from .saving.registry import get_registered_name
+    from .registration import get_registered_name
 
     return get_registered_name(activation) or name  # "Package>name" when registered
 
@@ -145,7 +145,7 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, str):
         # as Keras: custom_objects, an active custom_object_scope, registered functions, then
         # the built-ins; only objects the program itself registered are ever found
-        from .saving.registry import get_registered_object
+        from .registration import get_registered_object
 
         custom = get_registered_object(config, custom_objects)
         fn = custom if callable(custom) else _ALL.get(config) or _ALIASES.get(config)

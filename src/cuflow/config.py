@@ -1,37 +1,23 @@
-"""Process-wide settings, as ``keras.config`` / ``tf.config`` (TF32, determinism, memory)."""
+"""Process-wide settings, as ``keras.config`` / ``tf.config``: TF32, determinism, floatx,
+epsilon, image data format (kept in ``cuflow.backend.config``), and the memory cap and kernel
+verification shortcuts."""
 
 from __future__ import annotations
 
-_state = {"tf32": False, "deterministic": False, "floatx": "float32", "epsilon": 1e-7,
-          "image_data_format": "channels_last"}
-
-
-def enable_tensor_float_32(enabled=True):
-    """Allow TF32 tensor-core math for float32 GEMMs on the GPU (faster, ~10-bit mantissa)."""
-    _state["tf32"] = bool(enabled)
-
-
-enable_tensor_float_32_execution = enable_tensor_float_32  # tf.config.experimental's name
-
-
-def tensor_float_32_enabled() -> bool:
-    return _state["tf32"]
-
-
-def enable_op_determinism():
-    """Make GPU results repeatable: scatter-adds (the gradients of gather / Embedding /
-    advanced indexing, which use float atomics on the GPU) then sum on the host in index order
-    (slower). Every other kernel is deterministic already; CPU runs are always deterministic
-    for a fixed seed."""
-    _state["deterministic"] = True
-
-
-def disable_op_determinism():
-    _state["deterministic"] = False
-
-
-def op_determinism_enabled() -> bool:
-    return _state["deterministic"]
+from .backend.config import (  # noqa: F401 (the public keras.config names)
+    disable_op_determinism,
+    enable_op_determinism,
+    enable_tensor_float_32,
+    enable_tensor_float_32_execution,
+    epsilon,
+    floatx,
+    image_data_format,
+    op_determinism_enabled,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+    tensor_float_32_enabled,
+)
 
 
 def set_memory_limit(nbytes):
@@ -46,32 +32,3 @@ def verify_kernels(rate):
     from . import debug
 
     return debug.verify_kernels(rate)
-
-
-def floatx() -> str:
-    return _state["floatx"]
-
-
-def set_floatx(value):
-    if value not in ("float16", "float32", "float64"):
-        raise ValueError(f"floatx must be 'float16', 'float32' or 'float64'; received {value!r}")
-    _state["floatx"] = value
-
-
-def epsilon() -> float:
-    return _state["epsilon"]
-
-
-def set_epsilon(value):
-    _state["epsilon"] = float(value)
-
-
-def image_data_format() -> str:
-    return _state["image_data_format"]
-
-
-def set_image_data_format(value):
-    if value not in ("channels_last", "channels_first"):
-        raise ValueError(f"image_data_format must be 'channels_last' or 'channels_first'; "
-                         f"received {value!r}")
-    _state["image_data_format"] = value

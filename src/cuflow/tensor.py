@@ -409,4 +409,6 @@ def is_tensor(x) -> bool:
     return isinstance(x, Tensor)
 
 
-from . import ops as _ops  # noqa: E402  (ops import Tensor; bound after the class exists)
+# The operators above (x + y, x @ w, x.sum()) are ops, and ops sit above tensors: the package root
+# binds the ops module here once both are loaded (cuflow/__init__.py), the one seam between them.
+_ops = None

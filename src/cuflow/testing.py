@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autodiff import GradientTape
+from .gradient_tape import GradientTape
 from .tensor import Tensor
 
 

@@ -18,16 +18,16 @@ PACKAGE = SRC / "cuflow"
 # higher rank is an upward arrow. Within one rank, packages may import each other but never in a
 # cycle. Keys are the first component under cuflow (a package or a top-level module).
 STACK = {
-    "base": ["tree", "config", "errors", "_lookup"],
-    "backend": ["backend"],
-    "tensor": ["tensor", "autodiff", "random"],
+    "base": ["tree", "errors", "_lookup", "registration"],
+    "backend": ["backend", "memory"],
+    "tensor": ["tensor", "autodiff", "gradient_tape", "random"],
     "ops": ["ops"],
     "objects": ["activations", "initializers", "regularizers", "constraints", "losses",
                 "metrics", "optimizers", "mixed_precision"],
     "layers": ["layers"],
     "models": ["models", "trainers"],
     "around": ["saving", "callbacks", "distribute", "debug", "preprocessing", "applications",
-               "datasets", "utils", "cli", "memory", "testing", "benchmarking", "keras",
+               "datasets", "utils", "cli", "config", "testing", "benchmarking", "keras",
                "__main__", "__init__"],
 }
 RANK = {unit: i for i, units in enumerate(STACK.values()) for unit in units}

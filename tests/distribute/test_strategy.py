@@ -320,3 +320,19 @@ def test_launcher_environment(monkeypatch):
     monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
     with pytest.raises(ImportError, match=r"cuflow\[mpi\]"):
         _comm.import_mpi()
+
+
+def test_subclasses_of_the_printing_callbacks_are_quiet_on_other_ranks(keep_device, tmp_path):
+    class MyBar(callbacks.ProgbarLogger):
+        pass
+
+    class Printer(callbacks.Callback):  # a user's own: runs on every rank
+        pass
+
+    strategy = strategy_with(FakeCollective(rank=2, size=3))
+    mine, theirs = MyBar(), Printer()
+    cbs = callbacks.CallbackList([mine, theirs])
+    assert strategy.filter_callbacks(cbs).callbacks == [theirs]
+    rank0 = strategy_with(FakeCollective(rank=0, size=3))
+    cbs = callbacks.CallbackList([mine, theirs])
+    assert rank0.filter_callbacks(cbs).callbacks == [mine, theirs]

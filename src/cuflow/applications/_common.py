@@ -7,28 +7,28 @@ from .. import layers as _layers
 from ..layers import (  # noqa: F401 (re-exported for the model files)
     Activation,
     Add,
+    AveragePooling2D,
     BatchNormalization,
     Concatenate,
+    Conv2D,
     Dense,
+    DepthwiseConv2D,
     Dropout,
     Flatten,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     Input,
+    InputLayer,
     KerasTensor,
+    MaxPooling2D,
     Multiply,
     Normalization,
     ReLU,
     Rescaling,
     Reshape,
+    SeparableConv2D,
+    ZeroPadding2D,
 )
-from ..layers.convolutional import Conv2D, DepthwiseConv2D, SeparableConv2D  # noqa: F401
-from ..layers.pooling import (  # noqa: F401
-    AveragePooling2D,
-    GlobalAveragePooling2D,
-    GlobalMaxPooling2D,
-    MaxPooling2D,
-)
-from ..layers.reshaping import ZeroPadding2D  # noqa: F401
-from ..layers.symbolic import InputLayer
 from ..models import Model
 from ..tree import flatten as _flatten
 from . import imagenet_utils

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..initializers import Constant
-from ..layers import LayerNormalization
-from ..layers.base import Layer
+from ..layers import Layer, LayerNormalization
 from ..models import Sequential
 from ..saving import register_serializable
 from . import _common as c

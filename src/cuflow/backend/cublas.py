@@ -279,7 +279,7 @@ def reset():
 
 def _tf32_enabled() -> bool:
     try:
-        from .. import config
+        from . import config
 
         return bool(config.tensor_float_32_enabled())
     except Exception:  # config module absent or older: TF32 off, as Keras defaults

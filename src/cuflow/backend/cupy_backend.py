@@ -118,7 +118,7 @@ class CupyBackend(Backend):
     def scatter_add(self, target, index, values) -> None:
         import cupyx
 
-        from ..config import op_determinism_enabled
+        from .config import op_determinism_enabled
 
         with self._on_device():
             if op_determinism_enabled():

@@ -4,6 +4,7 @@ Callbacks see the model through a small interface: ``stop_training``,
 ``optimizer.learning_rate``, ``get_weights``/``set_weights``, ``save``/``save_weights``.
 """
 
+from ..utils.progbar import Progbar
 from .backup_and_restore import BackupAndRestore
 from .callback import Callback, LambdaCallback
 from .callback_list import CallbackList
@@ -13,7 +14,6 @@ from .history import History
 from .launch_profiler import LaunchProfiler
 from .learning_rate_scheduler import LearningRateScheduler
 from .model_checkpoint import ModelCheckpoint
-from .progbar import Progbar
 from .progbar_logger import ProgbarLogger, resolve_verbose
 from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .swap_ema_weights import SwapEMAWeights

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+from ..utils.progbar import Progbar
 from .callback import Callback
-from .progbar import Progbar
 
 
 def resolve_verbose(verbose):

@@ -413,13 +413,19 @@ class DataParallel(DefaultStrategy):
         decisions: early stopping, learning-rate changes); only rank 0 prints and writes logs."""
         if self.rank == 0:
             return callbacks
-        from ..callbacks.csv_logger import CSVLogger
-        from ..callbacks.progbar_logger import ProgbarLogger
-
-        quiet = (ProgbarLogger, CSVLogger)
-        callbacks.callbacks = [c for c in callbacks.callbacks if not isinstance(c, quiet)]
+        callbacks.callbacks = [c for c in callbacks.callbacks if not _prints(c)]
         callbacks._progbar = None
         return callbacks
+
+
+# the callbacks that print or write logs, by class name (subclasses included): cuflow.callbacks
+# imports this package (is_chief), so this package does not import it back
+_PRINTING_CALLBACKS = frozenset({"ProgbarLogger", "CSVLogger"})
+
+
+def _prints(callback):
+    return any(cls.__name__ in _PRINTING_CALLBACKS and cls.__module__.startswith("cuflow.")
+               for cls in type(callback).__mro__)
 
 
 def _summable(metric):

@@ -1,98 +1,92 @@
-"""Keras layers (``from cuflow.layers import Dense`` as ``from tensorflow.keras.layers ...``)."""
+"""Keras layers (``from cuflow.layers import Dense`` as ``from tensorflow.keras.layers ...``).
 
-from ..preprocessing.layers.augment import (
-    RandomBrightness,
-    RandomContrast,
-    RandomCrop,
-    RandomFlip,
-    RandomHeight,
-    RandomRotation,
-    RandomTranslation,
-    RandomWidth,
-    RandomZoom,
-)
-from ..preprocessing.layers.geometry import CenterCrop, Resizing
-from ..preprocessing.layers.scaling import Normalization, Rescaling
-from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .attention import AdditiveAttention, Attention, MultiHeadAttention
-from .audio import MelSpectrogram, STFTSpectrogram
-from .base import Layer
-from .categorical import CategoryEncoding, Discretization, Hashing
-from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
-from .convolutional import (
-    Conv1D,
+The layers live in folders by kind, as in ``keras/src/layers``: core, activations, attention,
+convolutional, pooling, normalization, regularization, reshaping, merging, rnn and
+preprocessing/{text, categorical, audio, image}; ``Layer`` is in ``layer.py``.
+"""
+
+from .activations.activation import Activation
+from .activations.elu import ELU
+from .activations.leaky_relu import LeakyReLU
+from .activations.prelu import PReLU
+from .activations.relu import ReLU
+from .activations.softmax import Softmax
+from .attention.attention import AdditiveAttention, Attention
+from .attention.group_query_attention import GroupQueryAttention
+from .attention.multi_head_attention import MultiHeadAttention
+from .convolutional.conv import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
+from .convolutional.conv_transpose import (
     Conv1DTranspose,
-    Conv2D,
     Conv2DTranspose,
-    Conv3D,
     Conv3DTranspose,
-    Convolution1D,
     Convolution1DTranspose,
-    Convolution2D,
     Convolution2DTranspose,
-    Convolution3D,
     Convolution3DTranspose,
-    DepthwiseConv1D,
-    DepthwiseConv2D,
+)
+from .convolutional.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
+from .convolutional.separable_conv import (
     SeparableConv1D,
     SeparableConv2D,
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
-from .core import (
-    Activation,
-    Dense,
-    Dropout,
-    Embedding,
-    Flatten,
-    Permute,
-    RepeatVector,
-    Reshape,
-)
-from .einsum_dense import EinsumDense
-from .group_query_attention import GroupQueryAttention
+from .core.dense import Dense
+from .core.einsum_dense import EinsumDense
+from .core.embedding import Embedding
+from .core.identity import Identity
+from .core.input_layer import Input, InputLayer
+from .core.keras_tensor import KerasTensor
+from .core.lambda_layer import Lambda
+from .core.masking import Masking
+from .core.wrapper import Wrapper
 from .input_spec import InputSpec
-from .lambda_layer import Identity, Lambda
-from .lookup import IntegerLookup, StringLookup
-from .merging import (
+from .layer import Layer
+from .merging.concatenate import Concatenate, concatenate
+from .merging.dot import Dot, dot
+from .merging.elementwise import (
     Add,
     Average,
-    Concatenate,
-    Dot,
     Maximum,
     Minimum,
     Multiply,
     Subtract,
     add,
     average,
-    concatenate,
-    dot,
     maximum,
     minimum,
     multiply,
     subtract,
 )
-from .normalization import BatchNormalization, LayerNormalization
-from .normalization_extra import GroupNormalization, UnitNormalization
-from .pooling import (
+from .normalization.batch_normalization import BatchNormalization
+from .normalization.group_normalization import GroupNormalization
+from .normalization.layer_normalization import LayerNormalization
+from .normalization.spectral_normalization import SpectralNormalization
+from .normalization.unit_normalization import UnitNormalization
+from .pooling.average_pooling import (
     AveragePooling1D,
     AveragePooling2D,
     AveragePooling3D,
     AvgPool1D,
     AvgPool2D,
     AvgPool3D,
+)
+from .pooling.global_average_pooling import (
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
     GlobalAveragePooling3D,
     GlobalAvgPool1D,
     GlobalAvgPool2D,
     GlobalAvgPool3D,
+)
+from .pooling.global_max_pooling import (
     GlobalMaxPool1D,
     GlobalMaxPool2D,
     GlobalMaxPool3D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     GlobalMaxPooling3D,
+)
+from .pooling.max_pooling import (
     MaxPool1D,
     MaxPool2D,
     MaxPool3D,
@@ -100,29 +94,54 @@ from .pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, Masking, SimpleRNN, SimpleRNNCell
-from .regularization import (
-    ActivityRegularization,
-    AlphaDropout,
-    GaussianDropout,
-    GaussianNoise,
-    SpatialDropout1D,
-    SpatialDropout2D,
-    SpatialDropout3D,
-)
-from .reshaping import (
-    Cropping1D,
-    Cropping2D,
-    Cropping3D,
-    UpSampling1D,
-    UpSampling2D,
-    UpSampling3D,
-    ZeroPadding1D,
-    ZeroPadding2D,
-    ZeroPadding3D,
-)
-from .spectral_normalization import SpectralNormalization
-from .stacked_rnn_cells import StackedRNNCells
-from .symbolic import Input, InputLayer, KerasTensor
-from .text_vectorization import TextVectorization
-from .wrappers import Bidirectional, TimeDistributed, Wrapper
+from .preprocessing.audio.mel_spectrogram import MelSpectrogram
+from .preprocessing.audio.stft_spectrogram import STFTSpectrogram
+from .preprocessing.categorical.category_encoding import CategoryEncoding
+from .preprocessing.categorical.discretization import Discretization
+from .preprocessing.categorical.hashing import Hashing
+from .preprocessing.categorical.integer_lookup import IntegerLookup
+from .preprocessing.categorical.string_lookup import StringLookup
+from .preprocessing.image.center_crop import CenterCrop
+from .preprocessing.image.normalization import Normalization
+from .preprocessing.image.random_brightness import RandomBrightness
+from .preprocessing.image.random_contrast import RandomContrast
+from .preprocessing.image.random_crop import RandomCrop
+from .preprocessing.image.random_flip import RandomFlip
+from .preprocessing.image.random_resize import RandomHeight, RandomWidth
+from .preprocessing.image.random_warp import RandomRotation, RandomTranslation, RandomZoom
+from .preprocessing.image.rescaling import Rescaling
+from .preprocessing.image.resizing import Resizing
+from .preprocessing.text.text_vectorization import TextVectorization
+from .regularization.activity_regularization import ActivityRegularization
+from .regularization.alpha_dropout import AlphaDropout
+from .regularization.dropout import Dropout
+from .regularization.gaussian_dropout import GaussianDropout
+from .regularization.gaussian_noise import GaussianNoise
+from .regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from .reshaping.cropping import Cropping1D, Cropping2D, Cropping3D
+from .reshaping.flatten import Flatten
+from .reshaping.permute import Permute
+from .reshaping.repeat_vector import RepeatVector
+from .reshaping.reshape import Reshape
+from .reshaping.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D
+from .reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
+from .rnn.bidirectional import Bidirectional
+from .rnn.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from .rnn.gru import GRU, GRUCell
+from .rnn.lstm import LSTM, LSTMCell
+from .rnn.rnn import RNN
+from .rnn.simple_rnn import SimpleRNN, SimpleRNNCell
+from .rnn.stacked_rnn_cells import StackedRNNCells
+from .rnn.time_distributed import TimeDistributed
+
+
+def _register():
+    import sys
+
+    from ..registration import register_builtin_module
+
+    register_builtin_module(sys.modules[__name__])  # configs may name these classes
+
+
+_register()
+del _register

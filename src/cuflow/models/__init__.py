@@ -12,3 +12,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return _seams.saving().load_model(filepath, custom_objects=custom_objects,
                                       compile=compile, safe_mode=safe_mode)
 
+
+def _register():
+    import sys
+
+    from ..registration import register_builtin_module
+
+    register_builtin_module(sys.modules[__name__])  # configs may name these classes
+
+
+_register()
+del _register

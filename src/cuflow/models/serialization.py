@@ -3,38 +3,39 @@
 
 A nested model's entry holds its graph (``Sequential`` / ``Functional`` configs, owned by
 ``sequential.py`` and ``functional.py``); a subclassed model's holds its ``get_config()`` and
-needs a registered class. Classes are found by name only, in the closed registry of
-``cuflow.saving.registry`` (reached through ``trainers.seams.saving``): nothing is imported.
+needs a registered class. Classes are found by name only, in the closed registry
+(``cuflow.registration``: registered classes, custom objects, the public classes of
+``cuflow.layers`` and ``cuflow.models``): nothing is imported.
 """
 
 from __future__ import annotations
 
 import inspect
 
+from .. import registration
 from ..layers import Layer
-from ..trainers import seams
 from .model import Model
 
 
-def _registry():
-    return seams.saving().registry
+def resolve_class(class_name, registered_name=None, custom_objects=None, base=Layer):
+    """The class a config entry names (a subclass of ``base``), or None."""
+    return registration.resolve(class_name, registered_name, custom_objects, base=base,
+                                builtins=registration.builtin_classes(Layer))
 
 
 def class_entry(obj):
     """``{"class_name", "registered_name"?}`` for a layer or model instance."""
-    registry = _registry()
     cls = type(obj)
     entry = {"class_name": cls.__name__}
-    if registry.is_registered(cls):
-        entry["registered_name"] = registry.get_registered_name(cls)
+    if registration.is_registered(cls):
+        entry["registered_name"] = registration.get_registered_name(cls)
     return entry
 
 
 def check_savable(layer):
     """Refuse a layer whose class a loader could not find by name."""
-    registry = _registry()
-    builtin = registry.builtin_classes().get(type(layer).__name__)
-    if builtin is type(layer) or registry.is_registered(type(layer)):
+    builtin = registration.builtin_classes(Layer).get(type(layer).__name__)
+    if builtin is type(layer) or registration.is_registered(type(layer)):
         return
     raise ValueError(f"layer {layer.name!r} is an instance of {type(layer).__name__}, which is "
                      f"not registered: decorate the class with "
@@ -53,8 +54,7 @@ def deserialize_layer(entry, custom_objects=None):
     from .functional import Functional
     from .sequential import Sequential
 
-    cls = _registry().resolve_class(entry.get("class_name"), entry.get("registered_name"),
-                                    custom_objects, base=Layer)
+    cls = resolve_class(entry.get("class_name"), entry.get("registered_name"), custom_objects)
     if cls is None:
         raise ValueError(f"unknown layer class {entry.get('class_name')!r}")
     if cls in (Sequential, Functional):  # nested models rebuild through their graph configs
@@ -74,10 +74,8 @@ def takes_custom_objects(fn):
 
 def check_layer_classes(entries, custom_objects=None):
     """Every entry of a ``layers`` list names a Layer class (checked before building any)."""
-    registry = _registry()
     bad = [e.get("class_name") for e in entries if not isinstance(e, dict) or
-           registry.resolve_class(e.get("class_name"), e.get("registered_name"),
-                                  custom_objects, base=Layer) is None]
+           resolve_class(e.get("class_name"), e.get("registered_name"), custom_objects) is None]
     if bad:
         raise ValueError(f"the model config lists unknown layer class(es) {bad}; register them "
                          f"with cuflow.saving.register_serializable or pass custom_objects")
@@ -96,7 +94,7 @@ def model_to_config(model):
     overrides = any("get_config" in c.__dict__ for c in cls.__mro__
                     if c not in (Model, Sequential, Functional, Layer, object) and
                     issubclass(c, Model))
-    if not (_registry().is_registered(cls) and overrides):
+    if not (registration.is_registered(cls) and overrides):
         raise ValueError(f"cannot save the subclassed model {cls.__name__!r} as a whole: it "
                          f"needs get_config() and @cuflow.saving.register_serializable() so "
                          f"loading can rebuild it by name without running code from the file. "
@@ -123,8 +121,7 @@ def model_from_config(entry, custom_objects=None):
         return Sequential.from_config(config, custom_objects)
     if name in ("Functional", "Model") and "input_layers" in config:
         return Functional.from_config(config, custom_objects)
-    cls = _registry().resolve_class(name, entry.get("registered_name"), custom_objects,
-                                    base=Model)
+    cls = resolve_class(name, entry.get("registered_name"), custom_objects, base=Model)
     if cls is None:
         raise ValueError(f"unknown model class {name!r}: register it with "
                          f"cuflow.saving.register_serializable or pass custom_objects")

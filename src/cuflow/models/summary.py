@@ -28,7 +28,7 @@ def _fmt_shape(shape):
 
 def _rows(model):
     """(name (type), output shape, params, connected-to) for each layer of ``model``."""
-    from ..layers.symbolic import InputLayer
+    from ..layers import InputLayer
     from .functional import Functional
     from .sequential import Sequential
 

@@ -7,7 +7,7 @@
 
 from ..utils.directory_dataset import image_dataset_from_directory, text_dataset_from_directory
 from ..utils.timeseries import timeseries_dataset_from_array
-from . import image, sequence
+from . import image, layers, sequence
 
 __all__ = ["image", "image_dataset_from_directory", "sequence", "text_dataset_from_directory",
            "timeseries_dataset_from_array"]

@@ -88,7 +88,7 @@ class Iterator:
     def _maybe_save(self, batch_x, index_array, rng):
         if not self.save_to_dir:
             return
-        from ._pil import array_to_img
+        from ..utils._pil import array_to_img
 
         for x, j in zip(batch_x, index_array):
             img = array_to_img(x, self.data_format, scale=True)
@@ -186,7 +186,7 @@ class DirectoryIterator(Iterator):
                  shuffle=True, seed=None, data_format="channels_last", save_to_dir=None,
                  save_prefix="", save_format="png", follow_links=False, subset=None,
                  interpolation="nearest", keep_aspect_ratio=False, dtype="float32"):
-        from ._pil import pil_image
+        from ..utils._pil import pil_image
 
         pil_image()  # fail early, with the install hint, rather than at the first batch
         if not os.path.isdir(directory):
@@ -238,7 +238,7 @@ class DirectoryIterator(Iterator):
         return self.classes
 
     def _load(self, j):
-        from ._pil import img_to_array, load_img
+        from ..utils._pil import img_to_array, load_img
 
         img = load_img(self._filepaths[j], color_mode=self.color_mode,
                        target_size=self.target_size, interpolation=self.interpolation,

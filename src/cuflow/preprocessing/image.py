@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..utils._pil import array_to_img, img_to_array, load_img, save_img
 from ._affine import (
     affine_matrix,
     apply_affine_transform,
@@ -18,7 +19,6 @@ from ._affine import (
     warp,
 )
 from ._iterators import DirectoryIterator, Iterator, NumpyArrayIterator
-from ._pil import array_to_img, img_to_array, load_img, save_img
 
 __all__ = ["DirectoryIterator", "ImageDataGenerator", "Iterator", "NumpyArrayIterator",
            "apply_affine_transform", "array_to_img", "img_to_array", "load_img", "save_img"]

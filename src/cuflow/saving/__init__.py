@@ -18,7 +18,7 @@ from .registry import (
 
 def __getattr__(name):  # Keras also exports these from keras.saving
     if name in ("serialize_keras_object", "deserialize_keras_object"):
-        from ..utils import object_serialization
+        from . import object_serialization
 
         return getattr(object_serialization, name)
     raise AttributeError(f"module 'cuflow.saving' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 
-from ..layers.base import _BASE_KWARGS, Layer
+from ..layers.layer import _BASE_KWARGS, Layer
 from . import registry
 
 _POLICIES = ("DTypePolicy", "FloatDTypePolicy", "Policy")

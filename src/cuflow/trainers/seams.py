@@ -8,9 +8,8 @@ them; the rest of ``models`` / ``trainers`` imports downwards only.
 - :func:`debug_hooks`: fit's debugging options (``verify_kernels``, ``nan_bundle``, a device
   picked by measurement) and ``summary(kernels=True)`` / ``check_gradients`` are implemented by
   ``cuflow.debug``; ``cuflow.debug.hooks`` imports its implementations only when one is used.
-- :func:`saving`: ``Model.save`` / ``save_weights`` / ``load_weights``, ``models.load_model`` /
-  ``clone_model``, and the closed registry by which a model config names layer classes
-  (``cuflow.saving.registry``, until that registry moves below the models).
+- :func:`saving`: ``Model.save`` / ``save_weights`` / ``load_weights`` and
+  ``models.load_model`` read and write files with ``cuflow.saving``.
 """
 
 from __future__ import annotations

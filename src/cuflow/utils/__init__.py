@@ -24,15 +24,15 @@ __all__ = sorted({"ArrayDataset", "Dataset", "Progbar", "PyDataset", "Sequence",
 
 def __getattr__(name):
     if name in _SAVING:
-        from ..saving import registry
+        from .. import registration as registry
 
         return getattr(registry, name)
     if name in _SERIALIZATION:
-        from . import object_serialization
+        from ..saving import object_serialization
 
         return getattr(object_serialization, name)
     if name == "Progbar":
-        from ..callbacks.progbar import Progbar
+        from .progbar import Progbar
 
         return Progbar
     raise AttributeError(f"module 'cuflow.utils' has no attribute {name!r}")

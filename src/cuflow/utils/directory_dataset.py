@@ -197,7 +197,7 @@ def resize_image(img, size, interpolation="bilinear"):
         rows = top + (bottom - top) * rf[:, None, None]
         left, right = rows[:, clo], rows[:, chi]
         return left + (right - left) * cf[None, :, None]
-    from ..preprocessing._pil import pil_image
+    from ._pil import pil_image
 
     Image = pil_image()
     resample = {"area": Image.Resampling.BOX, "lanczos3": Image.Resampling.LANCZOS,
@@ -242,7 +242,7 @@ class ImageFolderDataset(_FileDataset):
         super().__init__(paths, labels, label_mode, class_names, batch_size, shuffle, seed)
 
     def _read(self, path):
-        from ..preprocessing._pil import load_img
+        from ._pil import load_img
 
         img = np.asarray(load_img(path, color_mode=self._color_mode), dtype=np.float32)
         if img.ndim == 2:
@@ -303,7 +303,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     Deviation: only "nearest" and "bilinear" resize exactly as TF (see ``resize_image``); GIFs
     give their first frame; grayscale from colour uses Pillow's ITU-R 601-2 luma weights.
     """
-    from ..preprocessing._pil import pil_image
+    from ._pil import pil_image
 
     pil_image()  # a clear ImportError naming the extra before any work
     labels, label_mode = _check_directory_args(labels, label_mode, class_names, "image")

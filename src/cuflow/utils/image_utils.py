@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from ..preprocessing._pil import array_to_img, img_to_array, load_img, pil_image
+from ._pil import array_to_img, img_to_array, load_img, pil_image
 
 __all__ = ["array_to_img", "img_to_array", "load_img", "save_img"]
 

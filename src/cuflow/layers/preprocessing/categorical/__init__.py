@@ -1,0 +1,2 @@
+"""Categorical preprocessing: StringLookup, IntegerLookup, Hashing, CategoryEncoding,
+Discretization."""

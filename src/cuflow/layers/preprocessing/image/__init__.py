@@ -1,0 +1,1 @@
+"""Image preprocessing: rescaling, normalization, resizing, cropping and random augmentation."""

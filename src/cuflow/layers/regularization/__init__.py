@@ -1,0 +1,1 @@
+"""Regularization layers: the dropout family, noise, ActivityRegularization."""
