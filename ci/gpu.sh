@@ -118,7 +118,8 @@ EOF
 # GPU, so their unmarked tests run there too) ------------------------------------------------
 shopt -s nullglob
 critical=(tests/backend/test_cublas*.py tests/backend/test_fused*.py tests/backend/test_bias_act*.py
-          tests/backend/test_im2col*.py tests/models/test_graph_step*.py
+          tests/backend/test_im2col*.py tests/trainers/test_captured_step.py
+          tests/backend/cuda/test_graph.py
           tests/test_mixed_precision*.py
           tests/optimizers/test_api.py tests/optimizers/test_trajectories.py)
 parity=(tests/backend/test_kernels_gpu*.py)
