@@ -16,18 +16,13 @@ import numpy as np
 import pytest
 
 import cuflow as cf
-from cuflow.benchmarking import write_json
 from cuflow.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D
 from cuflow.models import Sequential
+from cuflow.testing import gpu_available
 
-DEVICES = ["cpu"]
-try:
-    import cupy
+from .harness import write_json
 
-    if cupy.cuda.runtime.getDeviceCount() > 0:
-        DEVICES.append("gpu:0")
-except Exception:
-    pass
+DEVICES = ["cpu"] + (["gpu:0"] if gpu_available() else [])
 
 _RESULTS = {}
 

@@ -19,17 +19,9 @@ import numpy as np
 import pytest
 
 from cuflow.backend import numpy_kernels as nk
-from cuflow.benchmarking import write_json
+from cuflow.testing import gpu_available
 
-
-def gpu_available():
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
+from .harness import write_json
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not gpu_available(), reason="needs a CUDA GPU visible to CuPy")]

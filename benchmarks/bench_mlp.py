@@ -10,23 +10,18 @@ import os
 
 import pytest
 
-from cuflow import benchmarking
+from cuflow.testing import gpu_available
 
-DEVICES = ["cpu"]
-try:
-    import cupy
+from . import harness
 
-    if cupy.cuda.runtime.getDeviceCount() > 0:
-        DEVICES.append("gpu:0")
-except Exception:
-    pass
+DEVICES = ["cpu"] + (["gpu:0"] if gpu_available() else [])
 
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_mlp_fit_throughput(benchmark, device):
-    rows = benchmark.pedantic(benchmarking.mlp_table, args=(device,),
+    rows = benchmark.pedantic(harness.mlp_table, args=(device,),
                               kwargs={"batch": 128, "min_time": 1.5}, rounds=1, iterations=1)
-    table = benchmarking.format_table(f"MLP 784-256-128-10, Adam, batch 128, {device}", rows)
+    table = harness.format_table(f"MLP 784-256-128-10, Adam, batch 128, {device}", rows)
     print("\n" + table)
     for name, rate, ratio in rows:
         benchmark.extra_info[name] = {"samples_per_s": rate, "ratio_vs_reference": ratio}
@@ -34,4 +29,4 @@ def test_mlp_fit_throughput(benchmark, device):
     if out:
         os.makedirs(out, exist_ok=True)
         path = os.path.join(out, f"bench_mlp_{device.replace(':', '')}.json")
-        benchmarking.write_json({"device": device, "rows": rows}, path)
+        harness.write_json({"device": device, "rows": rows}, path)

@@ -1,5 +1,5 @@
 """Training steps per second: cuflow eager vs captured (CUDA graph) vs PyTorch eager vs PyTorch
-CUDA graph, same models, same run (the measuring lives in ``cuflow.benchmarking``; ``cuflow
+CUDA graph, same models, same run (the measuring lives in ``harness/``; ``cuflow
 bench`` prints the same table).
 
 Models: MLP 784-256-128-10 batch 128; MLP 1024-4096-4096-4096-1000 batch 4096 in float32, TF32
@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import os
 
-from cuflow import benchmarking
+from . import harness
 
 
 def test_training_steps_per_second(benchmark):
     steps = os.environ.get("CUFLOW_BENCH_STEPS")
     kwargs = {"models": os.environ.get("CUFLOW_BENCH_MODELS") or None,
               "steps": int(steps) if steps else None}
-    result = benchmark.pedantic(benchmarking.step_benchmark, kwargs=kwargs, rounds=1,
+    result = benchmark.pedantic(harness.step_benchmark, kwargs=kwargs, rounds=1,
                                 iterations=1)
-    print("\n" + benchmarking.format_step_table(result))
+    print("\n" + harness.format_step_table(result))
     benchmark.extra_info["device"] = result["device"]
     benchmark.extra_info["rows"] = result["rows"]
     out = os.environ.get("OUT")
     if out:
         os.makedirs(out, exist_ok=True)
-        benchmarking.write_json(result, os.path.join(out, "bench_step.json"))
+        harness.write_json(result, os.path.join(out, "bench_step.json"))
     assert result["rows"], "no variant was measured"

@@ -1,29 +1,21 @@
-"""Shared fixtures: run a test body on every available backend and compare with NumPy."""
+"""Shared fixtures: the device a test body runs on, a seeded generator, GPU skips."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-
-def gpu_available() -> bool:
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
+from cuflow.testing import device_params, gpu_available
+from cuflow.testing.parity import NO_GPU
 
 HAS_GPU = gpu_available()
-requires_gpu = pytest.mark.skipif(not HAS_GPU, reason="needs a CUDA GPU visible to CuPy")
-
-DEVICES = ["cpu", pytest.param("gpu:0", marks=[pytest.mark.gpu, requires_gpu])]
+DEVICES = device_params()
 
 
 @pytest.fixture(params=DEVICES)
 def device(request):
-    """The device string a test body runs on; GPU cases skip with a reason without one."""
+    """The device a test body runs on; GPU cases skip with a reason without one. (Prefer
+    ``cuflow.testing.on_every_device``, which also compares the result with the CPU's.)"""
     return request.param
 
 
@@ -35,4 +27,4 @@ def rng():
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("gpu") and not HAS_GPU:
-            item.add_marker(pytest.mark.skip(reason="needs a CUDA GPU visible to CuPy"))
+            item.add_marker(pytest.mark.skip(reason=NO_GPU))

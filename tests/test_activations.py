@@ -10,11 +10,15 @@ import pytest
 
 import cuflow as cf
 from cuflow import activations as A
-from cuflow.testing import check_gradients
+from cuflow import layers as L
+from cuflow.testing import check_gradients, on_every_device
 
 R = np.random.default_rng(5)
+
 SELU_ALPHA = 1.6732632423543772848170429916717
+
 SELU_SCALE = 1.0507009873554804934193349852946
+
 _erf = np.vectorize(math.erf)
 
 
@@ -41,6 +45,7 @@ def away_from(x, kinks, gap=0.05):
 
 
 X = R.uniform(-5, 5, size=(4, 6))
+
 # (id, fn, reference, kinks to avoid in gradient checks)
 CASES = [
     ("relu", A.relu, lambda x: np.maximum(x, 0), [0]),
@@ -86,6 +91,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@on_every_device
 def test_activation_values(device, case):
     _, fn, ref, _ = case
     for dtype, rtol in ((np.float64, 1e-9), (np.float32, 2e-6)):
@@ -95,6 +101,7 @@ def test_activation_values(device, case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@on_every_device
 def test_activation_gradients(device, case):
     _, fn, _, kinks = case
     check_gradients(fn, [away_from(X, kinks)], device=device)
@@ -133,6 +140,7 @@ def test_serialize_roundtrip():
         A.deserialize("custom")
 
 
+@on_every_device
 def test_activation_accepts_arrays_and_keeps_device(device):
     t = cf.Tensor(X, device=device)
     assert A.relu(t).device == t.device
@@ -141,3 +149,47 @@ def test_activation_accepts_arrays_and_keeps_device(device):
     np.testing.assert_allclose(out.numpy(), _sigmoid(X), rtol=1e-6)
     ints = cf.Tensor(np.arange(3), device=device)
     assert A.linear(ints) is ints  # the identity for any dtype, as Keras
+
+
+def _cube(x):
+    return x * x * x
+
+
+def test_scoped_activation_rebuilds_a_layer_and_is_unknown_outside_the_scope():
+    config = L.Dense(2, activation=_cube).get_config()
+    assert config["activation"] == "_cube"
+    with cf.utils.custom_object_scope({"_cube": _cube}):
+        assert L.Dense.from_config(config).activation is _cube
+    with pytest.raises(ValueError, match="Unknown activation '_cube'"):
+        L.Dense.from_config(config)
+
+
+def test_registered_activation_saves_and_loads_by_its_registered_name(tmp_path):
+    @cf.utils.register_keras_serializable("cuflow_test")
+    def softsquare(x):
+        return cf.ops.log(1.0 + x * x)
+
+    assert cf.activations.serialize(softsquare) == "cuflow_test>softsquare"
+    model = cf.models.Sequential([L.Input(shape=(3,)), L.Dense(2, activation=softsquare)])
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    path = tmp_path / "m.cuflow"
+    model.save(path)
+    loaded = cf.models.load_model(path)
+    assert loaded.layers[0].activation is softsquare
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_file_naming_an_unregistered_function_is_refused(tmp_path):
+    def unknown(x):
+        return x
+
+    model = cf.models.Sequential([L.Input(shape=(3,)), L.Dense(2, activation=unknown)])
+    path = tmp_path / "m.cuflow"
+    model.save(path)
+    with pytest.raises(Exception, match="unknown"):
+        cf.models.load_model(path)
+
+
+def test_builtin_names_still_resolve_and_custom_objects_win():
+    assert cf.activations.get("relu") is cf.activations.relu
+    assert cf.activations.deserialize("relu", custom_objects={"relu": _cube}) is _cube

@@ -1,4 +1,4 @@
-"""TensorFlow-style GradientTape semantics."""
+"""cuflow.gradient_tape: TensorFlow-style GradientTape semantics."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import cuflow as cf
+from cuflow.testing import on_every_device
 
 
+@on_every_device
 def test_tape_gradient_list_matches_analytic(device):
     w = cf.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]), device=device)
     b = cf.Variable(np.array([0.5, -0.5]), device=device)

@@ -11,6 +11,7 @@ import pytest
 import cuflow as cf
 from cuflow import initializers as I
 from cuflow.backend import parse_device
+from cuflow.testing import on_every_device
 
 BIG = (400, 500)  # 200k samples: the sample std of a mean is ~0.2% of the stddev
 
@@ -19,6 +20,7 @@ def draw(init, shape=BIG, dtype=None):
     return init(shape, dtype=dtype).numpy().astype(np.float64)
 
 
+@on_every_device
 def test_zeros_ones_constant_exact(device):
     with cf.device(device):
         z, o = I.Zeros()((3, 4)), I.Ones()((3, 4))
@@ -146,6 +148,7 @@ def test_seeding(cls):
     assert not np.array_equal(u1, u2)
 
 
+@on_every_device
 def test_same_seed_same_values_on_every_device(device):
     ref = I.GlorotUniform(seed=9)((5, 7)).numpy()
     with cf.device(device):

@@ -1,10 +1,12 @@
-"""TensorFlow-style import paths: ``tf.keras.X`` and ``from cuflow.keras.X import Y``."""
+"""TensorFlow-style import paths: ``tf.keras.X`` and ``from cuflow.keras.X import Y``.
+Also ``import cuflow as keras``: keras.utils, keras.losses ... resolve to cuflow's objects."""
 
 from __future__ import annotations
 
 import numpy as np
 
 import cuflow as tf
+from cuflow import utils
 
 
 def test_tf_keras_attribute_paths():
@@ -30,3 +32,14 @@ def test_nested_keras_paths_are_the_same_modules():
 
     assert Rescaling is tf.preprocessing.layers.Rescaling
     assert sys.modules["cuflow.keras.preprocessing.layers"] is tf.preprocessing.layers
+
+
+def test_keras_style_access():
+    import cuflow as keras
+
+    assert keras.utils.to_categorical is utils.to_categorical
+    assert keras.losses.get("mse") is keras.losses.mean_squared_error
+    assert keras.activations.get("relu") is keras.activations.relu
+    assert isinstance(keras.initializers.get("he_normal"), keras.initializers.HeNormal)
+    assert isinstance(keras.regularizers.get("l2"), keras.regularizers.L2)
+    assert isinstance(keras.constraints.get("max_norm"), keras.constraints.MaxNorm)

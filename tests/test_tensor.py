@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import cuflow as cf
+from cuflow.testing import on_every_device
 
 
+@on_every_device
 def test_python_floats_default_to_float32_and_arrays_keep_dtype(device):
     assert cf.Tensor([1.0, 2.0], device=device).dtype == np.float32
     assert cf.Tensor(np.zeros(2), device=device).dtype == np.float64
@@ -22,6 +24,7 @@ def test_non_numeric_data_is_a_type_error(bad):
         cf.Tensor(bad)
 
 
+@on_every_device
 def test_numpy_roundtrip_and_properties(device):
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     t = cf.Tensor(a, device=device)
@@ -32,6 +35,7 @@ def test_numpy_roundtrip_and_properties(device):
     assert "Tensor(" in repr(t)
 
 
+@on_every_device
 def test_backward_accumulates_into_leaf_grads(device):
     x = cf.Tensor(np.array([1.0, 2.0, 3.0]), device=device, requires_grad=True)
     (x * x).sum().backward()
@@ -39,6 +43,7 @@ def test_backward_accumulates_into_leaf_grads(device):
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.array([1.0, 2.0, 3.0]) + 2)
 
 
+@on_every_device
 def test_backward_on_non_scalar_needs_gradient(device):
     x = cf.Tensor(np.ones((2, 2)), device=device, requires_grad=True)
     y = x * 3
@@ -102,6 +107,7 @@ def test_bad_axis_and_index_errors():
         cf.ops.one_hot(cf.Tensor(np.array([3])), 3)
 
 
+@on_every_device
 def test_variable_assign_keeps_buffer_and_checks_shape(device):
     v = cf.Variable(np.zeros(3, dtype=np.float32), device=device, name="w")
     buf = v.data

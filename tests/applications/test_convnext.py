@@ -17,6 +17,8 @@ from cuflow import applications as apps
 from cuflow.applications import convnext
 from cuflow.models import load_model
 
+from ._checks import check_argument_errors
+
 slow = pytest.mark.slow
 
 
@@ -145,3 +147,7 @@ def test_weights_from_local_file(tmp_path):
                               weights=str(path), input_shape=(32, 32, 3), classes=4)
     for a, b in zip(again.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_shared_argument_errors():
+    check_argument_errors(apps.ConvNeXtTiny)

@@ -10,18 +10,9 @@ import numpy as np
 import pytest
 
 from cuflow.backend import cublas
+from cuflow.testing import gpu_available
 
-
-def _gpu_available():
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-requires_gpu = pytest.mark.skipif(not _gpu_available(), reason="needs a CUDA GPU visible to CuPy")
+requires_gpu = pytest.mark.skipif(not gpu_available(), reason="needs a CUDA GPU visible to CuPy")
 
 
 # ---- CPU: the plan, executed by a NumPy emulation of column-major cuBLAS -----------------------

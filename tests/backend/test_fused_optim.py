@@ -12,18 +12,9 @@ import cuflow as cf
 from cuflow import optimizers as opt_mod
 from cuflow.backend import counter_rng, fused_optim
 from cuflow.tensor import Variable
+from cuflow.testing import gpu_available
 
-
-def _gpu_available():
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-requires_gpu = pytest.mark.skipif(not _gpu_available(), reason="needs a CUDA GPU visible to CuPy")
+requires_gpu = pytest.mark.skipif(not gpu_available(), reason="needs a CUDA GPU visible to CuPy")
 
 SHAPES = [(5, 3), (3,), (40000,), (1,), (0,)]
 

@@ -11,16 +11,7 @@ import numpy as np
 import pytest
 
 from cuflow.backend import numpy_kernels as nk
-
-
-def gpu_available():
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
+from cuflow.testing import gpu_available
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not gpu_available(), reason="needs a CUDA GPU visible to CuPy")]

@@ -1,36 +1,14 @@
-"""ProgbarLogger output: the Keras 3 line formats, in-place redraws, lazy-log throttling."""
+"""cuflow.callbacks.progbar_logger: the Keras 3 line formats, in-place redraws, lazy-log
+throttling, evaluate and predict bars."""
 
-import re
+from __future__ import annotations
+
 import sys
 from collections.abc import Mapping
 
-import pytest
-
 from cuflow import callbacks as C
-from cuflow.callbacks import progbar_logger as logger_mod
-from cuflow.utils import progbar as progbar_mod
 
-from .fakes import FakeModel
-
-ANSI = re.compile(r"\x1b\[\d+m")
-
-
-class Clock:
-    """A fake time.monotonic: advances only when told to."""
-
-    def __init__(self):
-        self.now = 100.0
-
-    def monotonic(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr(progbar_mod, "time", c)
-    monkeypatch.setattr(logger_mod, "time", c)
-    return c
+from ._fakes import ANSI, FakeModel
 
 
 class LazyLogs(Mapping):

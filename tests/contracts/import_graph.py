@@ -27,7 +27,7 @@ STACK = {
     "layers": ["layers"],
     "models": ["models", "trainers"],
     "around": ["saving", "callbacks", "distribute", "debug", "preprocessing", "applications",
-               "datasets", "utils", "cli", "config", "testing", "benchmarking", "keras",
+               "datasets", "utils", "cli", "config", "testing", "keras",
                "__main__", "__init__"],
 }
 RANK = {unit: i for i, units in enumerate(STACK.values()) for unit in units}

@@ -433,7 +433,7 @@ def losses_table():
     return _losses_table()
 
 
-# ---- the keras.ops-parity surface (ops/extra.py, einsum.py, creation.py) ------------------------
+# ---- the keras.ops-parity surface (ops/numpy/, ops/core.py, ops/math.py) ------------------------
 def _first(out):
     return out[0] if isinstance(out, (list, tuple)) else out
 

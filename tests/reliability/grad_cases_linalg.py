@@ -1,5 +1,5 @@
-"""Gradient checks for the linear-algebra, FFT and segment ops (ops/linalg_extra.py, fft.py,
-segment.py), merged into ``grad_cases.ops_table()``.
+"""Gradient checks for the linear-algebra, FFT and segment ops (ops/linalg/, fft.py, math.py),
+merged into ``grad_cases.ops_table()``.
 
 Well-conditioned inputs: diagonally dominant matrices for inverses and solves, symmetric
 positive-definite ones built inside the checked function (``x x^T + 3 I``, so a perturbation of

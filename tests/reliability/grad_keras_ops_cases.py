@@ -1,5 +1,5 @@
-"""Gradient checks and exclusions for the ``keras.ops`` names in ``ops/numpy_extra.py``,
-``ops/nn_extra.py`` and ``ops/core_extra.py`` (merged into the ops registry by grad_cases.py).
+"""Gradient checks and exclusions for more ``keras.ops`` names in ``ops/numpy/``, ``ops/nn/`` and
+``ops/core.py`` (merged into the ops registry by grad_cases.py).
 
 A generator of its own keeps the shared ``R`` draws of the other tables unchanged. Inputs stay
 more than the central difference's eps away from every kink (shrink thresholds, clip edges,
@@ -66,7 +66,7 @@ def _custom_log1pexp():
 def keras_ops_table():
     shrink = (-0.5, 0.5, 0.0)
     t = {
-        # numpy_extra
+        # ops/numpy
         "array": [(ops.array, [anyv(3, 4)])],
         "copy": [(ops.copy, [anyv(3, 4)]), (ops.copy, [fort(anyv(3, 4))])],
         "conj": [(ops.conj, [anyv(3, 4)])],
@@ -94,7 +94,7 @@ def keras_ops_table():
                                                   signature="(n),(n)->()")(a, b),
                        [anyv(3, 4), anyv(4)]),
                       (lambda a: ops.vectorize(lambda u: u * u)(a), [anyv(2, 2)])],
-        # nn_extra
+        # ops/nn
         "hard_tanh": [(ops.hard_tanh, [anyv(3, 4, kinks=(-1, 1))])],
         "hard_shrink": [(ops.hard_shrink, [anyv(3, 4, kinks=shrink)]),
                         (lambda x: ops.hard_shrink(x, 1.0), [fort(anyv(3, 4,
@@ -126,7 +126,7 @@ def keras_ops_table():
                               (lambda x, s: ops.rms_normalization(x, s, axis=0, epsilon=1e-3),
                                [fort(anyv(3, 4)), anyv(4)])],
         "psnr": [(lambda a, b: ops.psnr(a, b, 2.0), [anyv(3, 4), anyv(3, 4)])],
-        # core_extra
+        # ops/core.py
         "scatter": [(lambda v: ops.scatter(np.array([[0, 1], [2, 0], [0, 1]]), v, (3, 2)),
                      [anyv(3)]),
                     (lambda v: ops.scatter(np.array([[1], [3]]), v, (4, 3)), [anyv(2, 3)])],

@@ -1,33 +1,38 @@
 """Accuracy metrics: functions returning per-sample matches, and their running-mean classes.
 
 Unweighted updates of the classes use the backend's fused ``accuracy_count`` kernel (one launch,
-an int64 count on the device); weighted ones compute per-sample matches with xp math.
+an int64 count on the device); weighted ones compute per-sample matches with ops.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from ._inputs import argmax_last, kernel, squeeze_or_expand_to_same_rank, to_arrays
+from .. import ops
+from ..backend import get_backend
+from ..tensor import Tensor
+from ._inputs import add_to, argmax, pick_last, squeeze_or_expand_to_same_rank, to_tensors
 from .base import MeanMetricWrapper, functional
 
 
-def _accuracy(bk, y_true, y_pred):
+def _hits(condition):
+    return ops.cast(condition, "float32")
+
+
+def _accuracy(y_true, y_pred):
     """1.0 where y_true == y_pred elementwise, else 0.0."""
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return (y_true == y_pred).astype(np.float32)
+    return _hits(ops.equal(y_true, y_pred))
 
 
-def _binary_accuracy(bk, y_true, y_pred, threshold=0.5):
+def _binary_accuracy(y_true, y_pred, threshold=0.5):
     """Mean over the last axis of (y_pred > threshold) == y_true."""
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    hits = (y_pred > threshold).astype(y_true.dtype) == y_true
-    return bk.xp.mean(hits.astype(np.float32), axis=-1)
+    hits = ops.equal(ops.cast(ops.greater(y_pred, threshold), y_true.dtype), y_true)
+    return ops.mean(_hits(hits), axis=-1)
 
 
-def _categorical_accuracy(bk, y_true, y_pred):
+def _categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_pred) == argmax(y_true) (one-hot labels), per sample."""
-    return (argmax_last(bk, y_true) == argmax_last(bk, y_pred)).astype(np.float32)
+    return _hits(ops.equal(argmax(y_true), argmax(y_pred)))
 
 
 def _sparse_labels(y_true, y_pred):
@@ -41,36 +46,33 @@ def _sparse_labels(y_true, y_pred):
     return y_true
 
 
-def _sparse_categorical_accuracy(bk, y_true, y_pred):
+def _sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_pred) == the integer (or integral float) label, per sample."""
     y_true = _sparse_labels(y_true, y_pred)
-    return (argmax_last(bk, y_pred) == y_true).astype(np.float32)
+    return _hits(ops.equal(argmax(y_pred), y_true))
 
 
-def _in_top_k(xp, target_scores, y_pred, k):
+def _in_top_k(target_scores, y_pred, k):
     # TF's in_top_k: the target is in the top k when fewer than k scores beat it strictly, so
     # ties with the k-th score count as hits. No sort: one comparison pass, GPU friendly.
-    beaten_by = xp.sum(y_pred > target_scores[..., None], axis=-1)
-    return (beaten_by < k).astype(np.float32)
+    beaten_by = ops.sum(ops.greater(y_pred, target_scores[..., None]), axis=-1)
+    return _hits(ops.less(beaten_by, k))
 
 
-def _top_k_categorical_accuracy(bk, y_true, y_pred, k=5):
+def _top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot label's class is among the k highest scores, per sample."""
-    xp = bk.xp
-    labels = argmax_last(bk, y_true)
-    scores = xp.take_along_axis(y_pred, labels[..., None], axis=-1)[..., 0]
-    return _in_top_k(xp, scores, y_pred, k)
+    scores = pick_last(y_pred, argmax(y_true))
+    return _in_top_k(scores, y_pred, k)
 
 
-def _sparse_top_k_categorical_accuracy(bk, y_true, y_pred, k=5):
+def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the integer label's class is among the k highest scores, per sample."""
-    xp = bk.xp
     labels = _sparse_labels(y_true, y_pred)
     n = y_pred.shape[-1]
-    valid = (labels >= 0) & (labels < n)  # out-of-range labels never match, never index
-    idx = xp.where(valid, labels, 0).astype(np.int64)
-    scores = xp.take_along_axis(y_pred, idx[..., None], axis=-1)[..., 0]
-    return _in_top_k(xp, scores, y_pred, k) * valid
+    # out-of-range labels never match, never index
+    valid = ops.logical_and(ops.greater_equal(labels, 0), ops.less(labels, n))
+    idx = ops.cast(ops.where(valid, labels, 0), "int64")
+    return _in_top_k(pick_last(y_pred, idx), y_pred, k) * valid
 
 
 accuracy = functional(_accuracy)
@@ -88,19 +90,28 @@ class _CountedAccuracy(MeanMetricWrapper):
     _kind = None  # accuracy_count kind
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        count = kernel(bk, "accuracy_count") if sw is None else None
-        if count is None or not self._kernel_shapes(yt, yp):
-            return self._accumulate(bk, self._values(bk, yt, yp), sw)
-        if self._kind == "binary" and yt.ndim == 1:
-            yt = yt[:, None]  # (N,) labels for (N, 1) predictions, as Keras expands them
-        state = self._ensure_state(bk)
-        hits = count(yt, yp, self._kind, **self._fn_kwargs)
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
+        hits = self._count(yt, yp) if sw is None and self._kernel_shapes(yt, yp) else None
+        if hits is None:
+            return self._accumulate(self._values(yt, yp), sw)
+        state = self._ensure_state(yp.device)
         # per-sample values are means over the last axis for binary accuracy, so the sum of
         # per-sample values is hits / (elements per sample)
         per_sample = yp.shape[-1] if self._kind == "binary" else 1
-        state["total"] += hits / per_sample if per_sample != 1 else hits
-        state["count"] += yp.shape[0]
+        add_to(state["total"], ops.divide(hits, per_sample) if per_sample != 1 else hits)
+        add_to(state["count"], yp.shape[0])
+
+    def _count(self, yt, yp):
+        """The number of hits (0-d int64 on the device) from the backend's fused kernel: one
+        launch and no per-sample buffer. None while that backend's kernels are missing."""
+        if self._kind == "binary" and yt.ndim == 1:
+            yt = yt[:, None]  # (N,) labels for (N, 1) predictions, as Keras expands them
+        try:
+            hits = get_backend(yp.device).accuracy_count(yt.data, yp.data, self._kind,
+                                                         **self._fn_kwargs)
+        except ImportError:
+            return None
+        return Tensor._wrap(hits)
 
     def _kernel_shapes(self, yt, yp):
         if yp.dtype.kind != "f" or yp.ndim != 2 or yp.shape[-1] == 0:

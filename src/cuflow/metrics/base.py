@@ -4,6 +4,7 @@ State lives in 0-d (or small) float64 arrays on the device of the first ``y_pred
 updated in place, so an update is a few device kernels and no host synchronisation; ``result()``
 hands back a 0-d Tensor on that device, and only reading it (``float(t)``) syncs. float64 state
 keeps counts exact past 2**24 samples; results are cast to the metric's ``dtype`` (float32).
+The math goes through ``cuflow.ops`` on Tensors, so every metric runs on every device.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import re
 
 import numpy as np
 
-from ..backend import get_backend
+from .. import ops
+from ..backend import device as on_device
+from ..backend import get_device
 from ..tensor import Tensor
-from ._inputs import to_arrays, to_samplewise
+from ._inputs import add_to, on, sum64, tensors, to_samplewise, to_tensors
 
 
 def snake_case(name):
@@ -24,9 +27,9 @@ def snake_case(name):
 class Metric:
     """Base class: ``update_state`` accumulates, ``result`` reads, ``reset_state`` clears.
 
-    Subclasses declare state with ``add_variable(name, shape, initializer)`` in ``__init__`` and
-    update ``self._state[name]`` in place (``+=``) so the arrays keep their device addresses
-    (what a captured CUDA graph replays against).
+    Subclasses declare state with ``add_variable(name, shape, initializer)`` in ``__init__``,
+    update ``self._state[name]`` in place (``add_to``) so the arrays keep their device addresses
+    (what a captured CUDA graph replays against), and compute the result in ``_result``.
     """
 
     #: "up" when bigger is better, "down" when smaller is; callbacks' mode="auto" reads it
@@ -39,29 +42,30 @@ class Metric:
             raise TypeError(f"metric {self.name!r}: dtype must be a floating dtype; received "
                             f"{dtype!r}")
         self._specs = {}  # name -> (shape, initial value)
-        self._state = {}  # name -> array on self._bk, created on first use
-        self._bk = None
+        self._state = {}  # name -> array on self._device, created on first use
+        self._device = None
 
     # ---- state ---------------------------------------------------------------------------
     def add_variable(self, name, shape=(), initializer=0.0):
         self._specs[name] = (tuple(shape), float(initializer))
 
-    def _ensure_state(self, bk=None):
-        """State on backend ``bk`` (default: where it is, or the current device)."""
-        if bk is None:
-            bk = self._bk if self._bk is not None else get_backend()
-        if bk is self._bk and len(self._state) == len(self._specs):
+    def _ensure_state(self, device=None):
+        """State on ``device`` (default: where it is, or the current device)."""
+        if device is None:
+            device = self._device if self._device is not None else get_device()
+        if device == self._device and len(self._state) == len(self._specs):
             return self._state
-        old, old_bk = self._state, self._bk
+        old, old_device = self._state, self._device
         new = {}
         for name, (shape, init) in self._specs.items():
-            if name in old and old_bk is bk:
+            if name in old and old_device == device:
                 new[name] = old[name]
             elif name in old:  # moving devices: one explicit copy, only when y_pred moves
-                new[name] = bk.asarray(old_bk.to_numpy(old[name]), dtype=np.float64)
+                new[name] = Tensor._wrap(old[name]).to(device).data
             else:
-                new[name] = bk.xp.full(shape, init, dtype=np.float64)
-        self._state, self._bk = new, bk
+                with on_device(device):
+                    new[name] = ops.full(shape, init, dtype="float64").data
+        self._state, self._device = new, device
         return new
 
     def reset_state(self):
@@ -72,20 +76,24 @@ class Metric:
     @property
     def variables(self):
         state = self._ensure_state()
-        return [Tensor._wrap(state[n], backend=self._bk) for n in self._specs]
+        return [Tensor._wrap(state[n]) for n in self._specs]
 
     # ---- protocol ------------------------------------------------------------------------
     def update_state(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement update_state")
 
     def _result(self, xp, state):
-        """The result as an xp array from the state dict (subclasses)."""
+        """The result (a Tensor) from ``state``, the state arrays by name (subclasses).
+
+        ``result()`` passes the metric's own state; ``cuflow.distribute`` passes the sums over
+        its ranks, with their array module as ``xp`` (unused here: the metrics go through ops).
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement result")
 
     def result(self):
         state = self._ensure_state()
-        out = self._result(self._bk.xp, state)
-        return Tensor._wrap(self._bk.xp.asarray(out).astype(self.dtype), backend=self._bk)
+        with on_device(self._device):  # what _result creates lives beside the state
+            return ops.cast(self._result(None, state), self.dtype)
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
@@ -102,27 +110,20 @@ class Metric:
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
-def _divide_no_nan(xp, a, b):
-    """a / b, and 0 where b == 0 (Keras' divide_no_nan), without a division warning."""
-    safe = xp.where(b == 0, 1.0, b)
-    return xp.where(b == 0, 0.0, a / safe)
-
-
 class _Reduce(Metric):
     _reduce = None  # "mean" or "sum": how values are reduced to one per sample
 
-    def _accumulate(self, bk, values, sample_weight):
-        xp = bk.xp
-        state = self._ensure_state(bk)
-        values = values.astype(self.dtype, copy=False)
-        reduce = xp.mean if self._reduce == "mean" else xp.sum
-        values, sw = to_samplewise(xp, values, sample_weight, reduce)
-        state["total"] += xp.sum(values, dtype=np.float64)
+    def _accumulate(self, values, sample_weight):
+        state = self._ensure_state(values.device)
+        values = ops.cast(values, self.dtype)
+        reduce = ops.mean if self._reduce == "mean" else ops.sum
+        values, sw = to_samplewise(values, sample_weight, reduce)
+        add_to(state["total"], sum64(values))
         if "count" in state:
             if sw is not None:
-                state["count"] += xp.sum(sw, dtype=np.float64)
+                add_to(state["count"], sum64(sw))
             else:
-                state["count"] += values.shape[0] if values.ndim else 1
+                add_to(state["count"], values.shape[0] if values.ndim else 1)
 
 
 class Sum(_Reduce):
@@ -135,11 +136,11 @@ class Sum(_Reduce):
         self.add_variable("total")
 
     def update_state(self, values, sample_weight=None):
-        bk, _, values, sw = to_arrays(None, values, sample_weight, need_true=False)
-        self._accumulate(bk, values, sw)
+        _, values, sw = to_tensors(None, values, sample_weight, need_true=False)
+        self._accumulate(values, sw)
 
     def _result(self, xp, state):
-        return state["total"]
+        return tensors(state)["total"]
 
 
 class Mean(_Reduce):
@@ -153,29 +154,30 @@ class Mean(_Reduce):
         self.add_variable("count")
 
     def update_state(self, values, sample_weight=None):
-        bk, _, values, sw = to_arrays(None, values, sample_weight, need_true=False)
-        self._accumulate(bk, values, sw)
+        _, values, sw = to_tensors(None, values, sample_weight, need_true=False)
+        self._accumulate(values, sw)
 
     def _result(self, xp, state):
-        return _divide_no_nan(xp, state["total"], state["count"])
+        s = tensors(state)
+        return ops.divide_no_nan(s["total"], s["count"])
 
     def update_scalar(self, value, weight):
         """The training loop's fast path: one 0-d Tensor ``value`` counted ``weight`` times
         (the loss of a batch of ``weight`` samples), accumulated on its device."""
-        state = self._ensure_state(value._backend)
-        state["total"] += value.data * float(weight)
-        state["count"] += float(weight)
+        state = self._ensure_state(value.device)
+        add_to(state["total"], value, scale=float(weight))
+        add_to(state["count"], float(weight))
 
 
 def functional(raw):
     """A public metric function ``fn(y_true, y_pred, **kw) -> Tensor`` around an array version.
 
-    ``raw(bk, y_true, y_pred, **kw)`` works on raw arrays; MeanMetricWrapper calls it directly
-    (``fn._raw``) so built-in metrics never wrap and unwrap tensors inside a step.
+    ``raw(y_true, y_pred, **kw)`` works on Tensors already on one device; MeanMetricWrapper calls
+    it directly (``fn._raw``) so built-in metrics convert their inputs once per update.
     """
     def fn(y_true, y_pred, **kwargs):
-        bk, yt, yp, _ = to_arrays(y_true, y_pred)
-        return Tensor._wrap(raw(bk, yt, yp, **kwargs), backend=bk)
+        yt, yp, _ = to_tensors(y_true, y_pred)
+        return raw(yt, yp, **kwargs)
 
     fn.__name__ = fn.__qualname__ = raw.__name__.lstrip("_")
     fn.__doc__ = raw.__doc__
@@ -197,17 +199,15 @@ class MeanMetricWrapper(Mean):
         self._fn = fn
         self._fn_kwargs = kwargs
 
-    def _values(self, bk, yt, yp):
+    def _values(self, yt, yp):
         raw = getattr(self._fn, "_raw", None)
         if raw is not None:
-            return raw(bk, yt, yp, **self._fn_kwargs)
-        out = self._fn(Tensor._wrap(yt, backend=bk), Tensor._wrap(yp, backend=bk),
-                       **self._fn_kwargs)
-        return out.data if isinstance(out, Tensor) else bk.asarray(out)
+            return raw(yt, yp, **self._fn_kwargs)
+        return on(yp.device, self._fn(yt, yp, **self._fn_kwargs), "the metric function's result")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        self._accumulate(bk, self._values(bk, yt, yp), sw)
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
+        self._accumulate(self._values(yt, yp), sw)
 
     def get_config(self):
         config = super().get_config()

@@ -13,8 +13,19 @@ import functools
 
 import numpy as np
 
-from ._inputs import squeeze_or_expand_to_same_rank, to_arrays
-from .base import Metric, _divide_no_nan
+from .. import ops
+from ..tensor import Tensor
+from ._inputs import (
+    add_to,
+    arange,
+    broadcast,
+    squeeze_or_expand_to_same_rank,
+    sum64,
+    tensors,
+    to_tensors,
+    weighted_histogram,
+)
+from .base import Metric
 
 _MAX_THRESHOLDS = 1 << 20  # AUC keeps (and updates) state per threshold
 
@@ -34,35 +45,19 @@ def _parse_thresholds(thresholds, default):
 
 
 @functools.lru_cache(maxsize=64)
-def _device_thresholds(bk, thresholds, dtype):
+def _device_thresholds(device, thresholds, dtype):
     # Cached: a host-to-device copy on every update would make CuPy wait for queued work.
-    return bk.asarray(np.asarray(thresholds, dtype=np.float64)).astype(dtype)
+    return ops.cast(Tensor(np.asarray(thresholds, dtype=np.float64), device=device), dtype)
 
 
-def weighted_histogram(bk, index, weights, size):
-    """``bincount(index, weights, minlength=size)`` in float64 for indices in [0, size).
-
-    cupy.bincount reads max(index) on the host to size its output (a device sync, and an error
-    inside a CUDA graph capture); on a device the sums go through the backend's scatter_add
-    into a buffer of the known size instead.
-    """
-    weights = weights.ravel().astype(np.float64)
-    if bk.xp is np:
-        return np.bincount(index, weights=weights, minlength=size)
-    out = bk.xp.zeros((size,), dtype=np.float64)
-    bk.scatter_add(out, index, weights)
-    return out
-
-
-def _filter_top_k(xp, x, k):
+def _filter_top_k(x, k):
     """Keep the k largest values of the last axis (first index wins ties), others -> -1e10."""
-    stable = {"kind": "stable"} if xp is np else {}  # CuPy's argsort is always stable
-    order = xp.argsort(-x, axis=-1, **stable)
-    rank = xp.argsort(order, axis=-1, **stable)
-    return xp.where(rank < k, x, NEG_INF)
+    order = ops.argsort(-x, axis=-1)  # a stable sort on every device
+    rank = ops.argsort(order, axis=-1)
+    return ops.where(ops.less(rank, k), x, NEG_INF)
 
 
-def confusion(bk, y_true, y_pred, sample_weight, thresholds, top_k=None, class_id=None,
+def confusion(y_true, y_pred, sample_weight, thresholds, top_k=None, class_id=None,
               multi_label=False, evenly=False):
     """Weighted (tp, fp, tn, fn), each (T,) or (T, labels) when ``multi_label``: device arrays.
 
@@ -70,57 +65,55 @@ def confusion(bk, y_true, y_pred, sample_weight, thresholds, top_k=None, class_i
     are -eps and 1 + eps (every prediction in [0, 1] is above the first), "exact" for
     [0, 1/(T-1), ..., 1] (a prediction <= 0, or NaN, is above none).
     """
-    xp = bk.xp
     if y_pred.dtype.kind != "f":
-        y_pred = y_pred.astype(np.float32)
+        y_pred = ops.cast(y_pred, "float32")
     y_pred, y_true = squeeze_or_expand_to_same_rank(y_pred, y_true)
     if tuple(y_true.shape) != tuple(y_pred.shape):
         raise ValueError(f"y_true and y_pred must have the same shape; received "
                          f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
     if top_k is not None:
-        y_pred = _filter_top_k(xp, y_pred, top_k)
+        y_pred = _filter_top_k(y_pred, top_k)
     if class_id is not None:
         y_true, y_pred = y_true[..., class_id, None], y_pred[..., class_id, None]
-    labels = y_true != 0
+    labels = ops.not_equal(y_true, 0)
     if sample_weight is None:
-        w = xp.ones(y_pred.shape, dtype=y_pred.dtype)
+        w = ops.ones_like(y_pred)
     else:
-        sw = sample_weight.astype(y_pred.dtype, copy=False)
+        sw = ops.cast(sample_weight, y_pred.dtype)
         if sw.ndim < y_pred.ndim:  # one weight per sample: broadcast over the trailing axes
-            sw = sw.reshape(sw.shape + (1,) * (y_pred.ndim - sw.ndim))
-        try:
-            w = xp.broadcast_to(sw, y_pred.shape)
-        except ValueError:
-            raise ValueError(f"sample_weight of shape {tuple(sample_weight.shape)} does not "
-                             f"broadcast to y_pred of shape {tuple(y_pred.shape)}") from None
+            sw = ops.reshape(sw, sw.shape + (1,) * (y_pred.ndim - sw.ndim))
+        w = broadcast(sw, y_pred.shape, f"sample_weight of shape "
+                                        f"{tuple(sample_weight.shape)} does not broadcast to "
+                                        f"y_pred of shape {tuple(y_pred.shape)}")
     n_labels = y_pred.shape[-1] if multi_label else 1
-    p = y_pred.reshape(-1, n_labels)
-    pos_w = (w * labels).reshape(-1, n_labels)
-    neg_w = (w * ~labels).reshape(-1, n_labels)
+    p = ops.reshape(y_pred, (-1, n_labels))
+    pos_w = ops.reshape(w * labels, (-1, n_labels))
+    neg_w = ops.reshape(w * ops.logical_not(labels), (-1, n_labels))
     n_thr = len(thresholds)
     if evenly:
-        bucket = xp.ceil(p * (n_thr - 1)) - 1
+        bucket = ops.ceil(p * (n_thr - 1)) - 1
         if evenly == "exact":  # below the first threshold: an extra bucket, dropped below
-            bucket = xp.minimum(bucket, n_thr - 1)
-            bucket = xp.where(bucket >= 0, bucket, n_thr).astype(np.int64)
+            bucket = ops.minimum(bucket, n_thr - 1)
+            bucket = ops.cast(ops.where(ops.greater_equal(bucket, 0), bucket, n_thr), "int64")
         else:
-            bucket = xp.clip(bucket, 0, n_thr - 1)
-            bucket = xp.nan_to_num(bucket).astype(np.int64)  # NaN predictions land in bucket 0
-        index = (bucket * n_labels + xp.arange(n_labels)).ravel()
+            bucket = ops.clip(bucket, 0, n_thr - 1)
+            # NaN predictions land in bucket 0
+            bucket = ops.cast(ops.nan_to_num(bucket), "int64")
+        index = ops.reshape(bucket * n_labels + arange(p.device, n_labels), (-1,))
 
         def above(weights):  # weight of predictions > threshold i = sum of buckets >= i
-            hist = weighted_histogram(bk, index, weights, (n_thr + 1) * n_labels)
-            hist = hist[:n_thr * n_labels].reshape(n_thr, n_labels)
-            return xp.cumsum(hist[::-1], axis=0)[::-1]
+            hist = weighted_histogram(index, weights, (n_thr + 1) * n_labels)
+            hist = ops.reshape(hist[:n_thr * n_labels], (n_thr, n_labels))
+            return ops.flip(ops.cumsum(ops.flip(hist, axis=0), axis=0), axis=0)
     else:
-        thr = _device_thresholds(bk, tuple(thresholds), str(p.dtype))
+        thr = _device_thresholds(p.device, tuple(thresholds), str(p.dtype))
 
         def above(weights):
-            hit = p[None, :, :] > thr[:, None, None]
-            return xp.sum(hit * weights[None], axis=1, dtype=np.float64)
+            hit = ops.greater(p[None, :, :], thr[:, None, None])
+            return sum64(hit * weights[None], axis=1)
     tp, fp = above(pos_w), above(neg_w)
-    fn = xp.sum(pos_w, axis=0, dtype=np.float64) - tp
-    tn = xp.sum(neg_w, axis=0, dtype=np.float64) - fp
+    fn = sum64(pos_w, axis=0) - tp
+    tn = sum64(neg_w, axis=0) - fp
     if not multi_label:
         tp, fp, tn, fn = tp[:, 0], fp[:, 0], tn[:, 0], fn[:, 0]
     return {"true_positives": tp, "false_positives": fp, "true_negatives": tn,
@@ -143,16 +136,17 @@ class _ThresholdRatio(Metric):
         self.add_variable(self._other, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        counts = confusion(bk, yt, yp, sw, self.thresholds, top_k=self.top_k,
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
+        counts = confusion(yt, yp, sw, self.thresholds, top_k=self.top_k,
                            class_id=self.class_id)
-        state = self._ensure_state(bk)
+        state = self._ensure_state(yp.device)
         for name in state:
-            state[name] += counts[name]
+            add_to(state[name], counts[name])
 
     def _result(self, xp, state):
-        tp = state["true_positives"]
-        out = _divide_no_nan(xp, tp, tp + state[self._other])
+        s = tensors(state)
+        tp = s["true_positives"]
+        out = ops.divide_no_nan(tp, tp + s[self._other])
         return out[0] if len(self.thresholds) == 1 else out
 
     def get_config(self):
@@ -224,65 +218,66 @@ class AUC(Metric):
         self.num_labels = num_labels
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        xp = bk.xp
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
         if self.from_logits:
             if yp.dtype.kind != "f":
-                yp = yp.astype(np.float32)
-            yp = 0.5 * (1.0 + xp.tanh(0.5 * yp))  # sigmoid that cannot overflow
+                yp = ops.cast(yp, "float32")
+            yp = 0.5 * (1.0 + ops.tanh(0.5 * yp))  # sigmoid that cannot overflow
         if self.multi_label and not self._specs:
             if yp.ndim < 2:
                 raise ValueError(f"multi_label AUC needs y_pred of shape (batch, labels); "
                                  f"received {tuple(yp.shape)}")
             self._declare(int(yp.shape[-1]))
-        counts = confusion(bk, yt, yp, sw, self.thresholds, multi_label=self.multi_label,
+        counts = confusion(yt, yp, sw, self.thresholds, multi_label=self.multi_label,
                            evenly=self._evenly)
-        state = self._ensure_state(bk)
+        state = self._ensure_state(yp.device)
         for name in self._NAMES:
-            state[name] += counts[name]
+            add_to(state[name], counts[name])
 
-    def _by_label(self, xp, per_label):
+    def _by_label(self, per_label):
         if not self.multi_label:
-            return xp.sum(per_label)
-        by_label = xp.sum(per_label, axis=0)
+            return ops.sum(per_label)
+        by_label = ops.sum(per_label, axis=0)
         if self.label_weights is None:
-            return xp.mean(by_label)
-        lw = xp.asarray(np.asarray(self.label_weights, dtype=np.float64))
-        return _divide_no_nan(xp, xp.sum(by_label * lw), xp.sum(lw))
+            return ops.mean(by_label)
+        lw = Tensor(np.asarray(self.label_weights, dtype=np.float64), device=by_label.device)
+        return ops.divide_no_nan(ops.sum(by_label * lw), ops.sum(lw))
 
-    def _interpolate_pr_auc(self, xp, tp, fp, fn):
+    def _interpolate_pr_auc(self, tp, fp, fn):
         # Davis & Goadrich interpolation of precision between thresholds (Keras' formula).
         dtp = tp[:-1] - tp[1:]
         p = tp + fp
         dp = p[:-1] - p[1:]
-        slope = _divide_no_nan(xp, dtp, xp.maximum(dp, 0))
+        slope = ops.divide_no_nan(dtp, ops.maximum(dp, 0))
         intercept = tp[1:] - slope * p[1:]
-        both = (p[:-1] > 0) & (p[1:] > 0)
-        ratio = xp.where(both, _divide_no_nan(xp, p[:-1], xp.maximum(p[1:], 0)), 1.0)
-        ratio = xp.where(ratio > 0, ratio, 1.0)  # log(0) never taken (its term is 0 anyway)
-        increment = _divide_no_nan(xp, slope * (dtp + intercept * xp.log(ratio)),
-                                   xp.maximum(tp[1:] + fn[1:], 0))
-        return self._by_label(xp, increment)
+        both = ops.logical_and(ops.greater(p[:-1], 0), ops.greater(p[1:], 0))
+        ratio = ops.where(both, ops.divide_no_nan(p[:-1], ops.maximum(p[1:], 0)), 1.0)
+        # log(0) never taken (its term is 0 anyway)
+        ratio = ops.where(ops.greater(ratio, 0), ratio, 1.0)
+        increment = ops.divide_no_nan(slope * (dtp + intercept * ops.log(ratio)),
+                                      ops.maximum(tp[1:] + fn[1:], 0))
+        return self._by_label(increment)
 
     def _result(self, xp, state):
-        if not state:
-            return xp.zeros((), dtype=np.float64)
-        tp, fp = state["true_positives"], state["false_positives"]
-        tn, fn = state["true_negatives"], state["false_negatives"]
+        if not state:  # multi_label before the first update: no labels, no area
+            return ops.zeros((), dtype="float64")
+        s = tensors(state)
+        tp, fp = s["true_positives"], s["false_positives"]
+        tn, fn = s["true_negatives"], s["false_negatives"]
         if self.curve == "PR" and self.summation_method == "interpolation":
-            return self._interpolate_pr_auc(xp, tp, fp, fn)
-        recall = _divide_no_nan(xp, tp, tp + fn)
+            return self._interpolate_pr_auc(tp, fp, fn)
+        recall = ops.divide_no_nan(tp, tp + fn)
         if self.curve == "ROC":
-            x, y = _divide_no_nan(xp, fp, fp + tn), recall
+            x, y = ops.divide_no_nan(fp, fp + tn), recall
         else:
-            x, y = recall, _divide_no_nan(xp, tp, tp + fp)
+            x, y = recall, ops.divide_no_nan(tp, tp + fp)
         if self.summation_method == "interpolation":
             heights = (y[:-1] + y[1:]) / 2.0
         elif self.summation_method == "minoring":
-            heights = xp.minimum(y[:-1], y[1:])
+            heights = ops.minimum(y[:-1], y[1:])
         else:
-            heights = xp.maximum(y[:-1], y[1:])
-        return self._by_label(xp, (x[:-1] - x[1:]) * heights)
+            heights = ops.maximum(y[:-1], y[1:])
+        return self._by_label((x[:-1] - x[1:]) * heights)
 
     def get_config(self):
         config = {**super().get_config(), "num_thresholds": self.num_thresholds,
@@ -306,12 +301,12 @@ class _ConditionCount(Metric):
         self.add_variable("accumulator", (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        counts = confusion(bk, yt, yp, sw, self.thresholds)
-        self._ensure_state(bk)["accumulator"] += counts[self._cell]
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
+        counts = confusion(yt, yp, sw, self.thresholds)
+        add_to(self._ensure_state(yp.device)["accumulator"], counts[self._cell])
 
     def _result(self, xp, state):
-        acc = state["accumulator"]
+        acc = tensors(state)["accumulator"]
         return acc[0] if len(self.thresholds) == 1 else acc
 
     def get_config(self):
@@ -387,28 +382,28 @@ class _SensitivitySpecificityBase(Metric):
             self.add_variable(cell, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        counts = confusion(bk, yt, yp, sw, self.thresholds, class_id=self.class_id,
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
+        counts = confusion(yt, yp, sw, self.thresholds, class_id=self.class_id,
                            evenly=self._evenly)
-        state = self._ensure_state(bk)
+        state = self._ensure_state(yp.device)
         for cell in self._NAMES:
-            state[cell] += counts[cell]
+            add_to(state[cell], counts[cell])
 
     @staticmethod
-    def _rates(xp, state):
+    def _rates(state):
         tp, fp = state["true_positives"], state["false_positives"]
         tn, fn = state["true_negatives"], state["false_negatives"]
-        return {"recall": _divide_no_nan(xp, tp, tp + fn),
-                "precision": _divide_no_nan(xp, tp, tp + fp),
-                "specificity": _divide_no_nan(xp, tn, tn + fp)}
+        return {"recall": ops.divide_no_nan(tp, tp + fn),
+                "precision": ops.divide_no_nan(tp, tp + fp),
+                "specificity": ops.divide_no_nan(tn, tn + fp)}
 
     _constrained = _dependent = None  # names in _rates
 
     def _result(self, xp, state):
-        rates = self._rates(xp, state)
-        feasible = rates[self._constrained] >= self.value
+        rates = self._rates(tensors(state))
+        feasible = ops.greater_equal(rates[self._constrained], self.value)
         # the dependent rates are >= 0, so 0 stands in for infeasible thresholds (and "none")
-        return xp.max(xp.where(feasible, rates[self._dependent], 0.0))
+        return ops.max(ops.where(feasible, rates[self._dependent], 0.0))
 
     def get_config(self):
         return {**super().get_config(), "num_thresholds": self.num_thresholds,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._inputs import squeeze_or_expand_to_same_rank, to_arrays
+from .. import ops
+from ._inputs import add_to, broadcast, squeeze_or_expand_to_same_rank, tensors, to_tensors
 from .base import MeanMetricWrapper, Metric, functional
 
 EPSILON = 1e-7  # Keras' backend.epsilon()
@@ -26,40 +27,37 @@ def _axes(axis, ndim):
 
 
 def _float_pair(y_true, y_pred):
-    y_pred = y_pred if y_pred.dtype.kind == "f" else y_pred.astype(np.float32)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype, copy=False),
-                                                    y_pred)
+    y_pred = y_pred if y_pred.dtype.kind == "f" else ops.cast(y_pred, "float32")
+    y_true, y_pred = squeeze_or_expand_to_same_rank(ops.cast(y_true, y_pred.dtype), y_pred)
     if tuple(y_true.shape) != tuple(y_pred.shape):
         raise ValueError(f"y_true and y_pred must have the same shape; received "
                          f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
     return y_true, y_pred
 
 
-def _pearson_correlation(bk, y_true, y_pred, axis=-1):
+def _pearson_correlation(y_true, y_pred, axis=-1):
     """mean(z(y_true) * z(y_pred)) along ``axis``, z the standardised values (std + 1e-7)."""
-    xp = bk.xp
     y_true, y_pred = _float_pair(y_true, y_pred)
     axis = _axes(axis, y_pred.ndim)
-    t = y_true - xp.mean(y_true, axis=axis, keepdims=True)
-    p = y_pred - xp.mean(y_pred, axis=axis, keepdims=True)
-    t = t / (xp.std(t, axis=axis, keepdims=True) + EPSILON)
-    p = p / (xp.std(p, axis=axis, keepdims=True) + EPSILON)
-    return xp.mean(t * p, axis=axis)
+    t = y_true - ops.mean(y_true, axis=axis, keepdims=True)
+    p = y_pred - ops.mean(y_pred, axis=axis, keepdims=True)
+    t = t / (ops.std(t, axis=axis, keepdims=True) + EPSILON)
+    p = p / (ops.std(p, axis=axis, keepdims=True) + EPSILON)
+    return ops.mean(t * p, axis=axis)
 
 
-def _concordance_correlation(bk, y_true, y_pred, axis=-1):
+def _concordance_correlation(y_true, y_pred, axis=-1):
     """Lin's concordance: 2 cov / (var_t + var_p + (mean_t - mean_p)**2 + 1e-7) along
     ``axis``."""
-    xp = bk.xp
     y_true, y_pred = _float_pair(y_true, y_pred)
     axis = _axes(axis, y_pred.ndim)
-    mt = xp.mean(y_true, axis=axis, keepdims=True)
-    mp = xp.mean(y_pred, axis=axis, keepdims=True)
-    vt = xp.var(y_true, axis=axis, keepdims=True)
-    vp = xp.var(y_pred, axis=axis, keepdims=True)
+    mt = ops.mean(y_true, axis=axis, keepdims=True)
+    mp = ops.mean(y_pred, axis=axis, keepdims=True)
+    vt = ops.var(y_true, axis=axis, keepdims=True)
+    vp = ops.var(y_pred, axis=axis, keepdims=True)
     cov = (y_true - mt) * (y_pred - mp)
-    norm = vt + vp + (mt - mp) ** 2
-    return xp.mean(2.0 * cov / (norm + EPSILON), axis=axis)
+    norm = vt + vp + ops.square(mt - mp)
+    return ops.mean(2.0 * cov / (norm + EPSILON), axis=axis)
 
 
 pearson_correlation = functional(_pearson_correlation)
@@ -123,8 +121,7 @@ class R2Score(Metric):
         self.num_outputs = n
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        xp = bk.xp
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
         yt, yp = _float_pair(yt, yp)
         if yp.ndim != 2 or yt.ndim != 2:
             raise ValueError(f"R2Score expects 2D inputs with shape (batch_size, output_dim). "
@@ -136,45 +133,43 @@ class R2Score(Metric):
             raise ValueError(f"R2Score was built for {self.num_outputs} outputs; received "
                              f"y_pred of shape {tuple(yp.shape)}")
         if sw is None:
-            w = xp.ones(yt.shape, dtype=np.float64)
+            w = ops.ones_like(yt, dtype="float64")
         else:
-            w = sw.astype(np.float64, copy=False)
+            w = ops.cast(sw, "float64")
             if w.ndim == 1:
                 w = w[:, None]  # one weight per sample, shared by the outputs
-            try:
-                w = xp.broadcast_to(w, yt.shape)
-            except ValueError:
-                raise ValueError(f"sample_weight of shape {tuple(sw.shape)} does not broadcast "
-                                 f"to y_true of shape {tuple(yt.shape)}") from None
-        t = yt.astype(np.float64)
-        p = yp.astype(np.float64)
-        state = self._ensure_state(bk)
+            w = broadcast(w, yt.shape, f"sample_weight of shape {tuple(sw.shape)} does not "
+                                       f"broadcast to y_true of shape {tuple(yt.shape)}")
+        t = ops.cast(yt, "float64")
+        p = ops.cast(yp, "float64")
+        state = self._ensure_state(yp.device)
         wt = t * w
-        state["sum"] += xp.sum(wt, axis=0)
-        state["squared_sum"] += xp.sum(t * wt, axis=0)
-        state["residual"] += xp.sum((t - p) ** 2 * w, axis=0)
-        state["count"] += xp.sum(w, axis=0)
-        state["num_samples"] += yt.size
+        add_to(state["sum"], ops.sum(wt, axis=0))
+        add_to(state["squared_sum"], ops.sum(t * wt, axis=0))
+        add_to(state["residual"], ops.sum(ops.square(t - p) * w, axis=0))
+        add_to(state["count"], ops.sum(w, axis=0))
+        add_to(state["num_samples"], yt.size)
 
     def _result(self, xp, state):
-        if "sum" not in state:
-            return xp.zeros((), dtype=np.float64)
+        s = tensors(state)
+        if "sum" not in s:
+            return ops.zeros_like(s["num_samples"])
         with np.errstate(divide="ignore", invalid="ignore"):  # IEEE results, as Keras
-            mean = state["sum"] / state["count"]
-            total = state["squared_sum"] - state["sum"] * mean
-            raw = 1.0 - state["residual"] / total
-            raw = xp.where(xp.isinf(raw), 0.0, raw)
+            mean = s["sum"] / s["count"]
+            total = s["squared_sum"] - s["sum"] * mean
+            raw = 1.0 - s["residual"] / total
+            raw = ops.where(ops.isinf(raw), 0.0, raw)
             if self.class_aggregation == "uniform_average":
-                r2 = xp.mean(raw)
+                r2 = ops.mean(raw)
             elif self.class_aggregation == "variance_weighted_average":
-                r2 = xp.sum(total * raw) / xp.sum(total)
+                r2 = ops.sum(total * raw) / ops.sum(total)
             else:
                 r2 = raw
         if self.num_regressors:
-            n, p = state["num_samples"], float(self.num_regressors)
-            ok = p < n - 1.0
-            den = xp.where(ok, n - p - 1.0, 1.0)
-            r2 = xp.where(ok, 1.0 - (1.0 - r2) * (n - 1.0) / den, r2)
+            n, p = s["num_samples"], float(self.num_regressors)
+            ok = ops.less(p, n - 1.0)
+            den = ops.where(ok, n - p - 1.0, 1.0)
+            r2 = ops.where(ok, 1.0 - (1.0 - r2) * (n - 1.0) / den, r2)
         return r2
 
     def get_config(self):

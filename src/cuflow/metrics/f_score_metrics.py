@@ -3,9 +3,8 @@ positive and false negative counts accumulated on the device."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from ._inputs import to_arrays
+from .. import ops
+from ._inputs import add_to, tensors, to_tensors
 from .base import Metric
 
 EPSILON = 1e-7  # Keras' backend.epsilon()
@@ -56,8 +55,7 @@ class FBetaScore(Metric):
         self.num_classes = num_classes
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        xp = bk.xp
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
         if yp.ndim != 2 or yt.ndim != 2:
             raise ValueError(f"{type(self).__name__} expects 2D inputs with shape (batch_size, "
                              f"output_dim). Received input shapes: y_pred.shape="
@@ -71,42 +69,43 @@ class FBetaScore(Metric):
             raise ValueError(f"{type(self).__name__} was built for {self.num_classes} classes; "
                              f"received y_pred of shape {tuple(yp.shape)}")
         if self.threshold is None:
-            top = xp.max(yp, axis=-1, keepdims=True)
+            top = ops.max(yp, axis=-1, keepdims=True)
             # the row maximum, unless it is 0 (an all-zero row predicts nothing)
-            pred = (yp >= top) & (xp.abs(yp) > 1e-9)
+            pred = ops.logical_and(ops.greater_equal(yp, top), ops.greater(ops.abs(yp), 1e-9))
         else:
-            pred = yp > self.threshold
-        pred = pred.astype(np.float64)
-        true = yt.astype(np.float64)
+            pred = ops.greater(yp, self.threshold)
+        pred = ops.cast(pred, "float64")
+        true = ops.cast(yt, "float64")
         w = None
         if sw is not None:
-            w = sw.astype(np.float64, copy=False).reshape(-1, 1)
+            w = ops.reshape(ops.cast(sw, "float64"), (-1, 1))
             if w.shape[0] != yp.shape[0]:
                 raise ValueError(f"sample_weight must hold one weight per sample ({yp.shape[0]}"
                                  f"); received shape {tuple(sw.shape)}")
 
         def weighted_sum(v):
-            return xp.sum(v if w is None else v * w, axis=self.axis)
+            return ops.sum(v if w is None else v * w, axis=self.axis)
 
-        state = self._ensure_state(bk)
-        state["true_positives"] += weighted_sum(pred * true)
-        state["false_positives"] += weighted_sum(pred * (1.0 - true))
-        state["false_negatives"] += weighted_sum((1.0 - pred) * true)
-        state["intermediate_weights"] += weighted_sum(true)
+        state = self._ensure_state(yp.device)
+        add_to(state["true_positives"], weighted_sum(pred * true))
+        add_to(state["false_positives"], weighted_sum(pred * (1.0 - true)))
+        add_to(state["false_negatives"], weighted_sum((1.0 - pred) * true))
+        add_to(state["intermediate_weights"], weighted_sum(true))
 
     def _result(self, xp, state):
-        if "true_positives" not in state:
-            return xp.zeros((), dtype=np.float64)
-        tp = state["true_positives"]
-        precision = tp / (tp + state["false_positives"] + EPSILON)
-        recall = tp / (tp + state["false_negatives"] + EPSILON)
+        s = tensors(state)
+        if "true_positives" not in s:
+            return ops.zeros((), dtype="float64")  # no update yet: nothing to score
+        tp = s["true_positives"]
+        precision = tp / (tp + s["false_positives"] + EPSILON)
+        recall = tp / (tp + s["false_negatives"] + EPSILON)
         b2 = self.beta ** 2
         score = (1.0 + b2) * (precision * recall) / (b2 * precision + recall + EPSILON)
         if self.average == "weighted":
-            support = state["intermediate_weights"]
-            return xp.sum(score * (support / (xp.sum(support) + EPSILON)))
+            support = s["intermediate_weights"]
+            return ops.sum(score * (support / (ops.sum(support) + EPSILON)))
         if self.average is not None:  # micro (already a scalar) and macro
-            return xp.mean(score)
+            return ops.mean(score)
         return score
 
     def get_config(self):

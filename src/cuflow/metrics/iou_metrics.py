@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._inputs import to_arrays
+from .. import ops
+from ..tensor import Tensor
+from ._inputs import add_to, argmax, broadcast, tensors, to_tensors, weighted_histogram
 from .base import Metric
-from .confusion_metrics import weighted_histogram
 
 EPSILON = 1e-7  # Keras' backend.epsilon()
 
@@ -19,6 +20,10 @@ def _class_count(num_classes):
         raise ValueError(f"Argument `num_classes` must be a positive integer. Received: "
                          f"num_classes={num_classes!r}")
     return int(num_classes)
+
+
+def _in_range(ids, n):
+    return ops.logical_and(ops.greater_equal(ids, 0), ops.less(ids, n))
 
 
 class _IoUBase(Metric):
@@ -36,54 +41,52 @@ class _IoUBase(Metric):
         self.axis = axis
         self.add_variable("total_confusion_matrix", (self.num_classes, self.num_classes))
 
-    def _weights(self, xp, sw, shape):
+    def _weights(self, sw, labels):
         """Weights per label, flattened. Keras flattens them and broadcasts; weights of a
         leading part of the label shape (one per sample of a segmentation map) are also
         spread over the trailing axes."""
+        shape = tuple(labels.shape)
         if sw is None:
-            return xp.ones((int(np.prod(shape)),), dtype=np.float64)
-        w = sw.astype(np.float64, copy=False)
-        if 0 < w.ndim < len(shape) and tuple(w.shape) == tuple(shape[:w.ndim]):
-            w = w.reshape(w.shape + (1,) * (len(shape) - w.ndim))
-            return xp.broadcast_to(w, shape).reshape(-1)
-        w = w.reshape(-1) if w.ndim > 1 else w
-        try:
-            return xp.broadcast_to(w, (int(np.prod(shape)),))
-        except ValueError:
-            raise ValueError(f"sample_weight of shape {tuple(sw.shape)} does not broadcast to "
-                             f"the labels of shape {tuple(shape)}") from None
+            return ops.ones_like(ops.reshape(labels, (-1,)), dtype="float64")
+        w = ops.cast(sw, "float64")
+        if 0 < w.ndim < len(shape) and tuple(w.shape) == shape[:w.ndim]:
+            w = ops.reshape(w, w.shape + (1,) * (len(shape) - w.ndim))
+            return ops.reshape(ops.broadcast_to(w, shape), (-1,))
+        w = ops.reshape(w, (-1,)) if w.ndim > 1 else w
+        return broadcast(w, (int(np.prod(shape)),), f"sample_weight of shape {tuple(sw.shape)} "
+                                                    f"does not broadcast to the labels of shape "
+                                                    f"{shape}")
 
-    def _update(self, bk, yt, yp, sw):
-        xp = bk.xp
+    def _update(self, yt, yp, sw):
         n = self.num_classes
         # class ids: argmax over ``axis`` for dense inputs, else truncated to integers (Keras
         # casts through int32)
         if not self.sparse_y_true:
-            yt = xp.argmax(yt, axis=self.axis)
+            yt = argmax(yt, axis=self.axis)
         if not self.sparse_y_pred:
-            yp = xp.argmax(yp, axis=self.axis)
+            yp = argmax(yp, axis=self.axis)
         if yt.size != yp.size:
             raise ValueError(f"y_true and y_pred hold {yt.size} and {yp.size} labels (shapes "
                              f"{tuple(yt.shape)} and {tuple(yp.shape)}); they must match")
-        w = self._weights(xp, sw, tuple(yt.shape))
-        yt, yp = yt.reshape(-1), yp.reshape(-1)
+        w = self._weights(sw, yt)
+        yt, yp = ops.reshape(yt, (-1,)), ops.reshape(yp, (-1,))
         if yt.dtype.kind == "f":
-            yt = xp.trunc(yt)
+            yt = ops.trunc(yt)
         if yp.dtype.kind == "f":
-            yp = xp.trunc(yp)
+            yp = ops.trunc(yp)
         # ignored labels, and ids outside [0, num_classes) (which cannot index the matrix),
         # count with weight 0
-        valid = (yt >= 0) & (yt < n) & (yp >= 0) & (yp < n)
+        valid = ops.logical_and(_in_range(yt, n), _in_range(yp, n))
         if self.ignore_class is not None:
-            valid = valid & (yt != self.ignore_class)
-        w = xp.where(valid, w, 0.0)
-        index = xp.where(valid, yt * n + yp, 0).astype(np.int64)
-        cm = weighted_histogram(bk, index, w, n * n).reshape(n, n)
-        self._ensure_state(bk)["total_confusion_matrix"] += cm
+            valid = ops.logical_and(valid, ops.not_equal(yt, self.ignore_class))
+        w = ops.where(valid, w, 0.0)
+        index = ops.cast(ops.where(valid, yt * n + yp, 0), "int64")
+        cm = ops.reshape(weighted_histogram(index, w, n * n), (n, n))
+        add_to(self._ensure_state(yp.device)["total_confusion_matrix"], cm)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        self._update(bk, yt, yp, sw)
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
+        self._update(yt, yp, sw)
 
 
 class IoU(_IoUBase):
@@ -104,14 +107,14 @@ class IoU(_IoUBase):
         self.target_class_ids = [int(i) for i in ids]
 
     def _result(self, xp, state):
-        cm = state["total_confusion_matrix"]
-        tp = xp.diagonal(cm)
-        denominator = xp.sum(cm, axis=0) + xp.sum(cm, axis=1) - tp  # tp + fp + fn
-        ids = np.asarray(self.target_class_ids)
+        cm = tensors(state)["total_confusion_matrix"]
+        tp = ops.diagonal(cm)
+        denominator = ops.sum(cm, axis=0) + ops.sum(cm, axis=1) - tp  # tp + fp + fn
+        ids = Tensor(np.asarray(self.target_class_ids, dtype=np.int64), device=cm.device)
         tp, denominator = tp[ids], denominator[ids]
-        num_valid = xp.sum(denominator > 1e-9)
+        num_valid = ops.cast(ops.sum(ops.greater(denominator, 1e-9)), "float64")
         iou = tp / (denominator + EPSILON)
-        return xp.sum(iou) / (num_valid + EPSILON)
+        return ops.sum(iou) / (num_valid + EPSILON)
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes,
@@ -130,8 +133,8 @@ class BinaryIoU(IoU):
         self.threshold = threshold
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
-        self._update(bk, yt, (yp >= self.threshold).astype(np.int64), sw)
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
+        self._update(yt, ops.cast(ops.greater_equal(yp, self.threshold), "int64"), sw)
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype,

@@ -2,8 +2,8 @@
 Poisson, log-cosh, MSLE and cosine similarity (Keras 3's probabilistic, hinge and regression
 loss metrics).
 
-The per-sample values come from the backend's fused loss kernels (``loss_forward_backward`` with
-``need_grad=False``: one launch, no gradient buffer), the same math the training losses use; the
+The per-sample values come from ``ops.loss`` over the backend's fused loss kernels (one launch;
+the inputs need no gradient, so no gradient buffer), the same math the training losses use; the
 metric classes only align the inputs (Keras' rank rule, ``axis`` moved last) and average.
 """
 
@@ -11,62 +11,63 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._inputs import squeeze_or_expand_to_same_rank
+from .. import ops
+from ._inputs import arange, squeeze_or_expand_to_same_rank
 from .base import MeanMetricWrapper, functional
 
 
 def _float_pred(y_pred):
-    return y_pred if y_pred.dtype.kind == "f" else y_pred.astype(np.float32)
+    return y_pred if y_pred.dtype.kind == "f" else ops.cast(y_pred, "float32")
 
 
-def _last(xp, x, axis):
-    """``x`` with ``axis`` moved last (the kernels reduce over the last axis), contiguous."""
+def _last(x, axis):
+    """``x`` with ``axis`` moved last (the kernels reduce over the last axis), C-contiguous."""
     if x.ndim == 0:
         raise ValueError("y_pred must have rank >= 1; received a scalar")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis {axis} is out of range for y_pred of shape {tuple(x.shape)}")
     if axis % x.ndim == x.ndim - 1:
         return x
-    return xp.ascontiguousarray(xp.moveaxis(x, axis, -1))
+    moved = ops.moveaxis(x, axis, -1)
+    # flattening a transposed view copies it in C order: the rows the kernels reduce are then
+    # contiguous, as the kernels (and NumPy's pairwise sums) see them in the default layout
+    return ops.reshape(ops.reshape(moved, (-1,)), moved.shape)
 
 
-def _dense_loss(bk, name, y_true, y_pred, axis=-1, **kw):
+def _dense_loss(name, y_true, y_pred, axis=-1, **kw):
     """Per-sample ``name`` loss for dense targets of y_pred's shape (after Keras' rank rule)."""
     y_pred = _float_pred(y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     if tuple(y_true.shape) != tuple(y_pred.shape):
         raise ValueError(f"{name}: y_true and y_pred must have the same shape; received "
                          f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
-    y_true = y_true.astype(y_pred.dtype, copy=False)
-    y_true, y_pred = _last(bk.xp, y_true, axis), _last(bk.xp, y_pred, axis)
-    per, _ = bk.loss_forward_backward(name, y_true, y_pred, need_grad=False, **kw)
-    return per
+    y_true = ops.cast(y_true, y_pred.dtype)
+    return ops.loss(name, _last(y_true, axis), _last(y_pred, axis), **kw)
 
 
-def _binary_crossentropy(bk, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+def _binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Mean binary crossentropy over ``axis``, per sample."""
-    return _dense_loss(bk, "binary_crossentropy", y_true, y_pred, axis,
+    return _dense_loss("binary_crossentropy", y_true, y_pred, axis,
                        from_logits=bool(from_logits), label_smoothing=float(label_smoothing))
 
 
-def _categorical_crossentropy(bk, y_true, y_pred, from_logits=False, label_smoothing=0.0,
+def _categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
                               axis=-1):
     """Crossentropy between one-hot (or soft) targets and class scores on ``axis``, per sample."""
-    return _dense_loss(bk, "categorical_crossentropy", y_true, y_pred, axis,
+    return _dense_loss("categorical_crossentropy", y_true, y_pred, axis,
                        from_logits=bool(from_logits), label_smoothing=float(label_smoothing))
 
 
-def _sparse_categorical_crossentropy(bk, y_true, y_pred, from_logits=False, axis=-1):
+def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     """Crossentropy with integer labels against class scores on ``axis``, per sample; NaN
     for a label outside [0, classes).
 
     The labels go through the categorical kernel as one-hot rows (the same value): the sparse
     kernel's wrapper checks the label range on the host, a device sync a metric must not make.
     """
-    xp = bk.xp
-    y_pred = _last(xp, _float_pred(y_pred), axis)
+    y_pred = _last(_float_pred(y_pred), axis)
     if y_true.dtype.kind not in "biu":
-        y_true = y_true.astype(np.int64)  # Keras accepts float label arrays
+        y_true = ops.cast(y_true, "int64")  # Keras accepts float label arrays
     if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
     if tuple(y_true.shape) != tuple(y_pred.shape[:-1]):
@@ -75,53 +76,52 @@ def _sparse_categorical_crossentropy(bk, y_true, y_pred, from_logits=False, axis
                          f"trailing 1); received {tuple(y_true.shape)} for y_pred of shape "
                          f"{tuple(y_pred.shape)}")
     n = y_pred.shape[-1]
-    one_hot = (y_true[..., None] == xp.arange(n)).astype(y_pred.dtype)
-    per, _ = bk.loss_forward_backward("categorical_crossentropy", one_hot, y_pred,
-                                      from_logits=bool(from_logits), need_grad=False)
-    valid = (y_true >= 0) & (y_true < n)
-    return xp.where(valid, per, np.nan)
+    one_hot = ops.cast(ops.equal(y_true[..., None], arange(y_pred.device, n)), y_pred.dtype)
+    per = ops.loss("categorical_crossentropy", one_hot, y_pred, from_logits=bool(from_logits))
+    valid = ops.logical_and(ops.greater_equal(y_true, 0), ops.less(y_true, n))
+    return ops.where(valid, per, np.nan)
 
 
-def _kl_divergence(bk, y_true, y_pred):
+def _kl_divergence(y_true, y_pred):
     """sum(y_true * log(y_true / y_pred)) over the last axis, both clipped to [1e-7, 1]."""
-    return _dense_loss(bk, "kl_divergence", y_true, y_pred)
+    return _dense_loss("kl_divergence", y_true, y_pred)
 
 
-def _poisson(bk, y_true, y_pred):
+def _poisson(y_true, y_pred):
     """mean(y_pred - y_true * log(y_pred + 1e-7)) over the last axis."""
-    return _dense_loss(bk, "poisson", y_true, y_pred)
+    return _dense_loss("poisson", y_true, y_pred)
 
 
-def _hinge(bk, y_true, y_pred):
+def _hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)) over the last axis; 0/1 labels become -1/1."""
-    return _dense_loss(bk, "hinge", y_true, y_pred)
+    return _dense_loss("hinge", y_true, y_pred)
 
 
-def _squared_hinge(bk, y_true, y_pred):
+def _squared_hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0) ** 2) over the last axis; 0/1 labels become -1/1."""
-    return _dense_loss(bk, "squared_hinge", y_true, y_pred)
+    return _dense_loss("squared_hinge", y_true, y_pred)
 
 
-def _categorical_hinge(bk, y_true, y_pred):
+def _categorical_hinge(y_true, y_pred):
     """max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0), per sample."""
-    return _dense_loss(bk, "categorical_hinge", y_true, y_pred)
+    return _dense_loss("categorical_hinge", y_true, y_pred)
 
 
-def _log_cosh(bk, y_true, y_pred):
+def _log_cosh(y_true, y_pred):
     """mean(log(cosh(y_pred - y_true))) over the last axis."""
-    return _dense_loss(bk, "log_cosh", y_true, y_pred)
+    return _dense_loss("log_cosh", y_true, y_pred)
 
 
-def _mean_squared_logarithmic_error(bk, y_true, y_pred):
+def _mean_squared_logarithmic_error(y_true, y_pred):
     """mean((log(y_true + 1) - log(y_pred + 1)) ** 2) over the last axis (values floored at
     1e-7)."""
-    return _dense_loss(bk, "mean_squared_logarithmic_error", y_true, y_pred)
+    return _dense_loss("mean_squared_logarithmic_error", y_true, y_pred)
 
 
-def _cosine_similarity(bk, y_true, y_pred, axis=-1):
+def _cosine_similarity(y_true, y_pred, axis=-1):
     """sum(l2_normalize(y_true) * l2_normalize(y_pred)) over ``axis``: 1 for the same
     direction (the loss of the same name is its negative)."""
-    return -_dense_loss(bk, "cosine_similarity", y_true, y_pred, axis)
+    return -_dense_loss("cosine_similarity", y_true, y_pred, axis)
 
 
 binary_crossentropy = functional(_binary_crossentropy)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ._inputs import squeeze_or_expand_to_same_rank, to_arrays
+from .. import ops
+from ._inputs import squeeze_or_expand_to_same_rank, to_tensors
 from .base import Mean, MeanMetricWrapper, functional
 
 EPSILON = 1e-7  # Keras' backend.epsilon(): MAPE's guard against division by zero
@@ -12,29 +11,28 @@ EPSILON = 1e-7  # Keras' backend.epsilon(): MAPE's guard against division by zer
 
 def _float_pair(y_true, y_pred):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    dtype = y_pred.dtype if y_pred.dtype.kind == "f" else np.float32
-    return y_true.astype(dtype, copy=False), y_pred.astype(dtype, copy=False)
+    dtype = y_pred.dtype if y_pred.dtype.kind == "f" else "float32"
+    return ops.cast(y_true, dtype), ops.cast(y_pred, dtype)
 
 
-def _mean_squared_error(bk, y_true, y_pred):
+def _mean_squared_error(y_true, y_pred):
     """mean((y_true - y_pred) ** 2) over the last axis."""
     y_true, y_pred = _float_pair(y_true, y_pred)
     d = y_true - y_pred
-    return bk.xp.mean(d * d, axis=-1)
+    return ops.mean(d * d, axis=-1)
 
 
-def _mean_absolute_error(bk, y_true, y_pred):
+def _mean_absolute_error(y_true, y_pred):
     """mean(|y_true - y_pred|) over the last axis."""
     y_true, y_pred = _float_pair(y_true, y_pred)
-    return bk.xp.mean(bk.xp.abs(y_true - y_pred), axis=-1)
+    return ops.mean(ops.abs(y_true - y_pred), axis=-1)
 
 
-def _mean_absolute_percentage_error(bk, y_true, y_pred):
+def _mean_absolute_percentage_error(y_true, y_pred):
     """100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7)) over the last axis."""
-    xp = bk.xp
     y_true, y_pred = _float_pair(y_true, y_pred)
-    ratio = xp.abs(y_true - y_pred) / xp.maximum(xp.abs(y_true), EPSILON)
-    return 100.0 * xp.mean(ratio, axis=-1)
+    ratio = ops.abs(y_true - y_pred) / ops.maximum(ops.abs(y_true), EPSILON)
+    return 100.0 * ops.mean(ratio, axis=-1)
 
 
 mean_squared_error = functional(_mean_squared_error)
@@ -72,10 +70,10 @@ class RootMeanSquaredError(Mean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        bk, yt, yp, sw = to_arrays(y_true, y_pred, sample_weight)
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
         yt, yp = _float_pair(yt, yp)
         d = yp - yt
-        self._accumulate(bk, d * d, sw)
+        self._accumulate(d * d, sw)
 
     def _result(self, xp, state):
-        return xp.sqrt(super()._result(xp, state))
+        return ops.sqrt(super()._result(xp, state))

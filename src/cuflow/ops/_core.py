@@ -1,4 +1,5 @@
-"""What every op shares: operand coercion, the device check, graph recording, unbroadcast."""
+"""What every op shares: operand coercion, the device check, graph recording, unbroadcast,
+axis checks."""
 
 from __future__ import annotations
 
@@ -82,6 +83,17 @@ def broadcast_error(op: str, a: Tensor, b: Tensor):
                       f"together")
 
 
+def const(out, bk) -> Tensor:
+    """``out`` wrapped as a Tensor with no graph node (integer, bool or non-differentiable
+    results)."""
+    return Tensor._wrap(out, backend=bk)
+
+
+def is_int(v) -> bool:
+    """A Python or NumPy integer, not a bool."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
 def check_float(op: str, x: Tensor):
     if x.dtype.kind != "f":
         raise TypeError(f"{op} needs a floating tensor; received dtype {x.dtype}")
@@ -102,6 +114,11 @@ def normalize_axis(op: str, axis, ndim: int):
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
     return tuple(out)
+
+
+def single_axis(op: str, axis, ndim: int) -> int:
+    """One axis as a non-negative int, checked as ``normalize_axis`` does."""
+    return normalize_axis(op, axis, ndim)[0]
 
 
 def current_backend():

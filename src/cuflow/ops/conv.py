@@ -23,7 +23,7 @@ from ._im2col import (
     pads_for,
     windows,
 )
-from .shape import transpose
+from .numpy.shape import transpose
 
 
 def _to_last(x, fmt):
@@ -234,7 +234,7 @@ def depthwise_conv(x, kernel, strides=1, padding="valid", dilation_rate=1,
     if kernel.ndim < 3:
         raise ValueError(f"depthwise_conv: kernel must have rank >= 3; received shape "
                          f"{kernel.shape}")
-    from .shape import reshape
+    from .numpy.shape import reshape
 
     cin, mult = kernel.shape[-2], kernel.shape[-1]
     k2 = reshape(kernel, kernel.shape[:-2] + (1, cin * mult))
@@ -273,3 +273,9 @@ def _ranked(n):
 
 
 conv1d, conv2d, conv3d = _ranked(1), _ranked(2), _ranked(3)
+
+
+__all__ = [
+    "conv", "conv1d", "conv2d", "conv3d", "conv_transpose", "depthwise_conv", "depthwise_conv2d",
+    "separable_conv", "separable_conv2d",
+]

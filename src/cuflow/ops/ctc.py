@@ -1,18 +1,20 @@
-"""Connectionist Temporal Classification: ``ctc_loss`` (``keras.ops.ctc_loss``).
+"""Connectionist Temporal Classification: ``ctc_loss`` and ``ctc_decode`` (``keras.ops``).
 
-The forward pass is the log-space alpha recursion over the blank-extended label sequence, one
-vectorised step per frame for the whole batch; the backward pass runs the beta recursion and
+The loss's forward pass is the log-space alpha recursion over the blank-extended label sequence,
+one vectorised step per frame for the whole batch; the backward pass runs the beta recursion and
 turns the state occupancies ``exp(alpha + beta - log y - log p)`` into d(-log p)/d log y, so
-the gradient costs two passes over time and no graph of per-frame ops.
+the gradient costs two passes over time and no graph of per-frame ops. Decoding is greedy
+(vectorised) or a prefix beam search on the host.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._core import check_float, record, to_tensor
-from .nn import log_softmax
+from ._core import check_float, const, record, to_tensor
+from .nn.activations import log_softmax
 
+# ---- loss ---------------------------------------------------------------------------------------
 
 def _lengths(name, value, batch, limit, what):
     host = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
@@ -161,3 +163,121 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
         raise ValueError(f"ctc_loss: mask_index must lie in [0, {n_cls}); received {mask_index}")
     tgt = np.where(used, tgt, mask_index)
     return _ctc_nll(log_softmax(output), tgt, label_len, input_len, mask_index)
+
+
+# ---- decoding -----------------------------------------------------------------------------------
+
+def _logaddexp(a, b):
+    return np.logaddexp(a, b)
+
+
+def _ctc_beam_search(x, lens, beam_width, top_paths, blank):
+    """Prefix beam search on the host (a data-dependent search: one host copy of the inputs)."""
+    bk = x._backend
+    data = np.asarray(x.numpy(), dtype=np.float64)
+    m = data.max(axis=-1, keepdims=True)
+    logp = data - m - np.log(np.exp(data - m).sum(axis=-1, keepdims=True))  # log_softmax
+    lengths = np.asarray(lens.numpy()).astype(np.int64)
+    bsz, steps, classes = data.shape
+    ninf = -np.inf
+    decoded = np.full((top_paths, bsz, steps), -1, dtype=np.int32)
+    scores = np.full((bsz, top_paths), ninf, dtype=np.float64)
+    for b in range(bsz):
+        # prefix -> [log p(ending in blank), log p(ending in a label)]
+        beams = {(): [ninf, ninf]}
+        first = True
+        for t in range(steps):
+            if t >= lengths[b] and not first:
+                continue
+            row = logp[b, t]
+            nxt = {}
+            for prefix, (pb, pnb) in (beams.items() if not first else [((), [0.0, ninf])]):
+                total = _logaddexp(pb, pnb)
+                e = nxt.setdefault(prefix, [ninf, ninf])
+                e[0] = _logaddexp(e[0], total + row[blank])  # a blank keeps the prefix
+                for c in range(classes):
+                    if c == blank:
+                        continue
+                    if prefix and prefix[-1] == c:
+                        # a repeat without a blank between merges into the same label ...
+                        e = nxt[prefix]
+                        e[1] = _logaddexp(e[1], pnb + row[c])
+                        # ... after a blank it is a new label
+                        add = pb + row[c]
+                    else:
+                        add = total + row[c]
+                    ext = nxt.setdefault(prefix + (c,), [ninf, ninf])
+                    ext[1] = _logaddexp(ext[1], add)
+            first = False
+            ranked = sorted(nxt.items(), key=lambda kv: -_logaddexp(*kv[1]))
+            beams = dict(ranked[:beam_width])
+        ranked = sorted(beams.items(), key=lambda kv: -_logaddexp(*kv[1]))[:top_paths]
+        for k, (prefix, (pb, pnb)) in enumerate(ranked):
+            decoded[k, b, :len(prefix)] = prefix
+            scores[b, k] = _logaddexp(pb, pnb)
+    return (const(bk.asarray(decoded), bk),
+            const(bk.asarray(scores.astype(x.dtype if x.dtype.kind == "f" else np.float32)),
+                   bk))
+
+
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
+               merge_repeated=True, mask_index=0):
+    """Decode CTC outputs ``inputs`` (B, T, C) (log-)probabilities, as Keras 3.
+
+    Returns ``(decoded, log_probs)``: decoded (1, B, T) int32 labels, left-aligned and padded
+    with -1; log_probs (B, 1) the negative sum of each step's maximum (Keras' greedy score).
+    With ``merge_repeated`` a label equal to the previous step's is dropped (a blank in between
+    keeps both).
+
+    ``strategy='beam_search'`` is CTC prefix beam search as Keras' JAX backend: the inputs go
+    through ``log_softmax`` first; each prefix keeps the log-probability of its alignments
+    ending in a blank and ending in a label; the ``beam_width`` prefixes of highest total
+    survive each step (steps at or beyond a row's sequence length are skipped, step 0 never).
+    Returns decoded (top_paths, B, T), best first, padded with -1, and log_probs
+    (B, top_paths): each prefix's log-probability (``-inf`` where fewer prefixes exist).
+    """
+    if strategy not in ("greedy", "beam_search"):
+        raise ValueError(f"ctc_decode: strategy must be 'greedy' or 'beam_search'; received "
+                         f"{strategy!r}")
+    x = to_tensor(inputs)
+    if x.ndim != 3:
+        raise ValueError(f"ctc_decode: inputs must be (batch, steps, classes); received shape "
+                         f"{x.shape}")
+    bsz, steps, classes = x.shape
+    lens = to_tensor(sequence_lengths, x)
+    if lens.dtype.kind not in "iu" or lens.shape != (bsz,):
+        raise ValueError(f"ctc_decode: sequence_lengths must be {bsz} integers; received shape "
+                         f"{lens.shape} dtype {lens.dtype}")
+    blank = classes - 1 if mask_index is None else int(mask_index)
+    if not 0 <= blank < classes:
+        raise ValueError(f"ctc_decode: mask_index {mask_index} is out of range for {classes} "
+                         f"classes")
+    if strategy == "beam_search":
+        for name, v in (("beam_width", beam_width), ("top_paths", top_paths)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"ctc_decode: {name} must be a positive int; received {v!r}")
+        if top_paths > beam_width:
+            raise ValueError(f"ctc_decode: top_paths ({top_paths}) must not exceed beam_width "
+                             f"({beam_width})")
+        return _ctc_beam_search(x, lens, int(beam_width), int(top_paths), blank)
+    xp = x._backend.xp
+    idx = xp.argmax(x.data, axis=-1).astype(np.int32)
+    scores = xp.max(x.data, axis=-1)
+    beyond = xp.arange(steps)[None, :] >= lens.data[:, None]
+    idx = xp.where(beyond, np.int32(blank), idx)
+    scores = xp.where(beyond, xp.zeros((), scores.dtype), scores)
+    if merge_repeated and steps > 1:
+        rep = xp.concatenate([xp.zeros((bsz, 1), dtype=bool), idx[:, 1:] == idx[:, :-1]], 1)
+        idx = xp.where(rep, np.int32(blank), idx)
+    invalid = idx == blank
+    idx = xp.where(invalid, np.int32(-1), idx)
+    order = xp.where(invalid, steps, xp.arange(steps)[None, :])
+    order = xp.argsort(order, axis=-1, kind="stable") if xp is np else xp.argsort(order, axis=-1)
+    idx = xp.take_along_axis(idx, order, -1)
+    log_probs = -scores.sum(axis=1)[:, None]
+    return const(idx[None], x._backend), const(log_probs, x._backend)
+
+
+__all__ = [
+    "ctc_decode", "ctc_loss"
+]

@@ -7,7 +7,8 @@ the operands' ``xp.fft`` (``numpy.fft`` / ``cupy.fft``).
 Every transform is linear, so its gradient is its adjoint: for the unnormalised DFT F (``fft``)
 that is F^H = n * ifft; for ``rfft`` the zero-padded ``ifft`` of the half spectrum, real part;
 for ``irfft`` the ``rfft`` of the cotangent weighted 1/n on the DC (and Nyquist) bin and 2/n on
-the others. ``stft`` and ``istft`` are compositions of framing, windowing and these transforms.
+the others. ``stft`` and ``istft`` are compositions of framing (``math.extract_sequences``),
+windowing and these transforms.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._core import check_float, record, same_device, to_tensor
+from .math import _check_seq, _overlap_add, _overlap_add_raw, extract_sequences
 
 
 def _complex_pair(op, x):
@@ -176,60 +178,6 @@ def irfft(x, fft_length=None):
     return record(out, (re, im), backward, "irfft", bk)
 
 
-# ---- framing ------------------------------------------------------------------------------------
-
-def _frames_raw(xp, a, length, stride):
-    count = (a.shape[-1] - length) // stride + 1
-    idx = xp.arange(count)[:, None] * stride + xp.arange(length)[None, :]
-    return a[..., idx]
-
-
-def _overlap_add_raw(xp, frames, stride, total):
-    count, length = frames.shape[-2:]
-    out = xp.zeros(frames.shape[:-2] + (total,), dtype=frames.dtype)
-    if count <= length:
-        for f in range(count):
-            out[..., f * stride:f * stride + length] += frames[..., f, :]
-    else:
-        for j in range(length):  # one strided slice per offset: its indices are distinct
-            out[..., j:j + stride * (count - 1) + 1:stride] += frames[..., :, j]
-    return out
-
-
-def _check_seq(op, sequence_length, sequence_stride):
-    for name, v in (("sequence_length", sequence_length), ("sequence_stride", sequence_stride)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{op}: {name} must be a positive int; received {v!r}")
-
-
-def extract_sequences(x, sequence_length, sequence_stride):
-    """Frames of ``sequence_length`` samples every ``sequence_stride`` samples along the last
-    axis: (..., T) -> (..., num_sequences, sequence_length). The gradient overlap-adds."""
-    x = to_tensor(x)
-    _check_seq("extract_sequences", sequence_length, sequence_stride)
-    if x.ndim < 1:
-        raise ValueError(f"extract_sequences needs a tensor of rank >= 1; received shape "
-                         f"{x.shape}")
-    if x.shape[-1] < sequence_length:
-        raise ValueError(f"extract_sequences: sequence_length {sequence_length} is longer than "
-                         f"the last axis of shape {x.shape}")
-    xp = x._backend.xp
-    out = _frames_raw(xp, x.data, int(sequence_length), int(sequence_stride))
-    total = x.shape[-1]
-    if x.dtype.kind != "f":
-        return Tensor._wrap(out, backend=x._backend)
-    return record(out, (x,), lambda g: (_overlap_add_raw(xp, g, int(sequence_stride), total),),
-                  "extract_sequences")
-
-
-def _overlap_add(frames, stride, total):
-    xp = frames._backend.xp
-    out = _overlap_add_raw(xp, frames.data, stride, total)
-    length = frames.shape[-1]
-    return record(out, (frames,), lambda g: (_frames_raw(xp, g, length, stride),),
-                  "overlap_add")
-
-
 # ---- short-time transforms ----------------------------------------------------------------------
 
 def _window(op, window, sequence_length, fft_length, bk, dtype):
@@ -272,8 +220,8 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     (``sequence_length`` long, centred in the frame), then ``rfft``. ``center=True`` reflect-pads
     ``fft_length // 2`` samples on both sides first, so frame t is centred at t * stride.
     """
-    from .elementwise import multiply
-    from .shape import pad
+    from .numpy.arithmetic import multiply
+    from .numpy.shape import pad
 
     x = to_tensor(x)
     if x.dtype not in (np.float32, np.float64):
@@ -302,8 +250,8 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     ``center=True`` the ``fft_length // 2`` padded samples are dropped at both ends; ``length``
     cuts (or zero-pads) the result to that many samples. With ``window=None`` Keras divides by
     ``sequence_stride`` instead of the window sum; so does this."""
-    from .elementwise import multiply
-    from .shape import pad
+    from .numpy.arithmetic import multiply
+    from .numpy.shape import pad
 
     bk, re, im = _complex_pair("istft", x)
     _check_stft_args("istft", sequence_length, sequence_stride, fft_length)
@@ -334,3 +282,8 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     if end > total:  # pad with zeros as a longer slice of NumPy would not: Keras' output length
         signal = pad(signal, [[0, 0]] * (signal.ndim - 1) + [[0, end - total]])
     return signal[..., start:end]
+
+
+__all__ = [
+    "fft", "fft2", "ifft", "ifft2", "irfft", "istft", "rfft", "stft"
+]

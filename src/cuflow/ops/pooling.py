@@ -103,3 +103,9 @@ def _ranked(fn, n):
 max_pool1d, max_pool2d, max_pool3d = (_ranked(max_pool, n) for n in (1, 2, 3))
 avg_pool1d, avg_pool2d, avg_pool3d = (_ranked(avg_pool, n) for n in (1, 2, 3))
 average_pool = avg_pool  # Keras's name (keras.ops.average_pool)
+
+
+__all__ = [
+    "average_pool", "avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool", "max_pool1d",
+    "max_pool2d", "max_pool3d",
+]

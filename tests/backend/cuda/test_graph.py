@@ -13,8 +13,10 @@ import pytest
 
 from cuflow.backend import cublas
 from cuflow.backend.cuda import graph
+from cuflow.testing import gpu_available
+from cuflow.testing.parity import NO_GPU
 
-from ...conftest import requires_gpu
+requires_gpu = pytest.mark.skipif(not gpu_available(), reason=NO_GPU)
 
 
 class FakeStream:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...ops.noise import gaussian_dropout as _gaussian_dropout
+from ...ops.nn.noise import gaussian_dropout as _gaussian_dropout
 from .._checks import dropout_rate
 from ..layer import Layer
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...ops.noise import gaussian_noise as _gaussian_noise
+from ...ops.nn.noise import gaussian_noise as _gaussian_noise
 from ..layer import Layer
 
 

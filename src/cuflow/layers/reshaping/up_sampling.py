@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ...ops._im2col import as_tuple
-from ...ops.resize import upsample as _upsample
+from ...ops.image import upsample as _upsample
 from .base_spatial import _Spatial
 
 

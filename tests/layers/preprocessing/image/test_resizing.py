@@ -10,7 +10,7 @@ from cuflow import Tensor
 from cuflow.layers import (
     Resizing,
 )
-from cuflow.ops.resize import upsample
+from cuflow.ops.image import upsample
 
 from ._helpers import (
     check_central_differences,

@@ -1,0 +1,55 @@
+"""ops.nn.normalization: batch_normalization, rms_normalization, normalize and moments against
+NumPy, with gradients and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cuflow as cf
+from cuflow import ops
+from cuflow.testing import check_gradients
+
+R = np.random.default_rng(3)
+
+
+def anyv(*shape):
+    return R.uniform(-2.0, 2.0, size=shape)
+
+
+def t(a, device="cpu"):
+    return cf.Tensor(np.asarray(a), device=device)
+
+
+def close(got, ref, rtol=1e-6, atol=1e-9):
+    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
+                               rtol=rtol, atol=atol)
+
+
+def test_batch_and_rms_normalization(device):
+    x = R.normal(size=(5, 4))
+    mean, var, off, sc = x.mean(0), x.var(0), R.normal(size=4), R.normal(size=4)
+    close(ops.batch_normalization(t(x, device), t(mean, device), t(var, device), axis=1,
+                                  offset=t(off, device), scale=t(sc, device)),
+          (x - mean) / np.sqrt(var + 1e-3) * sc + off)
+    close(ops.rms_normalization(t(x, device), scale=t(sc, device), epsilon=1e-6),
+          x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-6) * sc)
+    check_gradients(lambda a: ops.rms_normalization(a, epsilon=1e-6), [x], device=device)
+
+
+def test_normalize_and_moments(device):
+    x = anyv(3, 4)
+    with cf.device(device):
+        n = ops.normalize(t(x, device), axis=-1)
+        np.testing.assert_allclose(n.numpy(), x / np.linalg.norm(x, axis=-1, keepdims=True))
+        n1 = ops.normalize(t(x, device), axis=0, order=1)
+        np.testing.assert_allclose(n1.numpy(), x / np.abs(x).sum(0, keepdims=True))
+        m, v = ops.moments(t(x, device), axes=(0,))
+        np.testing.assert_allclose(m.numpy(), x.mean(0))
+        np.testing.assert_allclose(v.numpy(), x.var(0))
+    check_gradients(lambda a: ops.normalize(a, axis=0), [x], device=device)
+
+
+def test_batch_normalization_errors():
+    with pytest.raises(ValueError, match="must be 1-D of size 4"):
+        ops.batch_normalization(t(np.ones((2, 4))), t(np.ones(3)), t(np.ones(4)), axis=1)
