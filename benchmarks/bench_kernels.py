@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cuflow.backend import numpy_kernels as nk
+from cuflow.backend import names
+from cuflow.backend.numpy.activations import Y_BACKWARD
 from cuflow.testing import gpu_available
 
 from .harness import write_json
@@ -102,11 +103,11 @@ def _record(benchmark, key, nbytes, seconds, copy_gbs, plain_seconds=None):
     RESULTS[key] = info
 
 
-@pytest.mark.parametrize("name", nk.ACTIVATIONS)
+@pytest.mark.parametrize("name", names.ACTIVATIONS)
 def test_activation_forward(benchmark, data, name):
     import cupy
 
-    from cuflow.backend import cupy_kernels as ck
+    from cuflow.backend.cuda import kernels as ck
 
     x = data["x"]
     seconds = _time(lambda: ck.activation_forward(name, x))
@@ -117,11 +118,11 @@ def test_activation_forward(benchmark, data, name):
                                 cupy.cuda.Device().synchronize()), rounds=3, iterations=1)
 
 
-@pytest.mark.parametrize("name", nk.ACTIVATIONS)
+@pytest.mark.parametrize("name", names.ACTIVATIONS)
 def test_activation_backward(benchmark, data, name):
     import cupy
 
-    from cuflow.backend import cupy_kernels as ck
+    from cuflow.backend.cuda import kernels as ck
 
     x, dy = data["x"], data["dy"]
     y = ck.activation_forward(name, x)
@@ -134,7 +135,7 @@ def test_activation_backward(benchmark, data, name):
     elif name == "tanh":
         plain_s = _time(lambda: dy * (1 - y * y))
     # Bytes the math needs: x (or y), dy, dx; y-based ones also read x for the NaN rule.
-    nbytes = (4 if name in nk.Y_BACKWARD else 3) * x.nbytes
+    nbytes = (4 if name in Y_BACKWARD else 3) * x.nbytes
     _record(benchmark, f"{name}_bwd", nbytes, seconds, data["copy_gbs"], plain_s)
     benchmark.pedantic(lambda: (ck.activation_backward(name, x, y, dy),
                                 cupy.cuda.Device().synchronize()), rounds=3, iterations=1)
@@ -171,11 +172,11 @@ def _plain_loss(name, t, p):
     return None
 
 
-@pytest.mark.parametrize("name", nk.LOSSES)
+@pytest.mark.parametrize("name", names.LOSSES)
 def test_loss(benchmark, data, name):
     import cupy
 
-    from cuflow.backend import cupy_kernels as ck
+    from cuflow.backend.cuda import kernels as ck
 
     t, p = _loss_inputs(name, data["x"])
     from_logits = name == "sparse_categorical_crossentropy"

@@ -9,7 +9,7 @@
 #   a  env      versions, devices; compile every kernel source once (warms CuPy's kernel cache)
 #   b  critical issue-7 tests: cuBLAS, fused optimizers and epilogues, graph capture (eager vs
 #               replay equality), mixed precision, optimizers on the device
-#   b2 parity   every CUDA kernel against its NumPy twin (tests/backend/test_kernels_gpu.py)
+#   b2 parity   every CUDA kernel against its NumPy twin (tests/backend/cuda/test_<family>.py)
 #   c  steps    training steps/s table: cuflow eager/captured vs PyTorch (cuflow bench)
 #   d  kernels  kernel bandwidth vs device copy (benchmarks/bench_kernels.py)
 #   e  rest     the rest of the gpu-marked suite
@@ -83,7 +83,7 @@ run_phase a-kernels 90 0 compile-kernels.log "$PY" - <<'EOF'
 import sys
 import time
 
-from cuflow.backend import kernels
+from cuflow.backend.cuda import compile as kernels
 
 try:
     import cupy
@@ -117,12 +117,14 @@ EOF
 # ---- b: the issue-7 critical tests (whole files: on a GPU machine the default device is the
 # GPU, so their unmarked tests run there too) ------------------------------------------------
 shopt -s nullglob
-critical=(tests/backend/test_cublas*.py tests/backend/test_fused*.py tests/backend/test_bias_act*.py
-          tests/backend/test_im2col*.py tests/trainers/test_captured_step.py
+critical=(tests/backend/cuda/test_cublas*.py tests/optimizers/test_fused*.py
+          tests/backend/cuda/test_windows*.py tests/trainers/test_captured_step.py
           tests/backend/cuda/test_graph.py
           tests/test_mixed_precision*.py
-          tests/optimizers/test_api.py tests/optimizers/test_trajectories.py)
-parity=(tests/backend/test_kernels_gpu*.py)
+          tests/optimizers/test_{base,sgd,adam,rmsprop,adagrad,lion,adafactor,ftrl,lamb}.py
+          tests/optimizers/test_{clipping,ema}.py)
+parity=(tests/backend/cuda/test_{activations,rows,losses,reductions,random,optimizers}*.py
+        tests/backend/cuda/test_backend*.py)
 shopt -u nullglob
 run_phase b-critical 90 150 critical-tests.log "$PY" -m pytest "${pytest_args[@]}" \
   --junitxml="$out/critical-tests.xml" "${critical[@]}"

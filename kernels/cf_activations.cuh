@@ -5,14 +5,15 @@
 //   bwd(x, y, dy, a)  -> dx = dy * f'(x)
 // `a` is alpha (leaky_relu slope, elu alpha); other activations ignore it. C is float or double.
 //
-// NaN/Inf rule (mirrored by numpy_kernels.py and tested against it):
+// NaN/Inf rule (mirrored by backend/numpy/activations.py and tested against it):
 //  * forward: NaN in -> NaN out; +-Inf -> the mathematical limit (gelu(-inf) = 0, not NaN);
 //  * backward: f'(NaN) = NaN and dx = dy * f'(x) is a real product, so NaN in x or dy gives NaN.
 #pragma once
 #include "cf_common.cuh"
 
-// The X-macro fixes the order, which is the order of ACTIVATIONS in numpy_kernels.py; the host
-// test library exports the names so the test can assert both lists agree.
+// The X-macro fixes the order, which is the order of ACTIVATIONS in backend/names.py (the index
+// the host test library switches on); tests/backend/test_names.py reads this list back and
+// asserts both agree.
 #define CF_ACTIVATION_LIST(X) \
   X(relu) X(relu6) X(leaky_relu) X(elu) X(selu) X(gelu) X(gelu_tanh) X(sigmoid)          \
   X(hard_sigmoid) X(hard_swish) X(tanh) X(softplus) X(softsign) X(silu) X(mish)           \

@@ -12,7 +12,7 @@
 #define CF_EPS 1e-7
 #define CF_LOG2 0.69314718055994530941723212145818
 
-// Order = the elementwise entries of LOSSES in numpy_kernels.py (checked by the host test).
+// Order = ELEM_LOSS_KERNELS in backend/names.py (tests/backend/test_names.py reads this list).
 #define CF_ELEM_LOSS_LIST(X)                                                               \
   X(mean_squared_error) X(mean_absolute_error) X(huber) X(log_cosh) X(binary_crossentropy) \
   X(binary_crossentropy_logits) X(kl_divergence) X(hinge) X(squared_hinge) X(poisson)      \

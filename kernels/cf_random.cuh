@@ -1,5 +1,5 @@
 // cf_random.cuh - counter-based uniform numbers: sample i of a draw is a pure function of
-// (seed, counter + i), so the NumPy twin (backend/counter_rng.py) produces the same bits and a
+// (seed, counter + i), so the NumPy twin (backend/numpy/random.py) produces the same bits and a
 // CUDA graph replay draws fresh numbers once the device-side counter has advanced.
 #pragma once
 #include "cf_common.cuh"

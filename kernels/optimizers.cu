@@ -1,12 +1,12 @@
 // optimizers.cu - multi-tensor optimizer updates: one launch updates every parameter.
 //
-// Table (device, built once per optimizer build by backend/fused_optim.py):
+// Table (device, built once per optimizer build by backend/cuda/optimizers.py):
 //   ptrs[col * nt + t]  data pointer of tensor t in column col: 0 param, 1 grad, 2.. slots
 //   sizes[t]            element count; flags[t] bit 0: weight decay applies
 //   chunks[c], chunks[nchunks + c]   (tensor, first element) of chunk c (block-per-chunk over
 //                       the flattened index space; blocks stride over chunks)
-// Per-step scalars come from a device float64 array `scal` (layout in fused_optim.py), so the
-// launch can sit in a CUDA graph while the host rewrites the values before each replay.
+// Per-step scalars come from a device float64 array `scal` (layout in backend/cuda/optimizers.py),
+// so the launch can sit in a CUDA graph while the host rewrites the values before each replay.
 // The math repeats the per-variable NumPy/CuPy passes op for op with correctly rounded
 // intrinsics (no FMA contraction), so fused and per-variable updates agree bit for bit.
 #include "cf_common.cuh"
@@ -22,7 +22,7 @@
 #define CF_OPT_AMSGRAD 32
 #define CF_OPT_CENTERED 64
 
-// scalar slots (keep in step with fused_optim.py)
+// scalar slots (keep in step with backend/cuda/optimizers.py)
 #define CF_S_LR 0
 #define CF_S_WD_KEEP 1
 #define CF_S_LOSS_SCALE 2

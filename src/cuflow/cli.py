@@ -35,7 +35,7 @@ def _cmd_info(args):
     except Exception:
         print("cupy: not installed (pip install 'cuflow[gpu]' for GPU support)")
     try:
-        from cuflow.backend import kernels
+        from cuflow.backend.cuda import compile as kernels
 
         info = kernels.cache_info() if hasattr(kernels, "cache_info") else None
         print(f"kernels: {kernels.kernels_dir() if hasattr(kernels, 'kernels_dir') else '?'}"

@@ -7,6 +7,9 @@ import random as _pyrandom
 
 import numpy as np
 
+from . import autodiff
+from .backend.selection import seed_backends
+
 _host = np.random.default_rng()
 _seed = None
 
@@ -26,15 +29,7 @@ def set_seed(seed: int) -> None:
     _pyrandom.seed(seed)
     np.random.seed(seed % 2**32)
     _host = np.random.default_rng(seed)
-    from .backend.selection import _backends
-
-    for i, bk in enumerate(_backends.values()):  # creation order, as backend_seed_for counts
-        bk.seed(seed + 7919 * i)
-
-
-def backend_seed_for(device_index: int) -> int | None:
-    """The seed a backend created after ``set_seed`` should start from (None: unseeded)."""
-    return None if _seed is None else _seed + 7919 * device_index
+    seed_backends(seed)  # the device generators (dropout masks), now and for later backends
 
 
 # ---- keras.random: draws as Tensors on the current device ---------------------------------------
@@ -62,6 +57,16 @@ def _tensor(values, dtype):
     from .tensor import Tensor
 
     return Tensor(np.asarray(values, dtype=dtype or "float32"))
+
+
+def _result(out, x, backward, op):
+    """``out`` as a Tensor on ``x``'s device, in the graph when ``x`` needs a gradient (the ops'
+    recording rule; these two draws are built on the tensor layer, below the ops)."""
+    from .tensor import Tensor
+
+    node = autodiff.Node((x,), backward, op) if autodiff.is_grad_enabled() and \
+        x.requires_grad else None
+    return Tensor._wrap(out, node, x._backend)
 
 
 def _shape(shape):
@@ -95,16 +100,41 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 
 
 def shuffle(x, axis=0, seed=None):
+    """``x`` permuted along ``axis``; the gradient flows back through the inverse permutation."""
     from .tensor import Tensor
 
     t = x if isinstance(x, Tensor) else Tensor(x)
-    perm = _generator(seed).permutation(t.shape[axis])
-    from . import ops
+    if not -t.ndim <= axis < max(t.ndim, 1) or t.ndim == 0:
+        raise ValueError(f"shuffle: axis {axis} is out of range for a tensor of rank {t.ndim}")
+    ax = axis % t.ndim
+    perm = _generator(seed).permutation(t.shape[ax])
+    index = (slice(None),) * ax + (t._backend.asarray(perm),)
 
-    return ops.take(t, perm, axis=axis)
+    def backward(g):
+        gx = t._backend.xp.empty(t.shape, dtype=g.dtype)
+        gx[index] = g  # a permutation: every position is written once
+        return (gx,)
+
+    return _result(t.data[index], t, backward, "shuffle")
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
-    from . import ops
+    """Inverted dropout (always applied): zero a fraction ``rate`` of entries, scale the rest by
+    ``1 / (1 - rate)``. Masks come from the backend's counter-based generator, the same draw as
+    ``cuflow.ops.dropout`` (``seed`` is accepted for Keras's signature; ``set_seed`` seeds it)."""
+    from .tensor import Tensor
 
-    return ops.dropout(inputs, rate, training=True, noise_shape=noise_shape)
+    x = inputs if isinstance(inputs, Tensor) else Tensor(inputs)
+    if not 0.0 <= float(rate) < 1.0:
+        raise ValueError(f"dropout rate must be in [0, 1); received {rate!r}")
+    if rate == 0.0:
+        return x
+    if x.dtype.kind != "f":
+        raise TypeError(f"dropout needs a floating tensor; received dtype {x.dtype}")
+    bk = x._backend
+    shape = x.shape if noise_shape is None else tuple(
+        s if n is None else n for s, n in zip(x.shape, noise_shape))
+    u = bk.random_uniform_counter(shape, x.dtype, bk.rng_state)
+    keep = (u >= rate).astype(x.dtype) * (1.0 / (1.0 - rate))
+    keep = keep.astype(x.dtype, copy=False)
+    return _result(x.data * keep, x, lambda g: (g * keep,), "dropout")

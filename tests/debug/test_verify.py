@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import cuflow
-from cuflow.backend import numpy_kernels
-from cuflow.backend.numpy_backend import NumpyBackend
+from cuflow.backend.numpy import kernels as numpy_kernels
+from cuflow.backend.numpy.backend import NumpyBackend
 from cuflow.debug import KernelMismatchError, KernelVerifier, last_kernel_report, load_repro
 from cuflow.debug.verify import compare
 

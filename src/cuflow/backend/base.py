@@ -49,7 +49,7 @@ class Backend(abc.ABC):
     def random_uniform_counter(self, shape, dtype, state_array):
         """Uniform [0, 1) samples from a counter-based hash of ``(seed, counter + i)`` with
         ``state_array = [seed, counter]`` (int64, on this device); advances the counter by the
-        sample count in place. Identical numbers on every backend (``counter_rng``), and on the
+        sample count in place. Identical numbers on every backend (``numpy/random.py``), and on the
         GPU the state stays on the device, so a replayed CUDA graph draws fresh numbers."""
         raise NotImplementedError(f"{type(self).__name__} has no counter-based generator")
 
@@ -63,9 +63,10 @@ class Backend(abc.ABC):
         """``target[index] += values`` in place, accumulating repeated indices."""
 
     # ---- custom kernels -------------------------------------------------------------------
-    # The math lives in ``numpy_kernels`` (CPU, and the reference semantics) and ``cupy_kernels``
-    # (our CUDA kernels); both modules export the same functions with the same signatures, and a
-    # backend names its module in ``_kernels``. Delegating here keeps one signature per function.
+    # The math lives in the family modules of ``numpy/`` (CPU, and the reference semantics) and
+    # ``cuda/`` (our CUDA kernels), gathered by name in ``numpy/kernels.py`` and
+    # ``cuda/kernels.py`` with the same signatures; a backend names its table in ``_kernels``.
+    # Delegating here keeps one signature per function.
     _kernels = None
 
     def activation_forward(self, name, x, alpha=None):

@@ -25,6 +25,7 @@ _default: str | None = None  # canonical device; resolved lazily so import stays
 _scoped = contextvars.ContextVar("cuflow_device", default=None)
 _gpu_probe: tuple | None = None  # (count, reason) cached: probing CuPy costs ~0.5 s
 _measure_pending = False  # set_device("auto", measure=True): the next fit times each device
+_seed: int | None = None  # set by seed_backends (cuflow.random.set_seed); None: unseeded
 
 
 def _probe_gpu():
@@ -148,21 +149,33 @@ def get_backend(dev: str | None = None):
     bk = _backends.get(dev)
     if bk is None:
         if dev == "cpu":
-            from .numpy_backend import NumpyBackend
+            from .numpy.backend import NumpyBackend
 
             bk = NumpyBackend()
         else:
             dev = parse_device(dev)
-            from .cupy_backend import CupyBackend
+            from .cuda.backend import CupyBackend
 
             bk = CupyBackend(int(dev.split(":")[1]))
-        from .. import random as _random
-
-        seed = _random.backend_seed_for(len(_backends))
+        seed = _backend_seed_for(len(_backends))
         if seed is not None:
             bk.seed(seed)
         _backends[dev] = bk
     return bk
+
+
+def seed_backends(seed: int) -> None:
+    """Reseed every backend created so far, and make later ones start seeded (``set_seed``).
+    Backend ``i`` (in creation order) gets ``seed + 7919 * i``: devices draw different masks."""
+    global _seed
+    _seed = int(seed)
+    for i, bk in enumerate(_backends.values()):  # creation order, as _backend_seed_for counts
+        bk.seed(_seed + 7919 * i)
+
+
+def _backend_seed_for(device_index: int) -> int | None:
+    """The seed a backend created after ``seed_backends`` starts from (None: unseeded)."""
+    return None if _seed is None else _seed + 7919 * device_index
 
 
 def backend_of(array):

@@ -33,7 +33,7 @@ class Patches:
 
 def kernel_names():
     """The custom-kernel functions every backend exposes (the NumPy twin module's public API)."""
-    from ..backend import numpy_kernels
+    from ..backend.numpy import kernels as numpy_kernels
 
     return [n for n in numpy_kernels.__all__ if callable(getattr(numpy_kernels, n))]
 

@@ -151,16 +151,16 @@ def _capturing(bk):
     captured step is verified in eager steps only."""
     if bk.device == "cpu":
         return False
-    from ..backend import cupy_kernels
+    from ..backend.cuda.common import _capturing
 
-    return cupy_kernels._capturing()
+    return _capturing()
 
 
 # ---- the verifier -----------------------------------------------------------------------------
 class KernelVerifier:
     """Wraps the kernel methods of backends; ``with KernelVerifier(0.01): ...``.
 
-    ``reference`` is the twin module (default ``cuflow.backend.numpy_kernels``); ``backends``
+    ``reference`` is the twin module (default ``cuflow.backend.numpy.kernels``); ``backends``
     default to every backend created so far plus the current device's.
     """
 
@@ -169,7 +169,7 @@ class KernelVerifier:
         if not 0.0 < rate <= 1.0:
             raise ValueError(f"verify_kernels rate must be in (0, 1]; received {rate!r}")
         if reference is None:
-            from ..backend import numpy_kernels as reference
+            from ..backend.numpy import kernels as reference
         self.reference = reference
         self.rate = rate
         self.seed = int(seed)

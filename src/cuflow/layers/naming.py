@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-_counts: dict = defaultdict(int)
+from ..backend import global_state
+
+# the counters live in the backend's global state: cuflow.backend.clear_session forgets them
+_UIDS = "object_name_uids"
+
+
+def _counts() -> dict:
+    return global_state.get_global_attribute(_UIDS, defaultdict(int), set_to_default=True)
 
 
 def to_snake_case(name: str) -> str:
@@ -14,11 +21,7 @@ def to_snake_case(name: str) -> str:
 
 
 def unique_name(base: str) -> str:
-    n = _counts[base]
-    _counts[base] += 1
+    counts = _counts()
+    n = counts[base]
+    counts[base] += 1
     return base if n == 0 else f"{base}_{n}"
-
-
-def reset() -> None:
-    """Forget issued names (``cuflow.backend.clear_session``)."""
-    _counts.clear()

@@ -10,7 +10,7 @@ import numpy as np
 
 # the array-generic window helpers live in the backend layer (the NumPy backend's im2col/col2im
 # and the CuPy backend's fallback); re-exported here for the ops
-from ..backend.conv_windows import (  # noqa: F401
+from ..backend.numpy.windows import (  # noqa: F401
     col2im_offsets,
     col2im_windows,
     crop_spatial,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from .base import DEFAULT_LR, Optimizer, _errstate
+from .base import DEFAULT_LR, Optimizer
+from .clipping import errstate
 
 
 def _slot_name(variable):
@@ -70,7 +71,7 @@ class Adafactor(Optimizer):
             xp = var._backend.xp
             w = var.data
             v, buf = self._v[i].data, self._buffer(i)
-            with _errstate(xp):
+            with errstate(xp):
                 xp.multiply(w, w, out=buf)
                 alpha = xp.maximum(eps2, xp.sqrt(xp.mean(buf))) * rho
                 xp.multiply(g, g, out=buf)

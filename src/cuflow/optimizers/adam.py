@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from .base import DEFAULT_LR, Optimizer
+from .fused import FusedUpdateSpec
 
 
 def update_moments(xp, g, m, v, buf, c1, c2):
@@ -55,11 +56,16 @@ class Adam(Optimizer):
         self._velocity_hats = (self.add_optimizer_variables(var_list, "velocity_hat")
                                if self.amsgrad else None)
 
-    def _update_step(self, items, lr):
+    def _step_scalars(self, lr):
+        """``(alpha, 1 - beta_1, 1 - beta_2, epsilon)`` for step t + 1, shared by the update below
+        and the fused kernel (``fused_hyperparameters``)."""
         t = self._iteration_count() + 1
-        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
-        alpha = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
-        c1, c2 = 1.0 - b1, 1.0 - b2
+        b1, b2 = self.beta_1, self.beta_2
+        return (lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t), 1.0 - b1, 1.0 - b2,
+                self.epsilon)
+
+    def _update_step(self, items, lr):
+        alpha, c1, c2, eps = self._step_scalars(lr)
         ms, vs, hats = self._momentums, self._velocities, self._velocity_hats
         for i, g, var in items:
             xp = var._backend.xp
@@ -72,6 +78,15 @@ class Adam(Optimizer):
             xp.divide(m, buf, out=buf)
             buf *= alpha
             var.data -= buf
+
+    def fused_update_spec(self):
+        if self.amsgrad:
+            return FusedUpdateSpec("adam", frozenset({"amsgrad"}),
+                                   [self._momentums, self._velocities, self._velocity_hats])
+        return FusedUpdateSpec("adam", frozenset(), [self._momentums, self._velocities])
+
+    def fused_hyperparameters(self, lr):
+        return self._step_scalars(lr)
 
     def get_config(self):
         config = super().get_config()

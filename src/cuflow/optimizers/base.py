@@ -10,7 +10,6 @@ a Keras-style subclass may instead override ``update_step(gradient, variable, le
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import re
 import warnings
@@ -19,7 +18,10 @@ import numpy as np
 
 from .. import autodiff
 from ..tensor import Tensor, Variable
+from . import fused
 from . import schedules as _schedules
+from .clipping import clip_gradients
+from .ema import overwrite_with_ema, update_ema
 
 
 class _Default(float):
@@ -66,11 +68,6 @@ def _as_float(value, what):
         return float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a number; received {what}={value!r}") from None
-
-
-def _errstate(xp):
-    # NumPy warns on inf/NaN norms; Keras lets them propagate silently, and tests run -W error.
-    return np.errstate(all="ignore") if xp is np else contextlib.nullcontext()
 
 
 def _device_of(array) -> str:
@@ -148,7 +145,7 @@ class Optimizer:
         self._exclude_ids = set()
         self._exclude_pattern = None
         self._norm_kernel_ok = {}
-        # multi-tensor GPU update (backend/fused_optim.py): None = not tried yet, False = not
+        # multi-tensor GPU update (optimizers/fused.py): None = not tried yet, False = not
         # eligible (per-variable path), else its device tables; _fused_last: last apply used it
         self._fused = None
         self._fused_last = False
@@ -315,13 +312,13 @@ class Optimizer:
                           f"`loss` argument?", UserWarning, stacklevel=2)
         self._fused_last = self._try_fused(items)
         if not self._fused_last:
-            items = self._preprocess(items)
+            items = clip_gradients(self, items)
             lr = self._current_lr()
             if self.weight_decay is not None:
                 self._apply_weight_decay(items, lr)
             self._update_step(items, lr)
         if self.use_ema:
-            self._update_ema()
+            update_ema(self)
         with autodiff.no_grad():
             for _, _, v in items:
                 if v.constraint is not None:
@@ -333,16 +330,12 @@ class Optimizer:
         (same semantics as the per-variable path below, which is the fallback)."""
         if self._fused is False or not str(items[0][2].device).startswith("gpu"):
             return False
-        from ..backend import fused_optim
-
-        return fused_optim.try_apply(self, items)
+        return fused.try_apply(self, items)
 
     def _fused_prepare_replay(self):
         """Before replaying a captured step: write this step's scalars (learning rate at the
         current iteration, bias corrections) into the fused update's device array."""
-        from ..backend import fused_optim
-
-        fused_optim.prepare_replay(self)
+        fused.prepare_replay(self)
 
     def _gradient_array(self, g, v):
         arr = g.data if isinstance(g, Tensor) else g
@@ -358,63 +351,6 @@ class Optimizer:
         if arr.dtype != v.data.dtype:
             arr = arr.astype(v.data.dtype)  # Keras casts the gradient to the variable's dtype
         return arr
-
-    def _preprocess(self, items):
-        """Loss-scale and clip into scratch buffers (the caller's gradients stay untouched)."""
-        if self.loss_scale_factor is not None:
-            s = self.loss_scale_factor
-            items = [(i, v._backend.xp.divide(g, s, out=self._buffer(i, 1)), v)
-                     for i, g, v in items]
-        if self.clipnorm is not None and self.clipnorm > 0:
-            c = self.clipnorm
-            out = []
-            for i, g, v in items:
-                xp = v._backend.xp
-                with _errstate(xp):
-                    flat = g.reshape(-1)
-                    scale = c / xp.maximum(xp.sqrt(xp.vdot(flat, flat)), c)
-                    out.append((i, xp.multiply(g, scale, out=self._buffer(i, 1)), v))
-            return out
-        if self.global_clipnorm is not None and self.global_clipnorm > 0:
-            return self._clip_global(items, self.global_clipnorm)
-        if self.clipvalue is not None and self.clipvalue > 0:
-            c = self.clipvalue
-            return [(i, v._backend.xp.clip(g, -c, c, out=self._buffer(i, 1)), v)
-                    for i, g, v in items]
-        return items
-
-    def _clip_global(self, items, c):
-        bk = items[0][2]._backend
-        if any(v._backend is not bk for _, _, v in items):
-            raise ValueError("global_clipnorm needs every gradient on one device; received "
-                             f"{sorted({v.device for _, _, v in items})}")
-        xp = bk.xp
-        arrays = [g for _, g, _ in items]
-        with _errstate(xp):
-            norm = self._global_norm(bk, arrays)
-            # Keras: a finite norm scales by min(1, c/norm); inf or NaN turns the gradients NaN.
-            scale = c / xp.maximum(norm, c) + (norm - norm)
-            return [(i, xp.multiply(g, scale.astype(g.dtype, copy=False),
-                                    out=self._buffer(i, 1)), v)
-                    for i, g, v in items]
-
-    def _global_norm(self, bk, arrays):
-        xp = bk.xp
-        ok = self._norm_kernel_ok.get(bk.device)
-        if ok:
-            return bk.global_l2_norm(arrays)
-        total = sum(xp.vdot(a.reshape(-1), a.reshape(-1)) for a in arrays)
-        norm = xp.sqrt(xp.asarray(total))
-        if ok is None:
-            # First use on this backend: adopt the fused kernel only if it exists and agrees.
-            try:
-                fused = xp.asarray(bk.global_l2_norm(arrays))
-                ok = fused.shape == () and bool(xp.allclose(fused, norm, rtol=1e-4,
-                                                            equal_nan=True))
-            except Exception:  # not implemented / not compiled on this backend (yet)
-                ok = False
-            self._norm_kernel_ok[bk.device] = ok
-        return norm
 
     # ---- weight decay -----------------------------------------------------------------------
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
@@ -466,31 +402,21 @@ class Optimizer:
     def scale_loss(self, loss):
         return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
 
+    def fused_update_spec(self):
+        """What this optimizer's multi-tensor GPU update needs (``fused.FusedUpdateSpec``: the
+        kernel, its options and slot variables), or None when it has no fused kernel. The
+        per-step kernel scalars come from ``fused_hyperparameters``."""
+        return None
+
+    def fused_hyperparameters(self, lr):
+        """The fused kernel's per-step scalars (at most four) for the next step at rate ``lr``."""
+        return ()
+
     # ---- EMA --------------------------------------------------------------------------------
-    def _update_ema(self):
-        it = self._iteration_count()
-        mom = self.ema_momentum if it != 0 else 0.0
-        for i, (v, avg) in enumerate(zip(self._trainable_variables, self._ema)):
-            xp = v._backend.xp
-            a = avg.data
-            a *= mom
-            a += xp.multiply(v.data, 1.0 - mom, out=self._buffer(i, 1))
-        freq = self.ema_overwrite_frequency
-        if freq and (it + 1) % freq == 0:
-            self._overwrite_with_ema(self._trainable_variables)
-
-    def _overwrite_with_ema(self, var_list):
-        var_list = list(var_list)
-        if len(var_list) != len(self._ema):
-            raise ValueError(f"received {len(var_list)} variables to overwrite with their "
-                             f"moving averages, but the optimizer holds {len(self._ema)}")
-        for v, avg in zip(var_list, self._ema):
-            v.data[...] = avg.data
-
     def finalize_variable_values(self, var_list):
         """With ``use_ema``, overwrite ``var_list`` with their moving averages (end of fit)."""
         if self.use_ema and self.built:
-            self._overwrite_with_ema(var_list)
+            overwrite_with_ema(self, var_list)
 
     # ---- state ------------------------------------------------------------------------------
     def save_own_variables(self, store):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .adam import _check_betas, update_moments
-from .base import DEFAULT_LR, Optimizer, _errstate
+from .base import DEFAULT_LR, Optimizer
+from .clipping import errstate
 
 
 class Lamb(Optimizer):
@@ -43,7 +44,7 @@ class Lamb(Optimizer):
             buf2 += eps
             xp.divide(m, corr1, out=buf)
             buf /= buf2  # buf = update
-            with _errstate(xp):
+            with errstate(xp):
                 flat_w, flat_u = var.data.reshape(-1), buf.reshape(-1)
                 w_norm = xp.sqrt(xp.vdot(flat_w, flat_w))
                 u_norm = xp.sqrt(xp.vdot(flat_u, flat_u))

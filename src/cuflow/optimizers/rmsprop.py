@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import DEFAULT_LR, Optimizer
+from .fused import FusedUpdateSpec
 
 
 class RMSprop(Optimizer):
@@ -60,6 +61,21 @@ class RMSprop(Optimizer):
                 var.data -= m
             else:
                 var.data -= buf
+
+    def fused_update_spec(self):
+        # columns: velocity, momentum (velocity again when unused), average gradient
+        v = self._velocities
+        options = set()
+        slots = [v, self._momentums if self.momentum > 0 else v]
+        if self.momentum > 0:
+            options.add("momentum")
+        if self.centered:
+            options.add("centered")
+            slots.append(self._average_gradients)
+        return FusedUpdateSpec("rmsprop", frozenset(options), slots)
+
+    def fused_hyperparameters(self, lr):
+        return (self.rho, 1.0 - self.rho, self.epsilon, self.momentum)
 
     def get_config(self):
         config = super().get_config()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import DEFAULT_SGD_LR, Optimizer
+from .fused import FusedUpdateSpec
 
 
 class SGD(Optimizer):
@@ -46,6 +47,15 @@ class SGD(Optimizer):
                 w += xp.multiply(m, mu, out=step)
             else:
                 w += m
+
+    def fused_update_spec(self):
+        if self.momentum == 0:
+            return FusedUpdateSpec("sgd")
+        options = {"momentum", "nesterov"} if self.nesterov else {"momentum"}
+        return FusedUpdateSpec("sgd", frozenset(options), [self.momentums])
+
+    def fused_hyperparameters(self, lr):
+        return (self.momentum,)
 
     def get_config(self):
         config = super().get_config()

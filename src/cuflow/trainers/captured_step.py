@@ -12,7 +12,7 @@ step on a non-blocking stream into a CUDA graph that reads the batch from static
 and replays it for every later batch of the same shapes. Before each replay the batch is copied
 into the static buffers and the optimizer writes this step's scalars (learning rate from the
 schedule, bias corrections) into its device array; after it the host step counter advances.
-Dropout draws from a device-side counter (``backend/counter_rng.py``), so replays draw fresh
+Dropout draws from a device-side counter (``backend/cuda/random.py``), so replays draw fresh
 masks and match eager runs mask for mask.
 
 Memory: the capture allocates from the runner's private memory pool, kept alive with the graph.

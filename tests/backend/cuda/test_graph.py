@@ -11,8 +11,7 @@ import types
 import numpy as np
 import pytest
 
-from cuflow.backend import cublas
-from cuflow.backend.cuda import graph
+from cuflow.backend.cuda import cublas, graph
 from cuflow.testing import gpu_available
 from cuflow.testing.parity import NO_GPU
 

@@ -59,7 +59,7 @@ class CudaGraphRunner:
 
     def capture(self, fn):
         """Capture the device work ``fn()`` launches into a graph (its host side runs once)."""
-        from .. import cublas
+        from . import cublas
 
         with self._on_stream(private=True):
             try:

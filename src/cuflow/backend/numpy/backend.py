@@ -1,0 +1,114 @@
+"""The CPU backend: NumPy arrays. Its semantics are the reference for every other backend."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import Backend
+from .random import initial_state, uniform_numpy
+
+_FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class NumpyBackend(Backend):
+    xp = np
+
+    def __init__(self):
+        self.device = "cpu"
+        self._rng = np.random.default_rng()
+        self._seed = None
+        self._rng_state = None
+
+    @property
+    def _kernels(self):
+        kernels = self.__dict__.get("_kernel_module")
+        if kernels is None:  # imported on first use: it is the bulk of the CPU math
+            from . import kernels
+
+            self.__dict__["_kernel_module"] = kernels
+        return kernels
+
+    # Fast paths for the kernels every small model calls each step. Each computes exactly what
+    # its twin in the family modules computes (tests/backend/numpy/test_backend.py checks that),
+    # minus the per-call validation and errstate bookkeeping the twins do for arbitrary input.
+    def activation_forward(self, name, x, alpha=None):
+        if name == "relu" and type(x) is np.ndarray and x.dtype in _FAST_FLOATS:
+            return np.maximum(x, x.dtype.type(0))  # NaN propagates, as the twin's rule
+        return self._kernels.activation_forward(name, x, alpha)
+
+    def activation_backward(self, name, x, y, dy, alpha=None):
+        if name == "relu" and type(x) is np.ndarray and x.dtype in _FAST_FLOATS and \
+                type(dy) is np.ndarray and dy.dtype == x.dtype and dy.shape == x.shape:
+            dx = dy * (x > 0)
+            if x.size and np.isnan(x.max()):  # the twin's rule: f'(NaN) = NaN (max keeps NaN)
+                dx[np.isnan(x)] = np.nan
+            return dx
+        return self._kernels.activation_backward(name, x, y, dy, alpha)
+
+    def bias_activation_forward(self, name, z, bias, alpha=None):
+        if name in ("relu", "linear") and type(z) is np.ndarray and z.dtype in _FAST_FLOATS \
+                and z.ndim == 2 and type(bias) is np.ndarray and bias.dtype == z.dtype \
+                and bias.shape == z.shape[1:]:
+            y = np.add(z, bias, out=z if z.flags.writeable else None)
+            if name == "relu":
+                np.maximum(y, y.dtype.type(0), out=y)
+            return None, y
+        return self._kernels.bias_activation_forward(name, z, bias, alpha)
+
+    def bias_activation_backward(self, name, x, y, dy, alpha=None, need_bias=True):
+        if name in ("relu", "linear") and type(y) is np.ndarray and y.dtype in _FAST_FLOATS \
+                and y.ndim == 2 and type(dy) is np.ndarray and dy.dtype == y.dtype \
+                and dy.shape == y.shape:
+            dz = dy * (y > 0) if name == "relu" else dy.copy()
+            if y.size and np.isnan(y.max()):  # the twin's rule: f'(NaN) = NaN (max keeps NaN)
+                dz[np.isnan(y)] = np.nan
+            db = dz.sum(axis=0, dtype=np.float64).astype(dz.dtype) if need_bias else None
+            return dz, db
+        return self._kernels.bias_activation_backward(name, x, y, dy, alpha, need_bias)
+
+    def sum_batch(self, x):
+        if type(x) is np.ndarray and x.dtype in _FAST_FLOATS and x.ndim >= 1:
+            return x.sum(axis=0, dtype=np.float64).astype(x.dtype)
+        return self._kernels.sum_batch(x)
+
+    def asarray(self, data, dtype=None):
+        if hasattr(data, "__cuda_array_interface__"):
+            data = data.get()  # a CuPy array: an explicit host copy, asked for by the caller
+        return np.asarray(data, dtype=dtype)
+
+    def to_numpy(self, array):
+        return np.asarray(array)
+
+    def is_native(self, array) -> bool:
+        return isinstance(array, np.ndarray)
+
+    def synchronize(self) -> None:
+        return None
+
+    def seed(self, seed: int) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._seed = seed
+        if self._rng_state is not None:
+            self._rng_state[...] = initial_state(seed)
+
+    def random_uniform_counter(self, shape, dtype, state_array):
+        return uniform_numpy(shape, dtype, state_array)
+
+    @property
+    def rng_state(self):
+        """The [seed, counter] int64 array dropout masks draw from (see ``numpy/random.py``)."""
+        if self._rng_state is None:
+            self._rng_state = initial_state(self._seed)
+        return self._rng_state
+
+    def uniform(self, shape, low=0.0, high=1.0, dtype="float32"):
+        return self._rng.uniform(low, high, size=shape).astype(dtype, copy=False)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype="float32"):
+        return self._rng.normal(mean, stddev, size=shape).astype(dtype, copy=False)
+
+    def matmul(self, a, b):
+        return np.matmul(a, b)
+
+    def scatter_add(self, target, index, values) -> None:
+        np.add.at(target, index, values)
