@@ -118,7 +118,8 @@ EOF
 # GPU, so their unmarked tests run there too) ------------------------------------------------
 shopt -s nullglob
 critical=(tests/backend/cuda/test_cublas*.py tests/optimizers/test_fused*.py
-          tests/backend/cuda/test_windows*.py tests/models/test_graph_step*.py
+          tests/backend/cuda/test_windows*.py tests/trainers/test_captured_step.py
+          tests/backend/cuda/test_graph.py
           tests/test_mixed_precision*.py
           tests/optimizers/test_{base,sgd,adam,rmsprop,adagrad,lion,adafactor,ftrl,lamb}.py
           tests/optimizers/test_{clipping,ema}.py)

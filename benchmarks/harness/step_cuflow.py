@@ -49,7 +49,7 @@ def tf32(enabled):
 def cuflow_variant(case, variant, device, timing):
     """(steps/s, round rates, note) of one cuflow variant."""
     import cuflow as cf
-    from cuflow.models import graph_step
+    from cuflow.trainers import captured_step as graph_step
 
     gpu = device.startswith("gpu")
     captured = variant == "cuflow captured"

@@ -1,6 +1,6 @@
 """Real MPI jobs (``mpirun -n 2`` / ``-n 3`` on the CPU) against one-process references.
 
-Each job runs ``mpi_worker.py``; the references train in this process with the same builders.
+Each job runs ``_mpi_worker.py``; the references train in this process with the same builders.
 Skipped with a reason when mpi4py or mpirun is missing (``ci/cpu.sh`` installs both).
 """
 
@@ -18,12 +18,12 @@ import pytest
 import cuflow
 from cuflow.distribute._launch import mpi_missing_reason, mpirun_argv, mpirun_env
 
-from . import mpi_worker as worker
+from . import _mpi_worker as worker
 
 REASON = mpi_missing_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"MPI tests need MPI: {REASON}")
 
-WORKER = Path(__file__).with_name("mpi_worker.py")
+WORKER = Path(__file__).with_name("_mpi_worker.py")
 SRC = str(Path(cuflow.__file__).resolve().parents[1])
 RTOL, ATOL = 1e-5, 1e-6  # float32: the ranks sum the batch in another order
 

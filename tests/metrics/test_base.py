@@ -191,9 +191,9 @@ def test_compile_fit_evaluate_save_load(tmp_path):
 
 
 def test_evaluate_through_the_captured_step_equals_eager():
-    from cuflow.models import graph_step
+    from cuflow.trainers import captured_step as graph_step
 
-    from ..models.test_graph_step_eval import StateFakeRunner
+    from ..trainers._captured_fakes import StateFakeRunner
 
     x, y = _clf_data(n=80, seed=3)
     eager = _classifier()

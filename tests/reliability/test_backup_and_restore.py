@@ -28,13 +28,13 @@ def _tiny_model():
 
 
 def _trainer_honours_resume_epoch():
-    """The fit loop must start at ``model._resume_epoch`` when a callback sets it in
-    on_train_begin (the two-line trainer change this callback relies on)."""
+    """The fit loop must start where a callback's on_train_begin asks it to resume
+    (``model.resume_from_epoch``, the trainer seam this callback relies on)."""
     seen = []
 
     class Probe(callbacks.Callback):
         def on_train_begin(self, logs=None):
-            self.model._resume_epoch = 1
+            self.model.resume_from_epoch(1)
 
         def on_epoch_begin(self, epoch, logs=None):
             seen.append(epoch)
@@ -46,8 +46,8 @@ def _trainer_honours_resume_epoch():
 
 
 needs_resume = pytest.mark.skipif(not _trainer_honours_resume_epoch(),
-                                  reason="Trainer._fit_loop does not read model._resume_epoch "
-                                         "yet (see BackupAndRestore's docstring)")
+                                  reason="the fit loop does not honour "
+                                         "model.resume_from_epoch (see BackupAndRestore)")
 
 
 def _env():

@@ -19,7 +19,7 @@ import cuflow
 from cuflow import saving
 from cuflow.errors import UnsafeModelError
 
-from .helpers import functional_model
+from ._helpers import functional_model
 
 h5py = pytest.importorskip("h5py")
 RNG = np.random.default_rng(7)
@@ -348,7 +348,7 @@ def test_round_trip_continues_training_identically(tmp_path):
 
 
 def test_sequential_round_trip_with_save_format(tmp_path):
-    from .helpers import sequential_model
+    from ._helpers import sequential_model
 
     model = sequential_model()
     model.compile(optimizer="rmsprop", loss="mse")

@@ -5,7 +5,7 @@ is replaced atomically: a zip of the weights, the optimizer state and ``state.js
 the random generators' states as JSON, the SHA-256 of each array member). A process killed at
 any moment leaves either the previous backup or the new one, never a mix. On
 ``on_train_begin`` an existing backup is verified, restored, and the model is told to resume
-from the next epoch through ``model._resume_epoch`` (read by the training loop).
+from the next epoch through ``model.resume_from_epoch`` (read by the training loop).
 
 Random state: the host generator (shuffling, initializers), each backend's counter-based
 dropout generator (``bk.rng_state``, restored in place) and the CPU backend's NumPy generator
@@ -102,9 +102,9 @@ class BackupAndRestore(Callback):
 
     # ---- hooks -------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
-        strategy = getattr(self.model, "_strategy", None)
+        strategy = self.model.distribute_strategy
         exists = os.path.exists(self.backup_path)
-        if strategy is not None and strategy.size > 1:
+        if strategy.size > 1:
             at_rank0 = strategy.collective.bcast_obj(exists)  # rank 0's view decides
             if at_rank0 and not exists:
                 raise FileNotFoundError(f"BackupAndRestore: rank 0 has a backup at "
@@ -113,11 +113,9 @@ class BackupAndRestore(Callback):
                                         f"ranks")
             exists = at_rank0
         if exists:
-            next_epoch = self._restore()
-            self.model._resume_epoch = next_epoch  # the fit loop starts there (see trainer)
-            if strategy is not None:
-                strategy.fold_rng_after_restore()  # each rank its own dropout stream again
-        if strategy is not None and strategy.size > 1:
+            self.model.resume_from_epoch(self._restore())  # the fit loop starts there
+            strategy.fold_rng_after_restore()  # data-parallel: each rank its own dropout stream
+        if strategy.size > 1:
             strategy.collective.barrier()  # nobody rewrites the file before all have read it
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -168,7 +166,7 @@ class BackupAndRestore(Callback):
 
     def _restore(self):
         """Load and verify the backup into the model; returns the epoch to resume from."""
-        from ..saving import api, archive, validate, weights
+        from ..saving import archive, validate, weights
 
         what = f"backup {self.backup_path!r}"
         members = archive.read_zip(self.backup_path, what, lambda n: n in _MEMBERS)
@@ -197,6 +195,6 @@ class BackupAndRestore(Callback):
         load(self.model, groups, what)
         opt = getattr(self.model, "optimizer", None)
         if "optimizer.npz" in stores and opt is not None:
-            api._restore_optimizer(self.model, stores["optimizer.npz"], what, strict=True)
+            weights.restore_optimizer(self.model, stores["optimizer.npz"], what, strict=True)
         _restore_rng(state["rng"])
         return epoch + 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 
+from ..trainers import step
+
 log = logging.getLogger("cuflow")
 
 
@@ -19,11 +21,12 @@ def _step_time(model, xb, yb, swb, steps, min_time):
         bk = w._backend
         break
     sync = bk.synchronize if bk is not None else (lambda: None)
-    model._train_step(xb, yb, swb)  # warm-up: kernel compilation, scratch buffers, metrics
+    # the plain eager step (no fit loss check): warm-up compiles kernels, makes scratch buffers
+    step.train_step(model, xb, yb, swb)
     sync()
     n, start = 0, time.perf_counter()
     while n < steps or time.perf_counter() - start < min_time:
-        model._train_step(xb, yb, swb)
+        step.train_step(model, xb, yb, swb)
         n += 1
         if n >= 100 * steps:
             break
@@ -37,7 +40,7 @@ def measure_devices(model, x, y, batch_size=None, devices=None, steps=3, min_tim
     is returned to its device and state afterwards."""
     from .. import autodiff
     from ..backend import devices as all_devices
-    from ..models.data import ArrayData, make_data
+    from ..trainers.data_adapters import ArrayData, make_data
     from ._state import TrainingState
 
     devs = list(devices or all_devices())
@@ -52,8 +55,6 @@ def measure_devices(model, x, y, batch_size=None, devices=None, steps=3, min_tim
         with autodiff.no_grad():
             model(next(iter(probe.batches()))[0])
     state = TrainingState(model)
-    saved_bundle = getattr(model, "_nan_bundle_path", None)
-    model._nan_bundle_path = None
     figures = {}
     try:
         for dev in devs:
@@ -65,7 +66,6 @@ def measure_devices(model, x, y, batch_size=None, devices=None, steps=3, min_tim
             finally:
                 state.restore()
     finally:
-        model._nan_bundle_path = saved_bundle
         model.to(home)
         state.restore()
     return figures

@@ -1,4 +1,5 @@
-"""The entry points the trainer and Model call; each forwards to the module that implements it.
+"""The entry points the trainer and Model call (through ``cuflow.trainers.seams``); each
+forwards to the module that implements it.
 
 Kept separate so the training loop imports one small module and pays nothing when the
 debugging features are off: the implementations are imported only when a feature is used.
@@ -29,11 +30,12 @@ def kernel_verifier(rate, model):
     return fit_verifier(rate, model)
 
 
-def save_bundle_if_nonfinite(path, model, loss, x, y, sample_weight):
-    """Save the step's inputs and pre-step state when ``loss`` is not finite; True if saved."""
-    from .nan_bundle import save_bundle_if_nonfinite as save
+def nan_guard(path, model):
+    """``fit(nan_bundle=path)``: the check the eager training step runs on its loss; it saves
+    the step's inputs and pre-step state when the loss is not finite and returns True."""
+    from .nan_bundle import NanGuard
 
-    return save(path, model, loss, x, y, sample_weight)
+    return NanGuard(path, model)
 
 
 def kernel_summary(model, print_fn=None):

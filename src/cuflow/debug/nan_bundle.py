@@ -67,7 +67,7 @@ def _random_state(model):
 
 def _model_config(model):
     try:
-        from ..saving.serialization import model_to_config
+        from ..models.serialization import model_to_config
 
         return model_to_config(model)
     except Exception as e:  # custom layers without registration: replay needs the model object
@@ -102,21 +102,31 @@ def save_bundle(path, model, x, y=None, sample_weight=None, loss=None, random_st
     return save_npz_atomic(path, arrays)
 
 
-def save_bundle_if_nonfinite(path, model, loss, x, y, sample_weight):
-    """The trainer's hook: one host read of the loss; save and return True when not finite."""
-    value = _host(loss)
-    if np.all(np.isfinite(value)):
-        # the state after this forward pass is the next step's pre-forward state (backward,
-        # optimizer and metrics draw no random numbers): kept so a bad step replays its masks
-        model._nan_bundle_random = _random_state(model)
-        return False
-    pre = getattr(model, "_nan_bundle_random", None)
-    if pre is None:  # the first step of the process: only the post-forward state is known
-        pre = dict(_random_state(model), note="after the step's forward pass")
-    save_bundle(path, model, x, y, sample_weight, loss=loss, random_state=pre)
-    print(f"Non-finite loss {float(np.asarray(value).sum())!r}: saved the step to {path}; "
-          f"replay it with cuflow.debug.replay({str(path)!r})")
-    return True
+class NanGuard:
+    """``fit(nan_bundle=path)``'s check of each eager step's loss (one host read): when it is
+    not finite, save the step to ``path`` and return True (the trainer then skips the update
+    and stops). Keeps the random state after each good forward pass, which is the next step's
+    pre-forward state (backward, optimizer and metrics draw no random numbers), so a bad step
+    replays its dropout masks."""
+
+    def __init__(self, path, model):
+        self.path = path
+        self.model = model
+        self.random_state = None
+
+    def __call__(self, loss, x, y, sample_weight):
+        model = self.model
+        value = _host(loss)
+        if np.all(np.isfinite(value)):
+            self.random_state = _random_state(model)
+            return False
+        pre = self.random_state
+        if pre is None:  # the first step of the fit: only the post-forward state is known
+            pre = dict(_random_state(model), note="after the step's forward pass")
+        save_bundle(self.path, model, x, y, sample_weight, loss=loss, random_state=pre)
+        print(f"Non-finite loss {float(np.asarray(value).sum())!r}: saved the step to "
+              f"{self.path}; replay it with cuflow.debug.replay({str(self.path)!r})")
+        return True
 
 
 class Bundle:
@@ -167,7 +177,7 @@ class ReplayReport:
 
 
 def _rebuild(bundle):
-    from ..saving.serialization import model_from_config
+    from ..models.serialization import model_from_config
 
     cfg = bundle.model_config
     if not cfg or "unavailable" in cfg:

@@ -6,9 +6,10 @@ step, each rank runs forward + backward on its rows of the global batch, the gra
 averaged over the ranks (one bucketed all-reduce per dtype: NCCL between GPUs, MPI between
 CPUs) and every rank applies the same update, so the replicas stay identical.
 
-The training loop reaches this object through a handful of hooks (``model._strategy``): data
-sharding, ``prepare_fit``, ``reduce_gradients``, metric reduction for the logs, callback
-filtering and ``abort_on_error``. Without a strategy the loop is unchanged.
+The training loop always calls the hooks of ``model.distribute_strategy``
+(``cuflow.trainers.distribution.DefaultStrategy``, which does nothing, outside every scope):
+data sharding, ``prepare_fit``, ``reduce_gradients``, metric reduction for the logs, callback
+filtering and ``abort_on_error``. ``DataParallel`` overrides them.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import warnings
 
 import numpy as np
 
+from ..trainers import distribution, step
+from ..trainers.distribution import DefaultStrategy
 from . import _buckets
 from ._comm import LocalCollective, MpiCollective, import_mpi, local_rank, report_and_abort
 from ._sharding import Shard
 
 log = logging.getLogger("cuflow")
-
-_stack = []  # strategies whose scope() is open, innermost last
 
 # rank r's dropout seed is rank 0's plus r times this odd constant (mod 2**63): independent
 # streams, and rank 0 keeps the seed a one-process run with the same set_seed would use
@@ -35,13 +36,14 @@ _RANK_STRIDE = 0x9E3779B97F4A7C15
 
 def get_strategy():
     """The strategy whose ``scope()`` is open, or None."""
-    return _stack[-1] if _stack else None
+    return distribution.scoped_strategy()
 
 
 def is_chief(model=None) -> bool:
     """Whether this process should write files for ``model``: rank 0, or any process when the
     model is not trained data-parallel."""
-    strategy = getattr(model, "_strategy", None) if model is not None else get_strategy()
+    strategy = getattr(model, "distribute_strategy", None) if model is not None else \
+        get_strategy()
     return strategy is None or strategy.rank == 0
 
 
@@ -64,7 +66,7 @@ def _rows(x):
     return int(leaves[0].shape[0]) if leaves else 0
 
 
-class DataParallel:
+class DataParallel(DefaultStrategy):
     """Data-parallel training over every rank of ``MPI.COMM_WORLD`` (spirit of Keras's
     ``MultiWorkerMirroredStrategy``).
 
@@ -147,15 +149,16 @@ class DataParallel:
 
     @contextlib.contextmanager
     def scope(self):
-        """Models built and compiled inside train data-parallel (``model._strategy``)."""
+        """Models built and compiled inside train data-parallel
+        (``model.distribute_strategy``)."""
         from ..backend import device as device_scope
 
-        _stack.append(self)
+        distribution.enter_scope(self)
         try:
             with device_scope(self.device):
                 yield self
         finally:
-            _stack.remove(self)
+            distribution.exit_scope(self)
 
     @property
     def num_replicas_in_sync(self):
@@ -205,12 +208,10 @@ class DataParallel:
         """Same weights, optimizer state and shared generators on every rank, then the step
         function: ``model.train_step``, or a zero-gradient contribution for an empty shard."""
         self._check_same_model(model)
-        from ..models.trainer import Trainer
-
-        if getattr(type(model), "train_step", None) is not Trainer.train_step:
+        if model._overridden("train_step"):
             warnings.warn("cuflow.distribute: this model overrides train_step; its gradients "
                           "are averaged over the ranks only if it calls "
-                          "model._strategy.reduce_gradients(grads, n_rows) before "
+                          "model.distribute_strategy.reduce_gradients(grads, n_rows) before "
                           "optimizer.apply", stacklevel=4)
         self.broadcast_variables(model.weights)
         self._broadcast_optimizer(model)
@@ -227,7 +228,7 @@ class DataParallel:
 
         return step
 
-    def test_function(self, model):
+    def test_function(self, model, data=None):
         test = getattr(model, "_test_step", None) or model.test_step
 
         def step(x, y=None, sample_weight=None):
@@ -340,7 +341,7 @@ class DataParallel:
     def _empty_train_step(self, model):
         """This rank has no rows in this global batch (its last one, smaller than the number of
         ranks): it still joins the all-reduce, with weight 0, and applies the same update."""
-        variables = getattr(model, "_step_variables", None) or model.trainable_weights
+        variables = step.variables_to_train(model)
         pattern = self._grad_pattern or [False] * len(variables)
         grads = [None if skip else v._backend.xp.zeros(v.shape, dtype=v.dtype)
                  for v, skip in zip(variables, pattern)]
@@ -412,13 +413,19 @@ class DataParallel:
         decisions: early stopping, learning-rate changes); only rank 0 prints and writes logs."""
         if self.rank == 0:
             return callbacks
-        from ..callbacks.csv_logger import CSVLogger
-        from ..callbacks.progbar_logger import ProgbarLogger
-
-        quiet = (ProgbarLogger, CSVLogger)
-        callbacks.callbacks = [c for c in callbacks.callbacks if not isinstance(c, quiet)]
+        callbacks.callbacks = [c for c in callbacks.callbacks if not _prints(c)]
         callbacks._progbar = None
         return callbacks
+
+
+# the callbacks that print or write logs, by class name (subclasses included): cuflow.callbacks
+# imports this package (is_chief), so this package does not import it back
+_PRINTING_CALLBACKS = frozenset({"ProgbarLogger", "CSVLogger"})
+
+
+def _prints(callback):
+    return any(cls.__name__ in _PRINTING_CALLBACKS and cls.__module__.startswith("cuflow.")
+               for cls in type(callback).__mro__)
 
 
 def _summable(metric):

@@ -1,10 +1,22 @@
-"""Functional models: a graph of layer calls from ``Input`` tensors to outputs."""
+"""Functional models: a graph of layer calls from ``Input`` tensors to outputs, and its config.
+
+A functional config lists each layer once with the calls it makes inside the model::
+
+    {"name", "trainable", "layers": [{"class_name", "config", "name", "inbound_nodes":
+        [{"args": [<inputs>, ...], "kwargs": {...}}]}],
+     "input_layers": [[name, node_index, tensor_index], ...], "output_layers": [...]}
+
+where a symbolic tensor inside ``args`` is ``{"class_name": "__keras_tensor__", "config":
+{"shape", "dtype", "keras_history": [layer_name, node_index, tensor_index]}}`` as in Keras 3.
+Node indices count only the calls that belong to this model.
+"""
 
 from __future__ import annotations
 
 from ..layers import InputLayer, KerasTensor
 from ..tree import flatten as _flatten
 from ..tree import map_structure
+from . import serialization
 from .model import Model
 
 
@@ -120,12 +132,171 @@ class Functional(Model):
         return map_structure(lambda kt: kt.shape, self._outputs_struct)
 
     def get_config(self):
-        from ..saving import serialization
-
-        return serialization.functional_config(self)
+        return functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving import serialization
+        return functional_from_config(config, custom_objects=custom_objects)
 
-        return serialization.functional_from_config(config, custom_objects=custom_objects)
+
+def functional_config(model, layer_entry=None):
+    """The Keras 3 style graph config; ``layer_entry(layer)`` replaces ``serialize_layer``."""
+    nodes = [t._keras_history[0]._inbound_nodes[t._keras_history[1]] for t in model.inputs]
+    nodes += list(model._nodes)
+    node_ids = {id(n) for n in nodes}
+    # a layer's node index inside this model: its calls elsewhere (other models) do not count
+    index = {}
+    for layer in model.layers:
+        k = 0
+        for n in layer._inbound_nodes:
+            if id(n) in node_ids:
+                index[id(n)] = k
+                k += 1
+
+    def tensor_ref(kt):
+        layer, node_index, tensor_index = kt._keras_history
+        return [layer.name, index[id(layer._inbound_nodes[node_index])], tensor_index]
+
+    def ser(x):
+        if isinstance(x, KerasTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": x.dtype,
+                               "keras_history": tensor_ref(x)}}
+        if isinstance(x, dict):
+            return {k: ser(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [ser(v) for v in x]
+        return x
+
+    layers = []
+    for layer in model.layers:
+        entry = (layer_entry or serialization.serialize_layer)(layer)
+        entry["name"] = layer.name
+        entry["inbound_nodes"] = [
+            {"args": [ser(n.inputs)] + [ser(a) for a in n.args], "kwargs": ser(dict(n.kwargs))}
+            for n in layer._inbound_nodes if id(n) in node_ids and not isinstance(layer,
+                                                                                   InputLayer)]
+        layers.append(entry)
+
+    def refs(struct):
+        if isinstance(struct, KerasTensor):
+            return [tensor_ref(struct)]
+        if isinstance(struct, dict):
+            return {k: tensor_ref(v) for k, v in struct.items()}
+        return [tensor_ref(t) for t in _flatten(struct)]
+
+    return {"name": model.name, "trainable": model.trainable, "layers": layers,
+            "input_layers": refs(model._inputs_struct),
+            "output_layers": refs(model._outputs_struct)}
+
+
+def _is_ref(x):
+    return isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and \
+        all(isinstance(i, int) and not isinstance(i, bool) for i in x[1:])
+
+
+def functional_from_config(config, custom_objects=None, layer_fn=None, input_tensors=None):
+    """Rebuild the graph: create each layer, then replay its calls once their inputs exist.
+
+    ``layer_fn(entry) -> Layer`` replaces deserialization (clone_model); ``input_tensors``
+    (``{input_layer_name: KerasTensor}``) replaces the model's Input layers.
+    """
+    entries = config.get("layers")
+    if not isinstance(entries, list):
+        raise ValueError("a functional config needs a 'layers' list")
+    if layer_fn is None:
+        serialization.check_layer_classes(entries, custom_objects)
+    made, outputs = {}, {}  # layer name -> layer; (name, node index) -> output structure
+    pending = []
+    for entry in entries:
+        name = entry.get("name") or (entry.get("config") or {}).get("name")
+        if not isinstance(name, str) or name in made:
+            raise ValueError(f"functional config: layer names must be unique strings; received "
+                             f"{name!r}")
+        if entry.get("class_name") == "InputLayer" and input_tensors and name in input_tensors:
+            kt = input_tensors[name]
+            made[name] = kt._keras_history[0]
+            outputs[(name, 0)] = kt
+            continue
+        layer = layer_fn(entry) if layer_fn is not None else \
+            serialization.deserialize_layer(entry, custom_objects)
+        made[name] = layer
+        if isinstance(layer, InputLayer):
+            outputs[(name, 0)] = layer.output_tensor
+        nodes = entry.get("inbound_nodes") or []
+        if not isinstance(nodes, list):
+            raise ValueError(f"functional config: inbound_nodes of {name!r} must be a list")
+        pending.extend((name, i, node) for i, node in enumerate(nodes))
+
+    def lookup(ref):
+        name, node_index, tensor_index = ref
+        out = outputs.get((name, node_index))
+        if out is None:
+            return None
+        flat = _flatten(out)
+        if not 0 <= tensor_index < len(flat):
+            raise ValueError(f"functional config refers to output {tensor_index} of layer "
+                             f"{name!r} call {node_index}, which has {len(flat)} output(s)")
+        return flat[tensor_index]
+
+    class _Missing(Exception):
+        pass
+
+    def de(x):
+        if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
+            ref = (x.get("config") or {}).get("keras_history")
+            if not _is_ref(ref):
+                raise ValueError(f"functional config: bad keras_history {ref!r}")
+            t = lookup(ref)
+            if t is None:
+                raise _Missing
+            return t
+        if isinstance(x, dict) and x.get("class_name") == "__tuple__":
+            return tuple(de(v) for v in (x.get("config") or {}).get("value", []))
+        if isinstance(x, dict):
+            return {k: de(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [de(v) for v in x]
+        return x
+
+    # replay calls in dependency order; each round must make progress or the graph is broken
+    while pending:
+        left = []
+        for name, i, node in pending:
+            if not isinstance(node, dict):
+                raise ValueError(f"functional config: a call of layer {name!r} is not an object")
+            if any((name, j) not in outputs for j in range(i)):
+                left.append((name, i, node))
+                continue
+            try:
+                args = de(node.get("args") or [])
+                kwargs = de(node.get("kwargs") or {})
+            except _Missing:
+                left.append((name, i, node))
+                continue
+            if not args:
+                raise ValueError(f"functional config: call {i} of layer {name!r} has no inputs")
+            outputs[(name, i)] = made[name](args[0], *args[1:], **kwargs)
+        if len(left) == len(pending):
+            raise ValueError(f"functional config: calls of layer(s) "
+                             f"{sorted({n for n, _, _ in left})} wait on inputs that are never "
+                             f"produced")
+        pending = left
+
+    def tensors(spec, what):
+        if _is_ref(spec):
+            t = lookup(spec)
+            if t is None:
+                raise ValueError(f"functional config: {what} refers to {spec}, which is never "
+                                 f"produced")
+            return t
+        if isinstance(spec, dict):
+            return {k: tensors(v, what) for k, v in spec.items()}
+        if isinstance(spec, list):
+            out = [tensors(v, what) for v in spec]
+            return out[0] if len(out) == 1 else out  # Keras writes a single tensor as [[...]]
+        raise ValueError(f"functional config: bad {what} {spec!r}")
+
+    ins = tensors(config.get("input_layers"), "input_layers")
+    outs = tensors(config.get("output_layers"), "output_layers")
+    return Functional(ins, outs, name=config.get("name"), trainable=config.get("trainable", True))

@@ -1,11 +1,16 @@
 """``Model``: a Layer that trains. ``Model(inputs, outputs)`` builds a functional model;
-subclassing ``Model`` with ``call`` works as in Keras."""
+subclassing ``Model`` with ``call`` works as in Keras.
+
+Training is the ``Trainer`` mixin (``cuflow.trainers``); files are ``cuflow.saving`` and the
+debugging reports ``cuflow.debug``, both reached through ``cuflow.trainers.seams``.
+"""
 
 from __future__ import annotations
 
 from ..layers import Layer
 from ..layers.naming import to_snake_case, unique_name
-from .trainer import Trainer
+from ..trainers import seams
+from ..trainers.trainer import Trainer
 
 
 class Model(Trainer, Layer):
@@ -105,37 +110,37 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, print_fn=print_fn,
                       show_trainable=show_trainable)
         if kernels:
-            from ..debug import hooks as debug_hooks
-
-            debug_hooks.kernel_summary(self, print_fn=print_fn)
+            seams.debug_hooks().kernel_summary(self, print_fn=print_fn)
 
     def check_gradients(self, x, y, sample_weight=None, max_samples=4, print_fn=None):
         """float64 central differences per layer on a small batch, printed as a table; returns
         the worst relative error."""
-        from ..debug import hooks as debug_hooks
-
-        return debug_hooks.check_model_gradients(self, x, y, sample_weight=sample_weight,
-                                                 max_samples=max_samples, print_fn=print_fn)
+        return seams.debug_hooks().check_model_gradients(
+            self, x, y, sample_weight=sample_weight, max_samples=max_samples, print_fn=print_fn)
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """``Model.from_config`` of a functional config builds the functional model, as Keras 3;
+        a subclass is made from its config's keys."""
+        if cls is Model and "layers" in config and "input_layers" in config:
+            from .functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     # saving lives in cuflow.saving; these are the Keras entry points
     def save(self, filepath, overwrite=True, **kwargs):
-        from .. import saving
-
-        return saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+        return seams.saving().save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
-        from .. import saving
-
-        return saving.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+        return seams.saving().save_weights(self, filepath, overwrite=overwrite, **kwargs)
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
-        from .. import saving
-
-        return saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name,
-                                   **kwargs)
+        return seams.saving().load_weights(self, filepath, skip_mismatch=skip_mismatch,
+                                           by_name=by_name, **kwargs)
 
 
 _functional_subclasses = {}

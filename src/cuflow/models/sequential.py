@@ -1,8 +1,9 @@
-"""``Sequential``: a plain stack of layers, each feeding the next."""
+"""``Sequential``: a plain stack of layers, each feeding the next, and its config."""
 
 from __future__ import annotations
 
 from ..layers import InputLayer, KerasTensor, Layer
+from . import serialization
 from .model import Model
 
 
@@ -134,6 +135,31 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving import serialization
+        """A Sequential from ``get_config()`` or a file's config."""
+        entries = config.get("layers")
+        if not isinstance(entries, list):
+            raise ValueError("a Sequential config needs a 'layers' list")
+        serialization.check_layer_classes(entries, custom_objects)
+        layers = [serialization.deserialize_layer(e, custom_objects) for e in entries]
+        model = Sequential(layers, name=config.get("name"),
+                           trainable=config.get("trainable", True))
+        shape = config.get("build_input_shape")
+        if shape is not None and not model.built:
+            model.build(tuple(shape))
+        return model
 
-        return serialization.sequential_from_config(config, custom_objects=custom_objects)
+
+def sequential_config(model):
+    """The config a file holds: ``get_config()`` with the InputLayer listed first (as Keras 3,
+    keeping the input's name) and each layer's registered name; unregistered layers refused."""
+    config = model.get_config()
+    layers = list(config.get("layers", []))
+    for layer in model.layers:
+        serialization.check_savable(layer)
+    if model._input_layer is not None and not (layers and layers[0]["class_name"] ==
+                                               "InputLayer"):
+        layers.insert(0, {"class_name": "InputLayer", "config": model._input_layer.get_config()})
+    for entry, layer in zip(layers[-len(model.layers):] if model.layers else [], model.layers):
+        entry.update(serialization.class_entry(layer))
+    config["layers"] = layers
+    return config

@@ -3,7 +3,8 @@
 file may name. Nothing from a file is imported, evaluated or unpickled.
 """
 
-from .api import clone_model, load_model, load_weights, save_model, save_weights
+from ..models.cloning import clone_model
+from .api import load_model, load_weights, save_model, save_weights
 from .registry import (
     CustomObjectScope,
     custom_object_scope,

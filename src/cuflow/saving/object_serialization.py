@@ -74,7 +74,7 @@ def serialize_keras_object(obj):
         return {"module": _public_module(obj), "class_name": "function",
                 "config": obj.__name__, "registered_name": _registered_name(obj) or obj.__name__}
     if isinstance(obj, Layer):
-        from . import serialization
+        from ..models import serialization
 
         entry = serialization.serialize_layer(obj)  # refuses unregistered custom layers
         return {"module": _public_module(type(obj)), "class_name": entry["class_name"],
@@ -207,8 +207,7 @@ def _deserialize(config, custom):
         return cls
     with registry.CustomObjectScope(custom):
         if inspect.isclass(cls) and issubclass(cls, Layer):
-            from ..models import Model
-            from . import serialization
+            from ..models import Model, serialization
 
             entry = {k: v for k, v in config.items() if k != "module"}
             if issubclass(cls, Model):

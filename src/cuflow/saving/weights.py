@@ -142,3 +142,17 @@ def load_by_name(model, groups, what, skip_mismatch=False):
     are (as Keras ``by_name=True``)."""
     mine = [(path, variables) for path, _, variables in weight_groups(model) if variables]
     assign_groups([(p, v, groups[p]) for p, v in mine if p in groups], what, skip_mismatch)
+
+
+def restore_optimizer(model, store, what, strict):
+    """``{index: array}`` into the optimizer's variables (built first if its slots do not exist
+    yet). ``strict``: a count mismatch is an error; else the optimizer starts fresh, as Keras."""
+    opt = model.optimizer
+    if len(store) != len(opt.variables) and not opt.built:
+        opt.build(model.trainable_weights)  # the slots exist only once built
+    if len(store) != len(opt.variables):
+        if not strict:
+            return  # a Keras optimizer with other state: start it fresh, as Keras warns
+        raise ValueError(f"{what}: the optimizer state holds {len(store)} values but "
+                         f"{type(opt).__name__} has {len(opt.variables)} for this model")
+    opt.load_own_variables(store)

@@ -1,12 +1,12 @@
 """``cuflow.utils`` mirrors ``keras.utils`` (and ``tf.keras.utils``): a plain list of re-exports
 from the submodules. The registry / serialization names load ``cuflow.saving`` on first use."""
 
+from ..trainers.data_adapters import PyDataset, Sequence
 from .dataset_utils import ArrayDataset, Dataset, split_dataset
 from .directory_dataset import image_dataset_from_directory, text_dataset_from_directory
 from .file_utils import get_file
 from .image_utils import array_to_img, img_to_array, load_img, save_img
 from .np_utils import normalize, to_categorical
-from .py_dataset import PyDataset, Sequence
 from .rng_utils import set_random_seed
 from .sequence_utils import pad_sequences
 from .timeseries import timeseries_dataset_from_array

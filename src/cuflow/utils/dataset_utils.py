@@ -20,8 +20,8 @@ import random
 
 import numpy as np
 
+from ..trainers.data_adapters import PyDataset
 from ..tree import flatten, map_structure
-from .py_dataset import PyDataset
 
 
 class Dataset(PyDataset):

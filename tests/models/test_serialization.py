@@ -1,0 +1,101 @@
+"""Layer and model entries of a model config: registered names, refusals that name the fix,
+nested models as graphs, classes found by name only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cuflow import layers, saving
+from cuflow.models import Functional, Model, Sequential, serialization
+
+
+class Unregistered(layers.Layer):
+    def call(self, x):
+        return x
+
+
+@saving.register_serializable(package="TestSerialization")
+class Doubler(layers.Layer):
+    def call(self, x):
+        return x * 2.0
+
+
+def test_entries_name_the_class_and_a_registered_name():
+    assert serialization.class_entry(layers.Dense(2)) == {"class_name": "Dense"}
+    assert serialization.class_entry(Doubler()) == {
+        "class_name": "Doubler", "registered_name": "TestSerialization>Doubler"}
+
+
+def test_layer_entry_round_trip():
+    dense = layers.Dense(3, activation="relu", name="d")
+    entry = serialization.serialize_layer(dense)
+    assert entry["class_name"] == "Dense" and entry["config"]["units"] == 3
+    again = serialization.deserialize_layer(entry)
+    assert type(again) is layers.Dense and again.get_config() == dense.get_config()
+    back = serialization.deserialize_layer(serialization.serialize_layer(Doubler(name="x2")))
+    assert type(back) is Doubler and back.name == "x2"
+
+
+def test_unregistered_layers_are_refused_with_the_fix():
+    with pytest.raises(ValueError, match="register_serializable"):
+        serialization.serialize_layer(Unregistered())
+    with pytest.raises(ValueError, match="unknown layer class 'Unregistered'"):
+        serialization.deserialize_layer({"class_name": "Unregistered", "config": {}})
+    found = serialization.deserialize_layer({"class_name": "Unregistered", "config": {}},
+                                            {"Unregistered": Unregistered})
+    assert type(found) is Unregistered
+    with pytest.raises(ValueError, match=r"unknown layer class\(es\) \['Nope', 'Lambda'\]"):
+        serialization.check_layer_classes([{"class_name": "Dense"}, {"class_name": "Nope"},
+                                           {"class_name": "Lambda"}])
+
+
+def test_nested_models_are_entries_holding_their_graph():
+    inner = Sequential([layers.Input((3,)), layers.Dense(2, name="inner_d")], name="inner")
+    entry = serialization.serialize_layer(inner)
+    assert entry["class_name"] == "Sequential"
+    assert [e["class_name"] for e in entry["config"]["layers"]] == ["InputLayer", "Dense"]
+    rebuilt = serialization.deserialize_layer(entry)
+    assert type(rebuilt) is Sequential and rebuilt.get_layer("inner_d").units == 2
+    x = layers.Input((3,))
+    outer = Model(x, layers.Dense(1)(x))
+    assert serialization.model_to_config(outer)["class_name"] == "Functional"
+    assert type(serialization.model_from_config(serialization.model_to_config(outer))) \
+        is Functional
+
+
+def test_subclassed_models_need_a_registered_class_with_get_config():
+    class Sub(Model):
+        def call(self, x):
+            return x
+
+    with pytest.raises(ValueError, match="cannot save the subclassed model 'Sub'"):
+        serialization.model_to_config(Sub())
+    with pytest.raises(ValueError, match="unknown model class 'Sub'"):
+        serialization.model_from_config({"class_name": "Sub", "config": {}})
+    with pytest.raises(ValueError, match="must be an object"):
+        serialization.model_from_config({"class_name": "Sequential", "config": []})
+
+
+def test_a_registered_subclassed_model_is_rebuilt_and_built():
+    @saving.register_serializable(package="TestSerialization")
+    class Scaled(Model):
+        def __init__(self, factor=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+            self.d = layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x) * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+
+    model = Scaled(factor=3.0)
+    model(np.ones((1, 4), "float32"))
+    entry = serialization.model_to_config(model)
+    assert entry["registered_name"] == "TestSerialization>Scaled"
+    assert entry["build_input_shape"] == [None, 4]
+    again = serialization.model_from_config(entry)
+    assert type(again) is Scaled and again.factor == 3.0 and again.built
+    assert [w.shape for w in again.weights] == [w.shape for w in model.weights]
