@@ -95,7 +95,7 @@ else:
     why = "no device"
 if not count:
     print(f"skipped: no GPU visible to CuPy ({why}); the CPU suite compiles every source with "
-          "NVRTC (tests/backend/test_kernels_nvrtc.py)")
+          "NVRTC (tests/backend/cuda/test_compile.py)")
     sys.exit(0)
 failed, total = 0, time.perf_counter()
 for source in kernels.SOURCES:
