@@ -138,7 +138,10 @@ def check_arg(where, a, ctype):
 
     base = _base_type(ctype)
     if "*" in ctype:
-        if a is None:  # CuPy 14 passes None as a null pointer (8 zero bytes)
+        if a is None:
+            raise LaunchError(f"{where}: None for a pointer: CuPy 13 passes it as a NULL "
+                              f"kernelParams entry (CuPy issue 9046); pass common.NULL")
+        if type(a) is np.uint64 and a == 0:  # common.NULL: a typed null pointer
             return
         if not isinstance(a, cupy.ndarray):
             raise LaunchError(f"{where}: expected a device array, received {type(a).__name__}")
