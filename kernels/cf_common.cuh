@@ -15,6 +15,12 @@
 #define CF_HD inline
 #endif
 
+// Kernels that may be launched with 1024 threads per block (the row kernels, whose block grows
+// with the row length, and the one-block finishers) say so: without the bound ptxas may give a
+// thread more registers than 1024 threads can share (64K per SM), and a long float64 row then
+// fails to launch with "too many resources requested for launch".
+#define CF_MAX_1024 __launch_bounds__(1024)
+
 typedef long long cf_index;  // 64-bit indices everywhere: tensors of > 2**31 elements exist.
 
 // ---- infinities without <limits> (not available under NVRTC) -------------------------------

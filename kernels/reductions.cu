@@ -50,7 +50,7 @@ __global__ void cf_sumsq_partial(const T* x, cf_index n, double* partial) {
 }
 
 template <class T>
-__global__ void cf_global_l2_norm_fwd(const double* partial, cf_index count, T* out) {
+__global__ void CF_MAX_1024 cf_global_l2_norm_fwd(const double* partial, cf_index count, T* out) {
   double s = 0;
   for (cf_index i = threadIdx.x; i < count; i += blockDim.x) s += partial[i];
   cf_block_reducer r;
@@ -61,7 +61,7 @@ __global__ void cf_global_l2_norm_fwd(const double* partial, cf_index count, T* 
 // ---- accuracy counts (int64 on the device, integer atomics are exact) ------------------------
 // kind 0 (sparse): argmax(p_row) == labels[row]; kind 1 (categorical): argmax(p) == argmax(t).
 template <class T, class L, class R>
-__global__ void cf_accuracy_fwd(const T* p, const T* t, const L* labels,
+__global__ void CF_MAX_1024 cf_accuracy_fwd(const T* p, const T* t, const L* labels,
                                 unsigned long long* count, cf_index rows, cf_index n, int kind) {
   R r;
   unsigned long long hits = 0;
