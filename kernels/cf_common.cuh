@@ -85,6 +85,10 @@ template <class T> struct cf_acc { typedef double type; };
 
 template <class T> CF_HD typename cf_compute<T>::type cf_load(const T& v) { return v; }
 template <class T> CF_HD T cf_from(typename cf_compute<T>::type v) { return T(v); }
+// A double (a sum, a threshold) into storage type T with ONE rounding, as NumPy's astype: going
+// through float first (double -> float -> half) rounds twice, and a value near a half's
+// rounding midpoint then lands on the wrong neighbour.
+template <class T> CF_HD T cf_from_double(double v) { return T(v); }
 
 #ifdef CF_DEVICE_COMPILE
 // IEEE half without cuda_fp16.h (that header is not part of NVRTC nor of the CuPy wheels): a
@@ -100,6 +104,11 @@ template <> __device__ __forceinline__ float cf_load<cf_half>(const cf_half& v) 
 template <> __device__ __forceinline__ cf_half cf_from<cf_half>(float f) {
   cf_half h;
   asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h.bits) : "f"(f));
+  return h;
+}
+template <> __device__ __forceinline__ cf_half cf_from_double<cf_half>(double d) {
+  cf_half h;
+  asm("cvt.rn.f16.f64 %0, %1;" : "=h"(h.bits) : "d"(d));
   return h;
 }
 
