@@ -5,6 +5,7 @@ from .global_state import clear_session
 from .selection import (
     backend_of,
     device,
+    device_choice,
     devices,
     get_backend,
     get_device,
@@ -13,5 +14,6 @@ from .selection import (
     set_device,
 )
 
-__all__ = ["Backend", "backend_of", "clear_session", "device", "devices", "get_backend",
+__all__ = ["Backend", "backend_of", "clear_session", "device", "device_choice", "devices",
+           "get_backend",
            "get_device", "gpu_unavailable_reason", "parse_device", "set_device"]
