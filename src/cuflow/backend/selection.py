@@ -17,7 +17,7 @@ from ..errors import DeviceError
 
 log = logging.getLogger("cuflow")
 
-VALID_FORMS = "'auto', 'fastest', 'cpu', 'gpu' or 'gpu:N' (N a device index)"
+VALID_FORMS = "'auto', 'cpu', 'gpu' or 'gpu:N' (N a device index)"
 _SPEC = re.compile(r"^(auto|cpu|gpu|cuda)(?::(\d+))?$")
 
 _backends: dict = {}
