@@ -115,10 +115,16 @@ class Layer:
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.built = False
-        from ..mixed_precision import Policy, global_policy
+        from .. import dtype_policies
+        from ..mixed_precision import global_policy
 
-        policy = global_policy() if dtype is None else Policy(
-            dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype)
+        if dtype is None:
+            policy = global_policy()
+        elif isinstance(dtype, dict) and dtype.get("class_name") in (None, "DTypePolicy",
+                                                                    "FloatDTypePolicy"):
+            policy = dtype_policies.get(dtype.get("config", {}).get("name"))
+        else:  # a name, a policy, or a quantized policy's config ("int8_from_float32")
+            policy = dtype_policies.get(dtype)
         self.dtype_policy = policy
         self.dtype = policy.variable_dtype
         self.compute_dtype = policy.compute_dtype

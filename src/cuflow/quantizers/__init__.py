@@ -9,6 +9,7 @@ from .config import (QUANTIZATION_MODES, AWQConfig, Float8QuantizationConfig, GP
                      Int4QuantizationConfig, Int8QuantizationConfig, QuantizationConfig,
                      validate_and_resolve_config)
 from .quantizers import (AbsMaxQuantizer, Quantizer, abs_max_quantize,
+                         abs_max_quantize_grouped_with_zero_point, dequantize_with_sz_map,
                          compute_float8_amax_history, compute_float8_scale, pack_int4,
                          quantize_and_dequantize, unpack_int4)
 
@@ -57,6 +58,7 @@ def get(identifier, **kwargs):
 
 __all__ = ["QUANTIZATION_MODES", "AWQConfig", "AbsMaxQuantizer", "Float8QuantizationConfig",
            "GPTQConfig", "Int4QuantizationConfig", "Int8QuantizationConfig",
-           "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
+           "QuantizationConfig", "Quantizer", "abs_max_quantize",
+           "abs_max_quantize_grouped_with_zero_point", "dequantize_with_sz_map", "compute_float8_amax_history",
            "compute_float8_scale", "deserialize", "get", "pack_int4", "quantize_and_dequantize",
            "serialize", "unpack_int4", "validate_and_resolve_config"]

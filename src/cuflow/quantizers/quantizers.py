@@ -165,3 +165,51 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     stacked = ops.stack([ops.cast(low, dtype), ops.cast(high, dtype)], axis=1)
     out = ops.reshape(stacked, (-1,) + tuple(moved.shape[1:]))[:orig_len]
     return ops.moveaxis(out, 0, axis)
+
+
+def abs_max_quantize_grouped_with_zero_point(inputs, block_size, value_range=(-8, 7),
+                                             dtype="int8", epsilon=EPSILON, to_numpy=False):
+    """``(quantized, scale, zero)`` for a 2-D ``(input_dim, output_dim)`` tensor: asymmetric
+    quantization per group of ``block_size`` rows and per column.
+
+    For each group: ``scale = (max - min + epsilon) / (2**bits - 1)``,
+    ``zero = clip(round(-min / scale) + qmin, qmin, qmax)``,
+    ``q = clip(round(x / scale) + zero, qmin, qmax)``; ``x ≈ (q - zero) * scale``.
+    ``scale`` and ``zero`` have shape ``(ceil(input_dim / block_size), output_dim)``.
+    """
+    del to_numpy
+    inputs = ops.convert_to_tensor(inputs)
+    in_dtype = _dtype_name(inputs)
+    input_dim, output_dim = int(inputs.shape[0]), int(inputs.shape[1])
+    qmin, qmax = value_range
+    bits = (qmax - qmin + 1).bit_length() - 1
+    n_groups = -(-input_dim // block_size)
+    pad = n_groups * block_size - input_dim
+    padded = inputs if pad == 0 else ops.concatenate(
+        [inputs, ops.zeros((pad, output_dim), dtype=in_dtype)], axis=0)
+    grouped = ops.reshape(padded, (n_groups, block_size, output_dim))
+    if n_groups > 1:
+        lo, hi = ops.min(grouped, axis=1), ops.max(grouped, axis=1)
+    else:  # one group: over the real rows only
+        lo = ops.min(inputs, axis=0, keepdims=True)
+        hi = ops.max(inputs, axis=0, keepdims=True)
+    same = ops.equal(lo, hi)
+    lo = ops.where(same, ops.subtract(lo, 1.0), lo)
+    hi = ops.where(same, ops.add(hi, 1.0), hi)
+    scale = ops.divide(ops.add(ops.subtract(hi, lo), epsilon), float(2 ** bits - 1))
+    scale = ops.cast(ops.where(ops.less_equal(scale, 0.0), 1e-8, scale), in_dtype)
+    zero = ops.clip(ops.add(ops.round(ops.divide(ops.negative(lo), scale)), qmin), qmin, qmax)
+    q = ops.add(ops.round(ops.divide(grouped, ops.expand_dims(scale, 1))),
+                ops.expand_dims(zero, 1))
+    q = ops.cast(ops.clip(q, qmin, qmax), dtype)
+    q = ops.reshape(q, (n_groups * block_size, output_dim))[:input_dim]
+    return q, scale, ops.cast(zero, "int8")
+
+
+def dequantize_with_sz_map(weights_matrix, scale, zero, g_idx, group_axis=-1):
+    """``(weights - zero[g]) * scale[g]`` with each position's group ``g`` from ``g_idx``."""
+    groups = ops.cast(g_idx, "int32")
+    scales = ops.take(scale, groups, axis=group_axis)
+    zeros = ops.cast(ops.take(zero, groups, axis=group_axis), _dtype_name(scales))
+    return ops.multiply(ops.subtract(ops.cast(weights_matrix, _dtype_name(scales)), zeros),
+                        scales)

@@ -1,0 +1,186 @@
+"""Dense's quantized storage and forward passes (Keras 3's semantics).
+
+* int8: ``_kernel`` int8 ``(in, units)`` and ``kernel_scale`` ``(units,)`` from
+  ``AbsMaxQuantizer(axis=0)``; inputs quantized per row by the config's activation quantizer
+  (``AbsMaxQuantizer()`` by default, None for weight-only); ``y = (qx @ qk) / (sx * sk)``.
+* int4: the int4 kernel packed along the output axis, ``(in, ceil(units / 2))`` int8. Per
+  channel (``block_size`` None / -1): symmetric, ``kernel_scale`` ``(units,)``. Sub-channel
+  (``block_size`` > 0): asymmetric per group of ``block_size`` input rows, ``kernel_scale`` and
+  ``kernel_zero`` ``(n_groups, units)`` and ``g_idx`` (each input row's group).
+* float8: float kernel; inputs and kernel rounded to float8 e4m3 by running scales, the output
+  gradient to e5m2; six non-float-trainable scale / amax-history variables.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ... import ops, quantizers
+from ...quantizers import Int4QuantizationConfig, QuantizationConfig
+from .quantized import QuantizableMixin, int_matmul_dequant
+
+_E4M3_MAX, _E5M2_MAX = 448.0, 57344.0
+
+
+def int4_block_size(layer, config):
+    """The int4 group size from the config, else the layer's Int4DTypePolicy; None per
+    channel."""
+    if isinstance(config, Int4QuantizationConfig):
+        block = config.block_size
+    else:
+        block = getattr(layer.dtype_policy, "block_size", None)
+    return None if block in (None, -1) else block
+
+
+class DenseQuantizedMixin(QuantizableMixin):
+    inputs_quantizer = None
+
+    @property
+    def _quantizable_class(self):
+        from .dense import Dense
+
+        return Dense
+
+    # ---- build -------------------------------------------------------------------------
+    def _int8_build(self, kernel_shape, config=None):
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(
+            config, quantizers.AbsMaxQuantizer())
+        self._kernel = self.add_weight(name="kernel", shape=kernel_shape, initializer="zeros", dtype="int8",
+                                       trainable=False)
+        self.kernel_scale = self.add_weight(name="kernel_scale", shape=(self.units,),
+                                            initializer="ones", trainable=False)
+
+    def _int4_build(self, kernel_shape, config=None):
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+        input_dim, output_dim = kernel_shape
+        self._kernel = self.add_weight(name="kernel", shape=(input_dim, (output_dim + 1) // 2),
+                                       initializer="zeros", dtype="int8", trainable=False)
+        block = int4_block_size(self, config)
+        self._int4_block_size = block
+        scale_shape = (self.units,) if block is None else \
+            (math.ceil(input_dim / block), self.units)
+        self.kernel_scale = self.add_weight(name="kernel_scale", shape=scale_shape,
+                                            initializer="ones", trainable=False)
+        if block is not None:
+            self.kernel_zero = self.add_weight(name="kernel_zero", shape=scale_shape,
+                                               initializer="zeros", dtype="int8",
+                                               trainable=False)
+            self.g_idx = self.add_weight(
+                name="g_idx", shape=(input_dim,), initializer=lambda shape, dtype=None: ops.cast(
+                    ops.floor_divide(ops.arange(input_dim), block), dtype or "float32"),
+                dtype="float32", trainable=False)
+        self._orig_input_dim, self._orig_output_dim = input_dim, output_dim
+
+    def _float8_build(self, kernel_shape=None, config=None):
+        length = getattr(self.dtype_policy, "amax_history_length", 1024)
+        for name in ("inputs", "kernel", "outputs_grad"):
+            setattr(self, f"{name}_scale", self.add_weight(
+                name=f"{name}_scale", shape=(), initializer="ones", dtype="float32", autocast=False,
+                overwrite_with_gradient=True))
+            setattr(self, f"{name}_amax_history", self.add_weight(
+                name=f"{name}_amax_history", shape=(length,), initializer="zeros", dtype="float32", autocast=False,
+                overwrite_with_gradient=True))
+
+    # ---- quantize a built float layer ----------------------------------------------------
+    def _quantize_weights(self, mode, config):
+        kernel_shape = tuple(self._kernel.shape)
+        if mode == "float8":
+            self.quantized_build(kernel_shape, mode, config)
+            return
+        if mode == "int8":
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, quantizers.AbsMaxQuantizer(axis=0))
+            value, scale = quantizer(self._kernel, to_numpy=True)
+            zero = None
+            scale = ops.squeeze(scale, axis=0)
+        else:  # int4
+            block = int4_block_size(self, config)
+            if block is None:
+                quantizer = QuantizationConfig.weight_quantizer_or_default(
+                    config, quantizers.AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
+                value, scale = quantizer(self._kernel, to_numpy=True)
+                scale, zero = ops.squeeze(scale, axis=0), None
+            else:
+                value, scale, zero = quantizers.abs_max_quantize_grouped_with_zero_point(
+                    self._kernel, block_size=block)
+            value = quantizers.pack_int4(value, axis=-1)[0]
+        self._forget_weight(self._kernel)
+        del self._kernel
+        self.quantized_build(kernel_shape, mode, config)
+        self._kernel.assign(value)
+        self.kernel_scale.assign(scale)
+        if zero is not None:
+            self.kernel_zero.assign(zero)
+
+    # ---- forward -----------------------------------------------------------------------
+    def _float_kernel(self):
+        """The dequantized kernel ``(in, units)`` in the compute dtype."""
+        if self.quantization_mode == "int8":
+            return ops.divide(ops.cast(self._kernel, self.compute_dtype), self.kernel_scale)
+        unpacked = quantizers.unpack_int4(self._kernel, self._orig_output_dim, axis=-1)
+        if self._int4_block_size is None:
+            return ops.divide(ops.cast(unpacked, self.compute_dtype), self.kernel_scale)
+        return ops.cast(quantizers.dequantize_with_sz_map(
+            unpacked, self.kernel_scale, self.kernel_zero, self.g_idx, group_axis=0),
+            self.compute_dtype)
+
+    def _int8_call(self, inputs, training=None):
+        x = int_matmul_dequant(inputs, self._kernel, self.kernel_scale, self.inputs_quantizer,
+                               self.compute_dtype, self._float_kernel)
+        return self._finish(x, inputs)
+
+    def _int4_call(self, inputs, training=None):
+        if self._int4_block_size is None:
+            kernel = quantizers.unpack_int4(self._kernel, self._orig_output_dim, axis=-1)
+            x = int_matmul_dequant(inputs, kernel, self.kernel_scale, self.inputs_quantizer,
+                                   self.compute_dtype, self._float_kernel)
+        else:
+            x = ops.matmul(inputs, ops.stop_gradient(self._float_kernel()))
+        return self._finish(x, inputs)
+
+    def _float8_call(self, inputs, training=None):
+        if self.lora_enabled:
+            raise NotImplementedError("Currently, `_float8_call` doesn't support LoRA")
+        x = ops.matmul(self._qdq(inputs, "inputs", _E4M3_MAX, "float8_e4m3fn", training),
+                       self._qdq(self._kernel, "kernel", _E4M3_MAX, "float8_e4m3fn", training))
+        x = self._qdq_grad(x, training)
+        if self.bias is not None:
+            x = ops.add(x, self.cast_weight(self.bias))
+        return self.activation(x) if self.activation is not None else x
+
+    def _qdq(self, x, name, fmax, fdtype, training):
+        """``x`` rounded to float8 by the current scale; in training the scale and amax history
+        move on (Keras applies them through the optimizer; here they are assigned at once)."""
+        scale = getattr(self, f"{name}_scale")
+        history = getattr(self, f"{name}_amax_history")
+        qdq = quantizers.quantize_and_dequantize(ops.stop_gradient(x), scale, fdtype,
+                                                 self.compute_dtype)
+        out = ops.add(x, ops.stop_gradient(ops.subtract(qdq, x)))
+        if training:
+            new_scale = quantizers.compute_float8_scale(ops.max(history, axis=0), scale, fmax)
+            history.assign(quantizers.compute_float8_amax_history(ops.stop_gradient(x), history))
+            scale.assign(new_scale)
+        return out
+
+    def _qdq_grad(self, x, training):
+        """Identity forward; the output gradient rounded to float8 e5m2 by its scale."""
+        scale, history = self.outputs_grad_scale, self.outputs_grad_amax_history
+        compute_dtype = self.compute_dtype
+
+        @ops.custom_gradient
+        def forward(y):
+            def grad_fn(upstream):
+                if training:
+                    new_scale = quantizers.compute_float8_scale(
+                        ops.max(history, axis=0), scale, _E5M2_MAX)
+                    out = quantizers.quantize_and_dequantize(upstream, scale, "float8_e5m2",
+                                                             compute_dtype)
+                    history.assign(quantizers.compute_float8_amax_history(upstream, history))
+                    scale.assign(new_scale)
+                    return out
+                return quantizers.quantize_and_dequantize(upstream, scale, "float8_e5m2",
+                                                          compute_dtype)
+
+            return y, grad_fn
+
+        return forward(x)

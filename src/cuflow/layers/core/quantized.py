@@ -1,0 +1,168 @@
+"""What quantizable layers (Dense, EinsumDense, Embedding) share, as Keras 3's ``Layer``:
+the dtype policy that carries the quantization mode, ``quantize(mode, config=...)`` with its
+checks, the dispatch to ``_<mode>_build`` / ``_<mode>_call``, and LoRA bookkeeping.
+
+A layer quantized to int8 stores its kernel as int8 with a float scale per output channel
+(``kernel ≈ q / scale``); int4 packs two values per int8 byte; float8 keeps a float kernel and
+rounds inputs and kernel to the float8 grid by running scales. The gradient reaching the inputs
+is the float gradient through the dequantized kernel, as Keras's custom gradients compute it.
+"""
+
+from __future__ import annotations
+
+from ... import dtype_policies, ops
+from ...quantizers import validate_and_resolve_config
+from ...quantizers.config import QUANTIZATION_MODES
+
+
+def mode_error(mode):
+    return NotImplementedError(f"Invalid quantization mode. Expected one of "
+                               f"{QUANTIZATION_MODES}. Received: quantization_mode={mode}")
+
+
+class QuantizableMixin:
+    """Mixed into a Layer subclass that implements ``_quantize_weights(mode, config)``,
+    ``quantized_build`` pieces (``_int8_build`` ...) and ``_int8_call`` ...."""
+
+    _quantizable_class = None  # the class whose exact instances may quantize (Keras's check)
+    _is_quantized = False
+    quantization_config = None
+
+    @property
+    def dtype_policy(self):
+        return self.__dict__["_dtype_policy"]
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        policy = dtype_policies.get(value)
+        self.__dict__["_dtype_policy"] = policy
+        self.__dict__["dtype"] = policy.variable_dtype
+        self.__dict__["compute_dtype"] = policy.compute_dtype
+        mode = policy.quantization_mode
+        if mode is not None and self.__dict__.get("built") and not self._is_quantized:
+            if mode in ("gptq", "awq"):
+                raise ValueError(f"Implicitly enabling {mode.upper()} quantization by setting "
+                                 f"`dtype_policy` to '{value}' is not supported. Please use the "
+                                 f"`.quantize('{mode}', config=...)` method on the layer or "
+                                 f"model instead.")
+            self.quantize(mode, type_check=False)
+
+    @property
+    def quantization_mode(self):
+        """The quantization mode of this layer, None if not quantized."""
+        return self.dtype_policy.quantization_mode
+
+    def _check_quantize_args(self, mode):
+        if not self.built:
+            raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer "
+                             f"'{self.name}' (of type '{type(self).__name__}') is not built yet.")
+        if self._is_quantized:
+            raise ValueError(f"Layer '{self.name}' is already quantized with "
+                             f"dtype_policy='{self.dtype_policy.name}'. Received: mode={mode}")
+        if mode not in QUANTIZATION_MODES:
+            raise ValueError(f"Invalid quantization mode. Expected one of "
+                             f"{QUANTIZATION_MODES}. Received: mode={mode}")
+        if mode == "int8" and self.compute_dtype == "float16":
+            raise ValueError(f"Quantization mode='{mode}' doesn't work well with "
+                             f"compute_dtype='float16'. Consider loading model/layer with "
+                             f"another dtype policy such as 'mixed_bfloat16' or "
+                             f"'mixed_float16' before calling `quantize()`.")
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantize the built layer's weights in place (``"int8"``, ``"int4"``, ``"float8"``)."""
+        config = validate_and_resolve_config(mode, config)
+        mode = config.mode
+        self._check_quantize_args(mode)
+        if type_check and type(self) is not self._quantizable_class:
+            raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` "
+                                      f"method implemented.")
+        if mode in ("gptq", "awq"):
+            raise NotImplementedError(f"{mode.upper()} quantization needs calibration, which "
+                                      f"cuflow does not implement; use 'int8' or 'int4'")
+        self.quantization_config = config
+        self._quantize_weights(mode, config)
+        self._is_quantized = True
+        if self.dtype_policy.quantization_mode is None:
+            name = mode
+            if mode == "int4":
+                block = self._int4_block_size
+                name = f"int4/{-1 if block is None else block}"
+            self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
+
+    def quantized_build(self, kernel_shape, mode, config=None):
+        build = {"int8": self._int8_build, "int4": self._int4_build,
+                 "float8": getattr(self, "_float8_build", None)}.get(mode)
+        if build is None:
+            raise mode_error(mode)
+        build(kernel_shape, config)
+        self._is_quantized = True
+
+    def quantized_call(self, *args, **kwargs):
+        call = {"int8": getattr(self, "_int8_call", None),
+                "int4": getattr(self, "_int4_call", None),
+                "float8": getattr(self, "_float8_call", None)}.get(self.quantization_mode)
+        if call is None:
+            raise mode_error(self.quantization_mode)
+        return call(*args, **kwargs)
+
+    def _forget_weight(self, var):
+        """Drop ``var`` from this layer's tracked weights (it is being replaced)."""
+        self._own_weights = [(v, t) for v, t in self._own_weights if v is not var]
+        self._regularized = [(v, r) for v, r in self._regularized if v is not var]
+
+    def _set_weight_trainable(self, var, trainable):
+        self._own_weights = [(v, trainable if v is var else t) for v, t in self._own_weights]
+        var._set_trainable(trainable and self.trainable)
+
+    # ---- LoRA ---------------------------------------------------------------------------
+    def _init_lora(self, lora_rank, lora_alpha):
+        if lora_rank is not None and (not isinstance(lora_rank, int) or lora_rank <= 0):
+            raise ValueError(f"{type(self).__name__}: lora_rank must be a positive int or None; "
+                             f"received lora_rank={lora_rank!r}")
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+
+    def _check_enable_lora(self, constraint, what):
+        if constraint is not None:
+            raise ValueError(f"Lora is incompatible with {what} constraints. In order to enable "
+                             f"lora on this layer, remove the `{what}_constraint` argument.")
+        if not self.built:
+            raise ValueError("Cannot enable lora on a layer that isn't yet built.")
+        if self.lora_enabled:
+            raise ValueError("lora is already enabled. This can only be done once per layer.")
+
+    def _lora_scale(self):
+        return self.lora_alpha / self.lora_rank
+
+    def _lora_config(self):
+        return {"lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha} \
+            if self.lora_rank else {}
+
+
+def int_matmul_dequant(inputs, q_kernel, kernel_scale, inputs_quantizer, compute_dtype,
+                       float_kernel_fn):
+    """``inputs @ q_kernel`` de-scaled by ``kernel_scale`` (and the inputs' own scale when an
+    ``inputs_quantizer`` quantizes them per row, the product then taken in int32). The inputs'
+    gradient goes through the float kernel ``float_kernel_fn()``, as Keras's custom gradient."""
+
+    @ops.custom_gradient
+    def forward(x, kernel, scale):
+        def grad_fn(upstream):
+            return ops.matmul(upstream, ops.transpose(float_kernel_fn())), None, None
+
+        out_scale = scale
+        if inputs_quantizer:
+            qx, x_scale = inputs_quantizer(x, axis=-1)
+            out_scale = ops.multiply(out_scale, x_scale)
+            y = ops.matmul(ops.cast(qx, "int32"), ops.cast(kernel, "int32"))
+        else:
+            y = ops.matmul(x, ops.cast(kernel, compute_dtype))
+        return ops.divide(ops.cast(y, compute_dtype), out_scale), grad_fn
+
+    return forward(inputs, q_kernel, kernel_scale)
+
+
+def straight_through(quantized_out, float_out):
+    """``quantized_out``'s value with ``float_out``'s gradient."""
+    return ops.add(float_out, ops.stop_gradient(ops.subtract(quantized_out, float_out)))
