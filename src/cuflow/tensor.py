@@ -364,6 +364,12 @@ class Variable(Tensor):
         self.name = name if name is not None else f"Variable:{next(_names)}"
         self.constraint = constraint
 
+    def numpy(self):
+        """A host copy of the value: a snapshot that later assignments (an optimizer step
+        updates variables in place) leave unchanged, as Keras's ``variable.numpy()``."""
+        host = self._backend.to_numpy(self.data)
+        return host.copy() if host is self.data else host
+
     def _set_trainable(self, flag):
         self.trainable = bool(flag)
         self.requires_grad = self.trainable
