@@ -95,8 +95,8 @@ class Layer:
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
             # as Keras 3: a layer whose build() ran is built, however build() was reached
-            def marked(self, input_shape, _build=build):
-                _build(self, input_shape)
+            def marked(self, *args, _build=build, **kwargs):  # build(None) as Keras allows
+                _build(self, *args, **kwargs)
                 self.built = True
 
             marked._marks_built = True
@@ -226,6 +226,11 @@ class Layer:
         return var
 
     @property
+    def variable_dtype(self):
+        """The dtype of the layer's weights (Keras's name; ``dtype`` is the same)."""
+        return self.dtype_policy.variable_dtype
+
+    @property
     def trainable(self):
         return self._trainable
 
@@ -292,7 +297,8 @@ class Layer:
 
     @property
     def losses(self):
-        out = [reg(var) for var, reg in self._regularized]
+        # as Keras: a frozen weight (e.g. a kernel under LoRA) adds no regularization loss
+        out = [reg(var) for var, reg in self._regularized if var.trainable]
         out += self._activity_losses + self._added_losses
         for layer in self._layers:
             out += layer.losses
