@@ -23,13 +23,16 @@ _E4M3_MAX, _E5M2_MAX = 448.0, 57344.0
 
 
 def int4_block_size(layer, config):
-    """The int4 group size from the config, else the layer's Int4DTypePolicy; None per
-    channel."""
+    """The int4 group size as Keras keeps it: the config's value as given (None or -1 mean one
+    scale per output channel), else the layer's Int4DTypePolicy's (-1 read as None)."""
     if isinstance(config, Int4QuantizationConfig):
-        block = config.block_size
-    else:
-        block = getattr(layer.dtype_policy, "block_size", None)
-    return None if block in (None, -1) else block
+        return config.block_size
+    block = getattr(layer.dtype_policy, "block_size", None)
+    return None if block == -1 else block
+
+
+def per_channel(block):
+    return block is None or block == -1
 
 
 class DenseQuantizedMixin(QuantizableMixin):
@@ -57,11 +60,11 @@ class DenseQuantizedMixin(QuantizableMixin):
                                        initializer="zeros", dtype="int8", trainable=False)
         block = int4_block_size(self, config)
         self._int4_block_size = block
-        scale_shape = (self.units,) if block is None else \
+        scale_shape = (self.units,) if per_channel(block) else \
             (math.ceil(input_dim / block), self.units)
         self.kernel_scale = self.add_weight(name="kernel_scale", shape=scale_shape,
                                             initializer="ones", trainable=False)
-        if block is not None:
+        if not per_channel(block):
             self.kernel_zero = self.add_weight(name="kernel_zero", shape=scale_shape,
                                                initializer="zeros", dtype="int8",
                                                trainable=False)
@@ -95,7 +98,7 @@ class DenseQuantizedMixin(QuantizableMixin):
             scale = ops.squeeze(scale, axis=0)
         else:  # int4
             block = int4_block_size(self, config)
-            if block is None:
+            if per_channel(block):
                 quantizer = QuantizationConfig.weight_quantizer_or_default(
                     config, quantizers.AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
                 value, scale = quantizer(self._kernel, to_numpy=True)
@@ -118,7 +121,7 @@ class DenseQuantizedMixin(QuantizableMixin):
         if self.quantization_mode == "int8":
             return ops.divide(ops.cast(self._kernel, self.compute_dtype), self.kernel_scale)
         unpacked = quantizers.unpack_int4(self._kernel, self._orig_output_dim, axis=-1)
-        if self._int4_block_size is None:
+        if per_channel(self._int4_block_size):
             return ops.divide(ops.cast(unpacked, self.compute_dtype), self.kernel_scale)
         return ops.cast(quantizers.dequantize_with_sz_map(
             unpacked, self.kernel_scale, self.kernel_zero, self.g_idx, group_axis=0),
@@ -130,7 +133,7 @@ class DenseQuantizedMixin(QuantizableMixin):
         return self._finish(x, inputs)
 
     def _int4_call(self, inputs, training=None):
-        if self._int4_block_size is None:
+        if per_channel(self._int4_block_size):
             kernel = quantizers.unpack_int4(self._kernel, self._orig_output_dim, axis=-1)
             x = int_matmul_dequant(inputs, kernel, self.kernel_scale, self.inputs_quantizer,
                                    self.compute_dtype, self._float_kernel)

@@ -166,3 +166,44 @@ def int_matmul_dequant(inputs, q_kernel, kernel_scale, inputs_quantizer, compute
 def straight_through(quantized_out, float_out):
     """``quantized_out``'s value with ``float_out``'s gradient."""
     return ops.add(float_out, ops.stop_gradient(ops.subtract(quantized_out, float_out)))
+
+
+def _leaves(layer):
+    out, stack = [], [layer]
+    while stack:
+        cur = stack.pop(0)
+        out.append(cur)
+        stack.extend(getattr(cur, "_layers", []))
+    return out
+
+
+def _matches(layer, filters):
+    import re
+
+    if filters is None:
+        return True
+    if callable(filters):
+        return bool(filters(layer))
+    patterns = [filters] if isinstance(filters, str) else list(filters)
+    return any(re.search(p, layer.name) for p in patterns)
+
+
+def quantize_layers(root, mode=None, config=None, filters=None, type_check=True):
+    """``Model.quantize``: quantize every leaf layer under ``root`` that implements it (a layer
+    without ``quantize``, or one that refuses with NotImplementedError, is left as it is)."""
+    import warnings
+
+    if filters is not None and not isinstance(filters, (str, list, tuple)) and \
+            not callable(filters):
+        raise ValueError(f"The `filters` argument must be a regex string, a list of regex "
+                         f"strings, or a callable. Received: {type(filters)}")
+    for layer in _leaves(root):
+        if layer is root or getattr(layer, "_layers", None) or not _matches(layer, filters):
+            continue
+        quantize = getattr(layer, "quantize", None)
+        if quantize is None:
+            continue
+        try:
+            quantize(mode, type_check=type_check, config=config)
+        except NotImplementedError as e:
+            warnings.warn(str(e), stacklevel=2)
