@@ -119,7 +119,7 @@ class Dense(DenseQuantizedMixin, Layer):
                     b_initializer="zeros"):
         """Freeze the kernel and train ``kernel + lora_alpha / rank * A @ B`` instead
         (A: ``(input_dim, rank)``, B: ``(rank, units)``, float32)."""
-        self._check_enable_lora(self.kernel_constraint, "kernel")
+        self._check_enable_lora(self.kernel_constraint, "kernel", "kernel_constraint")
         in_dim = self._orig_input_dim if self.quantization_mode == "int4" else \
             self._kernel.shape[0]
         self.lora_kernel_a = self.add_weight(name="lora_kernel_a", shape=(in_dim, rank),

@@ -17,7 +17,7 @@ import math
 
 from ... import ops, quantizers
 from ...quantizers import Int4QuantizationConfig, QuantizationConfig
-from .quantized import QuantizableMixin, int_matmul_dequant
+from .quantized import OwnVariablesMixin, QuantizableMixin, int_matmul_dequant
 
 _E4M3_MAX, _E5M2_MAX = 448.0, 57344.0
 
@@ -35,8 +35,29 @@ def per_channel(block):
     return block is None or block == -1
 
 
-class DenseQuantizedMixin(QuantizableMixin):
+class DenseQuantizedMixin(OwnVariablesMixin, QuantizableMixin):
     inputs_quantizer = None
+    _main_name = "kernel"
+    variable_serialization_spec = {
+        None: ["kernel", "bias"],
+        "int8": ["kernel", "bias", "kernel_scale"],
+        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
+                   "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
+    }
+
+    def _lora_variables(self):
+        return [self.lora_kernel_a, self.lora_kernel_b]
+
+    def _merged_main(self):
+        """The kernel with the LoRA update merged, re-quantized in a quantized layer."""
+        delta = self._lora_scale() * ops.matmul(self.lora_kernel_a, self.lora_kernel_b)
+        mode = self.quantization_mode
+        if mode not in ("int8", "int4"):
+            return {"kernel": self.kernel}
+        merged = ops.add(self._float_kernel(), ops.cast(delta, self.compute_dtype))
+        value, scale, zero = self._quantize_array(merged, mode, None, self._int4_block_size)
+        return {"kernel": value, "kernel_scale": scale, "kernel_zero": zero}
 
     @property
     def _quantizable_class(self):
@@ -85,28 +106,30 @@ class DenseQuantizedMixin(QuantizableMixin):
                 overwrite_with_gradient=True))
 
     # ---- quantize a built float layer ----------------------------------------------------
+    def _quantize_array(self, kernel, mode, config, block):
+        """``(value, scale, zero or None)``: ``kernel`` quantized as ``mode`` stores it."""
+        if mode == "int8":
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, quantizers.AbsMaxQuantizer(axis=0))
+            value, scale = quantizer(kernel, to_numpy=True)
+            return value, ops.squeeze(scale, axis=0), None
+        if per_channel(block):
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, quantizers.AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
+            value, scale = quantizer(kernel, to_numpy=True)
+            scale, zero = ops.squeeze(scale, axis=0), None
+        else:
+            value, scale, zero = quantizers.abs_max_quantize_grouped_with_zero_point(
+                kernel, block_size=block)
+        return quantizers.pack_int4(value, axis=-1)[0], scale, zero
+
     def _quantize_weights(self, mode, config):
         kernel_shape = tuple(self._kernel.shape)
         if mode == "float8":
             self.quantized_build(kernel_shape, mode, config)
             return
-        if mode == "int8":
-            quantizer = QuantizationConfig.weight_quantizer_or_default(
-                config, quantizers.AbsMaxQuantizer(axis=0))
-            value, scale = quantizer(self._kernel, to_numpy=True)
-            zero = None
-            scale = ops.squeeze(scale, axis=0)
-        else:  # int4
-            block = int4_block_size(self, config)
-            if per_channel(block):
-                quantizer = QuantizationConfig.weight_quantizer_or_default(
-                    config, quantizers.AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
-                value, scale = quantizer(self._kernel, to_numpy=True)
-                scale, zero = ops.squeeze(scale, axis=0), None
-            else:
-                value, scale, zero = quantizers.abs_max_quantize_grouped_with_zero_point(
-                    self._kernel, block_size=block)
-            value = quantizers.pack_int4(value, axis=-1)[0]
+        value, scale, zero = self._quantize_array(self._kernel, mode, config,
+                                                  int4_block_size(self, config))
         self._forget_weight(self._kernel)
         del self._kernel
         self.quantized_build(kernel_shape, mode, config)

@@ -26,6 +26,7 @@ class QuantizableMixin:
 
     _quantizable_class = None  # the class whose exact instances may quantize (Keras's check)
     _is_quantized = False
+    _int4_block_size = None
     quantization_config = None
 
     @property
@@ -123,10 +124,10 @@ class QuantizableMixin:
         self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         self.lora_enabled = False
 
-    def _check_enable_lora(self, constraint, what):
+    def _check_enable_lora(self, constraint, what, argument):
         if constraint is not None:
             raise ValueError(f"Lora is incompatible with {what} constraints. In order to enable "
-                             f"lora on this layer, remove the `{what}_constraint` argument.")
+                             f"lora on this layer, remove the `{argument}` argument.")
         if not self.built:
             raise ValueError("Cannot enable lora on a layer that isn't yet built.")
         if self.lora_enabled:
@@ -207,3 +208,49 @@ def quantize_layers(root, mode=None, config=None, filters=None, type_check=True)
             quantize(mode, type_check=type_check, config=config)
         except NotImplementedError as e:
             warnings.warn(str(e), stacklevel=2)
+
+
+class OwnVariablesMixin:
+    """``save_own_variables`` / ``load_own_variables`` as Keras 3: a store keyed ``"0"``,
+    ``"1"`` ... in the order of ``variable_serialization_spec[mode]``; with LoRA enabled the
+    saved table is the merged one (re-quantized when the layer is quantized), and loading
+    into a LoRA layer resets the LoRA factors to zero. The layer provides
+    ``variable_serialization_spec``, ``_main_name`` (``"kernel"`` / ``"embeddings"``) and
+    ``_merged_main()`` -> ``{name: value}`` for the LoRA merge."""
+
+    def _spec_names(self):
+        spec = self.variable_serialization_spec
+        mode = self.quantization_mode
+        if mode not in spec:
+            raise mode_error(mode)
+        return spec[mode]
+
+    def _own_variable(self, name):
+        return getattr(self, f"_{name}" if name == self._main_name else name, None)
+
+    def save_own_variables(self, store):
+        if not self.built:
+            return
+        merged = self._merged_main() if self.lora_enabled else {}
+        idx = 0
+        for name in self._spec_names():
+            value = merged.get(name, self._own_variable(name))
+            if value is None:
+                continue
+            store[str(idx)] = ops.convert_to_numpy(value)
+            idx += 1
+
+    def load_own_variables(self, store):
+        if not self.built:
+            return
+        variables = [v for v in (self._own_variable(n) for n in self._spec_names())
+                     if v is not None]
+        if len(store) != len(variables) and not self.lora_enabled:
+            raise ValueError(f"Layer '{self.name}' expected {len(variables)} variables, but "
+                             f"received {len(store)} variables during loading. Expected: "
+                             f"{[v.name for v in variables]}")
+        for i, var in enumerate(variables):
+            var.assign(ops.cast(ops.convert_to_tensor(store[str(i)]), str(var.dtype)))
+        if self.lora_enabled:
+            for var in self._lora_variables():
+                var.assign(ops.zeros(var.shape, dtype=str(var.dtype)))
