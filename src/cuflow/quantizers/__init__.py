@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import re
 
-from .config import (QUANTIZATION_MODES, AWQConfig, Float8QuantizationConfig, GPTQConfig,
-                     Int4QuantizationConfig, Int8QuantizationConfig, QuantizationConfig,
-                     validate_and_resolve_config)
-from .quantizers import (AbsMaxQuantizer, Quantizer, abs_max_quantize,
-                         abs_max_quantize_grouped_with_zero_point, dequantize_with_sz_map,
-                         compute_float8_amax_history, compute_float8_scale, pack_int4,
-                         quantize_and_dequantize, unpack_int4)
+from .config import (
+    QUANTIZATION_MODES,
+    AWQConfig,
+    Float8QuantizationConfig,
+    GPTQConfig,
+    Int4QuantizationConfig,
+    Int8QuantizationConfig,
+    QuantizationConfig,
+    validate_and_resolve_config,
+)
+from .quantizers import (
+    AbsMaxQuantizer,
+    Quantizer,
+    abs_max_quantize,
+    abs_max_quantize_grouped_with_zero_point,
+    compute_float8_amax_history,
+    compute_float8_scale,
+    dequantize_with_sz_map,
+    pack_int4,
+    quantize_and_dequantize,
+    unpack_int4,
+)
 
 _CLASSES = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig,
             Int4QuantizationConfig, Float8QuantizationConfig, AWQConfig, GPTQConfig)
@@ -59,6 +74,6 @@ def get(identifier, **kwargs):
 __all__ = ["QUANTIZATION_MODES", "AWQConfig", "AbsMaxQuantizer", "Float8QuantizationConfig",
            "GPTQConfig", "Int4QuantizationConfig", "Int8QuantizationConfig",
            "QuantizationConfig", "Quantizer", "abs_max_quantize",
-           "abs_max_quantize_grouped_with_zero_point", "dequantize_with_sz_map", "compute_float8_amax_history",
-           "compute_float8_scale", "deserialize", "get", "pack_int4", "quantize_and_dequantize",
-           "serialize", "unpack_int4", "validate_and_resolve_config"]
+           "abs_max_quantize_grouped_with_zero_point", "compute_float8_amax_history",
+           "compute_float8_scale", "dequantize_with_sz_map", "deserialize", "get", "pack_int4",
+           "quantize_and_dequantize", "serialize", "unpack_int4", "validate_and_resolve_config"]

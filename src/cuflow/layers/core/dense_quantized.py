@@ -8,7 +8,7 @@
   (``block_size`` > 0): asymmetric per group of ``block_size`` input rows, ``kernel_scale`` and
   ``kernel_zero`` ``(n_groups, units)`` and ``g_idx`` (each input row's group).
 * float8: float kernel; inputs and kernel rounded to float8 e4m3 by running scales, the output
-  gradient to e5m2; six non-float-trainable scale / amax-history variables.
+  gradient to e5m2 (``Float8Mixin``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ import math
 
 from ... import ops, quantizers
 from ...quantizers import Int4QuantizationConfig, QuantizationConfig
-from .quantized import OwnVariablesMixin, QuantizableMixin, int_matmul_dequant
-
-_E4M3_MAX, _E5M2_MAX = 448.0, 57344.0
+from .quantized import Float8Mixin, OwnVariablesMixin, QuantizableMixin, int_matmul_dequant
 
 
 def int4_block_size(layer, config):
@@ -35,7 +33,7 @@ def per_channel(block):
     return block is None or block == -1
 
 
-class DenseQuantizedMixin(OwnVariablesMixin, QuantizableMixin):
+class DenseQuantizedMixin(Float8Mixin, OwnVariablesMixin, QuantizableMixin):
     inputs_quantizer = None
     _main_name = "kernel"
     variable_serialization_spec = {
@@ -69,8 +67,8 @@ class DenseQuantizedMixin(OwnVariablesMixin, QuantizableMixin):
     def _int8_build(self, kernel_shape, config=None):
         self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(
             config, quantizers.AbsMaxQuantizer())
-        self._kernel = self.add_weight(name="kernel", shape=kernel_shape, initializer="zeros", dtype="int8",
-                                       trainable=False)
+        self._kernel = self.add_weight(name="kernel", shape=kernel_shape, initializer="zeros",
+                                       dtype="int8", trainable=False)
         self.kernel_scale = self.add_weight(name="kernel_scale", shape=(self.units,),
                                             initializer="ones", trainable=False)
 
@@ -94,16 +92,6 @@ class DenseQuantizedMixin(OwnVariablesMixin, QuantizableMixin):
                     ops.floor_divide(ops.arange(input_dim), block), dtype or "float32"),
                 dtype="float32", trainable=False)
         self._orig_input_dim, self._orig_output_dim = input_dim, output_dim
-
-    def _float8_build(self, kernel_shape=None, config=None):
-        length = getattr(self.dtype_policy, "amax_history_length", 1024)
-        for name in ("inputs", "kernel", "outputs_grad"):
-            setattr(self, f"{name}_scale", self.add_weight(
-                name=f"{name}_scale", shape=(), initializer="ones", dtype="float32", autocast=False,
-                overwrite_with_gradient=True))
-            setattr(self, f"{name}_amax_history", self.add_weight(
-                name=f"{name}_amax_history", shape=(length,), initializer="zeros", dtype="float32", autocast=False,
-                overwrite_with_gradient=True))
 
     # ---- quantize a built float layer ----------------------------------------------------
     def _quantize_array(self, kernel, mode, config, block):
@@ -167,46 +155,8 @@ class DenseQuantizedMixin(OwnVariablesMixin, QuantizableMixin):
     def _float8_call(self, inputs, training=None):
         if self.lora_enabled:
             raise NotImplementedError("Currently, `_float8_call` doesn't support LoRA")
-        x = ops.matmul(self._qdq(inputs, "inputs", _E4M3_MAX, "float8_e4m3fn", training),
-                       self._qdq(self._kernel, "kernel", _E4M3_MAX, "float8_e4m3fn", training))
+        x = ops.matmul(self._qdq_inputs(inputs, training), self._qdq_kernel(training))
         x = self._qdq_grad(x, training)
         if self.bias is not None:
             x = ops.add(x, self.cast_weight(self.bias))
         return self.activation(x) if self.activation is not None else x
-
-    def _qdq(self, x, name, fmax, fdtype, training):
-        """``x`` rounded to float8 by the current scale; in training the scale and amax history
-        move on (Keras applies them through the optimizer; here they are assigned at once)."""
-        scale = getattr(self, f"{name}_scale")
-        history = getattr(self, f"{name}_amax_history")
-        qdq = quantizers.quantize_and_dequantize(ops.stop_gradient(x), scale, fdtype,
-                                                 self.compute_dtype)
-        out = ops.add(x, ops.stop_gradient(ops.subtract(qdq, x)))
-        if training:
-            new_scale = quantizers.compute_float8_scale(ops.max(history, axis=0), scale, fmax)
-            history.assign(quantizers.compute_float8_amax_history(ops.stop_gradient(x), history))
-            scale.assign(new_scale)
-        return out
-
-    def _qdq_grad(self, x, training):
-        """Identity forward; the output gradient rounded to float8 e5m2 by its scale."""
-        scale, history = self.outputs_grad_scale, self.outputs_grad_amax_history
-        compute_dtype = self.compute_dtype
-
-        @ops.custom_gradient
-        def forward(y):
-            def grad_fn(upstream):
-                if training:
-                    new_scale = quantizers.compute_float8_scale(
-                        ops.max(history, axis=0), scale, _E5M2_MAX)
-                    out = quantizers.quantize_and_dequantize(upstream, scale, "float8_e5m2",
-                                                             compute_dtype)
-                    history.assign(quantizers.compute_float8_amax_history(upstream, history))
-                    scale.assign(new_scale)
-                    return out
-                return quantizers.quantize_and_dequantize(upstream, scale, "float8_e5m2",
-                                                          compute_dtype)
-
-            return y, grad_fn
-
-        return forward(x)

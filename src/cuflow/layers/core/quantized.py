@@ -10,7 +10,7 @@ is the float gradient through the dequantized kernel, as Keras's custom gradient
 
 from __future__ import annotations
 
-from ... import dtype_policies, ops
+from ... import dtype_policies, ops, quantizers
 from ...quantizers import validate_and_resolve_config
 from ...quantizers.config import QUANTIZATION_MODES
 
@@ -254,3 +254,67 @@ class OwnVariablesMixin:
         if self.lora_enabled:
             for var in self._lora_variables():
                 var.assign(ops.zeros(var.shape, dtype=str(var.dtype)))
+
+
+_E4M3_MAX, _E5M2_MAX = 448.0, 57344.0
+
+
+class Float8Mixin:
+    """float8 training as Keras: inputs and kernel rounded to float8 e4m3 by running scales,
+    the output gradient to e5m2; each scale follows the max of its amax history. Keras moves
+    the scales through the optimizer (``overwrite_with_gradient``); here the training forward
+    (and backward, for the output gradient) assigns them directly."""
+
+    def _float8_build(self, kernel_shape=None, config=None):
+        length = getattr(self.dtype_policy, "amax_history_length", 1024)
+        for name in ("inputs", "kernel", "outputs_grad"):
+            setattr(self, f"{name}_scale", self.add_weight(
+                name=f"{name}_scale", shape=(), initializer="ones", dtype="float32",
+                autocast=False, overwrite_with_gradient=True))
+            setattr(self, f"{name}_amax_history", self.add_weight(
+                name=f"{name}_amax_history", shape=(length,), initializer="zeros",
+                dtype="float32", autocast=False, overwrite_with_gradient=True))
+
+    def _qdq_inputs(self, inputs, training):
+        return self._qdq(inputs, "inputs", training)
+
+    def _qdq_kernel(self, training):
+        return self._qdq(self.cast_weight(self._kernel), "kernel", training)
+
+    def _qdq(self, x, name, training):
+        """``x`` rounded to float8 e4m3 by the current scale (the gradient passes straight
+        through); in training the scale and amax history move on."""
+        scale = getattr(self, f"{name}_scale")
+        history = getattr(self, f"{name}_amax_history")
+        qdq = quantizers.quantize_and_dequantize(ops.stop_gradient(x), scale, "float8_e4m3fn",
+                                                 self.compute_dtype)
+        out = ops.add(x, ops.stop_gradient(ops.subtract(qdq, x)))
+        if training:
+            new_scale = quantizers.compute_float8_scale(ops.max(history, axis=0), scale,
+                                                        _E4M3_MAX)
+            history.assign(quantizers.compute_float8_amax_history(ops.stop_gradient(x), history))
+            scale.assign(new_scale)
+        return out
+
+    def _qdq_grad(self, x, training):
+        """Identity forward; the output gradient rounded to float8 e5m2 by its scale."""
+        scale, history = self.outputs_grad_scale, self.outputs_grad_amax_history
+        compute_dtype = self.compute_dtype
+
+        @ops.custom_gradient
+        def forward(y):
+            def grad_fn(upstream):
+                if training:
+                    new_scale = quantizers.compute_float8_scale(
+                        ops.max(history, axis=0), scale, _E5M2_MAX)
+                    out = quantizers.quantize_and_dequantize(upstream, scale, "float8_e5m2",
+                                                             compute_dtype)
+                    history.assign(quantizers.compute_float8_amax_history(upstream, history))
+                    scale.assign(new_scale)
+                    return out
+                return quantizers.quantize_and_dequantize(upstream, scale, "float8_e5m2",
+                                                          compute_dtype)
+
+            return y, grad_fn
+
+        return forward(x)
