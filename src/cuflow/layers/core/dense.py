@@ -58,15 +58,19 @@ class Dense(DenseQuantizedMixin, Layer):
                              f"received input shape {tuple(input_shape)}")
         kernel_shape = (in_dim, self.units)
         mode = self.quantization_mode
-        if mode:
+        if mode in ("int8", "int4"):
             self.quantized_build(kernel_shape, mode, self.quantization_config)
-        if mode not in ("int8", "int4"):
+        else:
             self._kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
                                            regularizer=self.kernel_regularizer,
                                            constraint=self.kernel_constraint)
         self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
+        if mode is not None and mode not in ("int8", "int4"):
+            # float8 (or an unknown mode: the error) after kernel and bias, the order
+            # quantize() leaves them in
+            self.quantized_build(kernel_shape, mode, self.quantization_config)
         self.input_dim = in_dim
         self.built = True
         if self.lora_rank:

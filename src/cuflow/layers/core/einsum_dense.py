@@ -161,9 +161,9 @@ class EinsumDense(EinsumQuantizedMixin, Layer):
         self.full_output_shape = tuple(full)
         self._input_rank = len(tuple(input_shape))
         mode = self.quantization_mode
-        if mode:
+        if mode in ("int8", "int4"):
             self.quantized_build(tuple(kernel_shape), mode, self.quantization_config)
-        if mode not in ("int8", "int4"):
+        else:
             self._kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
                                            initializer=self.kernel_initializer,
                                            regularizer=self.kernel_regularizer,
@@ -171,6 +171,9 @@ class EinsumDense(EinsumQuantizedMixin, Layer):
         self.bias = None if bias_shape is None else self.add_weight(
             name="bias", shape=tuple(bias_shape), initializer=self.bias_initializer,
             regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        if mode is not None and mode not in ("int8", "int4"):
+            # float8 after kernel and bias, the order quantize() leaves them in
+            self.quantized_build(tuple(kernel_shape), mode, self.quantization_config)
         self.built = True
         if self.lora_rank:
             self.enable_lora(self.lora_rank, self.lora_alpha)

@@ -91,6 +91,10 @@ class QuantizableMixin:
             self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
 
     def quantized_build(self, kernel_shape, mode, config=None):
+        if mode in ("gptq", "awq"):
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}': cuflow does not implement {mode.upper()} "
+                f"quantization (dtype policy '{self.dtype_policy.name}'); use 'int8' or 'int4'")
         build = {"int8": self._int8_build, "int4": self._int4_build,
                  "float8": getattr(self, "_float8_build", None)}.get(mode)
         if build is None:
