@@ -79,10 +79,10 @@ class AbsMaxQuantizer(Quantizer):
 def compute_float8_scale(amax, scale, dtype_max, margin=0):
     """The new float8 scale from the running ``amax`` (Transformer Engine's rule)."""
     inv = ops.reciprocal(scale)
-    sf = ops.divide(ops.divide(dtype_max, amax), 2 ** margin)
-    sf = ops.where(ops.greater(amax, 0.0), sf, inv)
-    sf = ops.where(ops.isfinite(amax), sf, inv)
-    return ops.reciprocal(sf)
+    usable = ops.logical_and(ops.greater(amax, 0.0), ops.isfinite(amax))
+    safe = ops.where(usable, amax, 1.0)  # (no division by zero where the old scale stays)
+    sf = ops.divide(ops.divide(dtype_max, safe), 2 ** margin)
+    return ops.reciprocal(ops.where(usable, sf, inv))
 
 
 def compute_float8_amax_history(x, amax_history):
