@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 
 from cuflow import quantizers
-from cuflow.quantizers import (AbsMaxQuantizer, AWQConfig, Float8QuantizationConfig, GPTQConfig,
-                               Int4QuantizationConfig, Int8QuantizationConfig,
-                               validate_and_resolve_config)
+from cuflow.quantizers import (
+    AbsMaxQuantizer,
+    AWQConfig,
+    Float8QuantizationConfig,
+    GPTQConfig,
+    Int4QuantizationConfig,
+    Int8QuantizationConfig,
+    validate_and_resolve_config,
+)
 
 
 def test_int8_config_defaults_and_round_trip():

@@ -39,5 +39,5 @@ def test_embedding_float_indices_shapes_and_config():
     assert emb.compute_output_shape((None, 4)) == (None, 4, 3)
     config = round_trip(layers.Embedding(5, 2, mask_zero=True))
     assert config.get_config()["mask_zero"] is True
-    with pytest.raises(ValueError, match="`output_dim` must be a positive integer. Received: output_dim=0"):
+    with pytest.raises(ValueError, match="`output_dim` must be a positive integer. Received"):
         layers.Embedding(5, 0)

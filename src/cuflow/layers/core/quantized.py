@@ -168,11 +168,6 @@ def int_matmul_dequant(inputs, q_kernel, kernel_scale, inputs_quantizer, compute
     return forward(inputs, q_kernel, kernel_scale)
 
 
-def straight_through(quantized_out, float_out):
-    """``quantized_out``'s value with ``float_out``'s gradient."""
-    return ops.add(float_out, ops.stop_gradient(ops.subtract(quantized_out, float_out)))
-
-
 def _leaves(layer):
     out, stack = [], [layer]
     while stack:
