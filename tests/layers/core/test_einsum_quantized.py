@@ -8,8 +8,7 @@ import pytest
 
 import cuflow as cf
 from cuflow import layers, quantizers
-from cuflow.layers.core.einsum_quantized import (resolve_specs, to_kernel_layout,
-                                                 to_output_layout)
+from cuflow.layers.core.einsum_quantized import resolve_specs, to_kernel_layout, to_output_layout
 
 from .._helpers import check_layer_gradients
 
