@@ -216,6 +216,18 @@ class Tensor:
     def __rtruediv__(self, o):
         return _ops.divide(o, self)
 
+    def __floordiv__(self, o):
+        return _ops.floor_divide(self, o)
+
+    def __rfloordiv__(self, o):
+        return _ops.floor_divide(o, self)
+
+    def __mod__(self, o):
+        return _ops.mod(self, o)
+
+    def __rmod__(self, o):
+        return _ops.mod(o, self)
+
     def __pow__(self, o):
         return _ops.power(self, o)
 
