@@ -61,12 +61,17 @@ def test_setting_a_quantized_policy_quantizes_a_built_layer(policy, count):
     assert len(layer.variables) == count and layer.quantization_mode == policy.split("_")[0]
 
 
-def test_calibrated_modes_are_refused_with_their_name():
-    layer = layers.Dense(2, dtype="gptq/4/8_from_float32")
-    with pytest.raises(NotImplementedError, match="GPTQ quantization"):
-        layer.build((None, 2))
+def test_calibrated_modes_need_keras_calibration():
+    from cuflow.quantizers import GPTQConfig
+
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    with pytest.raises(NotImplementedError, match="calibration pass"):
+        model.quantize("gptq", config=GPTQConfig(None, None))
     with pytest.raises(ValueError, match="Implicitly enabling AWQ"):
         built_dense().dtype_policy = "awq/4/8_from_float32"
+    emb = layers.Embedding(4, 2, dtype="gptq/4/8_from_float32")
+    with pytest.raises(NotImplementedError, match="does not support GPTQ quantization"):
+        emb.build()
 
 
 def test_model_quantize_skips_what_cannot_quantize_and_filters():

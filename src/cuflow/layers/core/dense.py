@@ -58,7 +58,7 @@ class Dense(DenseQuantizedMixin, Layer):
                              f"received input shape {tuple(input_shape)}")
         kernel_shape = (in_dim, self.units)
         mode = self.quantization_mode
-        if mode in ("int8", "int4"):
+        if mode in ("int8", "int4", "gptq", "awq"):
             self.quantized_build(kernel_shape, mode, self.quantization_config)
         else:
             self._kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
@@ -67,7 +67,7 @@ class Dense(DenseQuantizedMixin, Layer):
         self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
-        if mode is not None and mode not in ("int8", "int4"):
+        if mode == "float8":
             # float8 (or an unknown mode: the error) after kernel and bias, the order
             # quantize() leaves them in
             self.quantized_build(kernel_shape, mode, self.quantization_config)
@@ -82,6 +82,8 @@ class Dense(DenseQuantizedMixin, Layer):
         LoRA update ``lora_alpha / lora_rank * A @ B`` when LoRA is enabled."""
         if not self.built:
             raise AttributeError("You must build the layer before accessing `kernel`.")
+        if self.quantization_mode in ("gptq", "awq"):
+            return self._calibrated_kernel()
         kernel = self._kernel
         if self.quantization_mode == "int4":
             kernel = quantizers.unpack_int4(kernel, self._orig_output_dim, axis=-1)

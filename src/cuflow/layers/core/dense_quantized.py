@@ -17,6 +17,7 @@ import math
 
 from ... import ops, quantizers
 from ...quantizers import Int4QuantizationConfig, QuantizationConfig
+from .calibrated import CalibratedMixin
 from .quantized import Float8Mixin, OwnVariablesMixin, QuantizableMixin, int_matmul_dequant
 
 
@@ -33,7 +34,7 @@ def per_channel(block):
     return block is None or block == -1
 
 
-class DenseQuantizedMixin(Float8Mixin, OwnVariablesMixin, QuantizableMixin):
+class DenseQuantizedMixin(CalibratedMixin, Float8Mixin, OwnVariablesMixin, QuantizableMixin):
     inputs_quantizer = None
     _main_name = "kernel"
     variable_serialization_spec = {
@@ -42,7 +43,13 @@ class DenseQuantizedMixin(Float8Mixin, OwnVariablesMixin, QuantizableMixin):
         "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
         "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
                    "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
+        "gptq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"],
+        "awq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales",
+                "g_idx"],
     }
+
+    def _contract(self, inputs, kernel):
+        return ops.matmul(inputs, kernel)
 
     def _lora_variables(self):
         return [self.lora_kernel_a, self.lora_kernel_b]

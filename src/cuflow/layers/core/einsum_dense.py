@@ -161,7 +161,7 @@ class EinsumDense(EinsumQuantizedMixin, Layer):
         self.full_output_shape = tuple(full)
         self._input_rank = len(tuple(input_shape))
         mode = self.quantization_mode
-        if mode in ("int8", "int4"):
+        if mode in ("int8", "int4", "gptq", "awq"):
             self.quantized_build(tuple(kernel_shape), mode, self.quantization_config)
         else:
             self._kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
@@ -171,7 +171,7 @@ class EinsumDense(EinsumQuantizedMixin, Layer):
         self.bias = None if bias_shape is None else self.add_weight(
             name="bias", shape=tuple(bias_shape), initializer=self.bias_initializer,
             regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        if mode is not None and mode not in ("int8", "int4"):
+        if mode == "float8":
             # float8 after kernel and bias, the order quantize() leaves them in
             self.quantized_build(tuple(kernel_shape), mode, self.quantization_config)
         self.built = True
@@ -184,6 +184,8 @@ class EinsumDense(EinsumQuantizedMixin, Layer):
         quantized), plus ``lora_alpha / lora_rank * A @ B`` when LoRA is enabled."""
         if not self.built:
             raise AttributeError("You must build the layer before accessing `kernel`.")
+        if self.quantization_mode in ("gptq", "awq"):
+            return self._calibrated_kernel()
         kernel = self._kernel
         if self.quantization_mode == "int4":
             kernel = ops.reshape(self._unpacked_kernel(), self.original_kernel_shape)

@@ -19,6 +19,7 @@ import string
 
 from ... import ops, quantizers
 from ...quantizers import QuantizationConfig
+from .calibrated import CalibratedMixin
 from .dense_quantized import int4_block_size, per_channel
 from .quantized import Float8Mixin, OwnVariablesMixin, QuantizableMixin
 
@@ -59,7 +60,7 @@ def to_kernel_layout(scale, weight_spec, out_spec):
     return ops.reshape(s, [sizes[lab] if lab in out_spec else 1 for lab in weight_spec])
 
 
-class EinsumQuantizedMixin(Float8Mixin, OwnVariablesMixin, QuantizableMixin):
+class EinsumQuantizedMixin(CalibratedMixin, Float8Mixin, OwnVariablesMixin, QuantizableMixin):
     inputs_quantizer = None
     _main_name = "kernel"
     variable_serialization_spec = {
@@ -68,7 +69,25 @@ class EinsumQuantizedMixin(Float8Mixin, OwnVariablesMixin, QuantizableMixin):
         "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
         "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
                    "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
+        "gptq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"],
+        "awq": ["bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales",
+                "g_idx"],
     }
+
+    def _contract(self, inputs, kernel):
+        return ops.einsum(self.equation, inputs, kernel)
+
+    def _calibrated_rows_columns(self, kernel_shape):
+        """Keras's 2-D view of a GPTQ / AWQ kernel: 2-D as is; 3-D by where the largest axis
+        is (first: ``(in, heads * head_dim)``; else ``(heads * head_dim, out)``)."""
+        if len(kernel_shape) == 2:
+            return kernel_shape
+        if len(kernel_shape) != 3:
+            raise ValueError(f"GPTQ / AWQ quantization supports 2-D or 3-D kernels; received "
+                             f"kernel shape {kernel_shape}")
+        if kernel_shape.index(max(kernel_shape)) == 0:
+            return kernel_shape[0], kernel_shape[1] * kernel_shape[2]
+        return kernel_shape[0] * kernel_shape[1], kernel_shape[2]
 
     @property
     def _quantizable_class(self):

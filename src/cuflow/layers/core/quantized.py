@@ -77,26 +77,33 @@ class QuantizableMixin:
         if type_check and type(self) is not self._quantizable_class:
             raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` "
                                       f"method implemented.")
-        if mode in ("gptq", "awq"):
-            raise NotImplementedError(f"{mode.upper()} quantization needs calibration, which "
-                                      f"cuflow does not implement; use 'int8' or 'int4'")
         self.quantization_config = config
-        self._quantize_weights(mode, config)
+        if mode in ("gptq", "awq"):  # Keras's storage; the float kernel stays until calibrated
+            if mode == "gptq" and getattr(self, "lora_enabled", False):
+                raise NotImplementedError("lora is not currently supported with GPTQ "
+                                          "quantization.")
+            self.quantized_build(tuple(self._kernel.shape), mode, config)
+        else:
+            self._quantize_weights(mode, config)
         self._is_quantized = True
         if self.dtype_policy.quantization_mode is None:
             name = mode
-            if mode == "int4":
+            if mode in ("gptq", "awq"):
+                name = config.dtype_policy_string()
+            elif mode == "int4":
                 block = self._int4_block_size
                 name = f"int4/{-1 if block is None else block}"
             self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
 
     def quantized_build(self, kernel_shape, mode, config=None):
-        if mode in ("gptq", "awq"):
-            raise NotImplementedError(
-                f"{type(self).__name__} '{self.name}': cuflow does not implement {mode.upper()} "
-                f"quantization (dtype policy '{self.dtype_policy.name}'); use 'int8' or 'int4'")
         build = {"int8": self._int8_build, "int4": self._int4_build,
-                 "float8": getattr(self, "_float8_build", None)}.get(mode)
+                 "float8": getattr(self, "_float8_build", None),
+                 "gptq": getattr(self, "_gptq_build", None),
+                 "awq": getattr(self, "_awq_build", None)}.get(mode)
+        if build is None and mode in ("gptq", "awq"):
+            raise NotImplementedError(f"{type(self).__name__} '{self.name}' does not support "
+                                      f"{mode.upper()} quantization (dtype policy "
+                                      f"'{self.dtype_policy.name}')")
         if build is None:
             raise mode_error(mode)
         build(kernel_shape, config)
@@ -105,7 +112,9 @@ class QuantizableMixin:
     def quantized_call(self, *args, **kwargs):
         call = {"int8": getattr(self, "_int8_call", None),
                 "int4": getattr(self, "_int4_call", None),
-                "float8": getattr(self, "_float8_call", None)}.get(self.quantization_mode)
+                "float8": getattr(self, "_float8_call", None),
+                "gptq": getattr(self, "_gptq_call", None),
+                "awq": getattr(self, "_awq_call", None)}.get(self.quantization_mode)
         if call is None:
             raise mode_error(self.quantization_mode)
         return call(*args, **kwargs)
@@ -193,6 +202,10 @@ def quantize_layers(root, mode=None, config=None, filters=None, type_check=True)
     without ``quantize``, or one that refuses with NotImplementedError, is left as it is)."""
     import warnings
 
+    if mode in ("gptq", "awq") or getattr(config, "mode", None) in ("gptq", "awq"):
+        raise NotImplementedError("GPTQ / AWQ need a calibration pass over a dataset, which "
+                                  "cuflow does not implement; quantize with 'int8' or 'int4' "
+                                  "(layers load GPTQ / AWQ weights calibrated by Keras)")
     if filters is not None and not isinstance(filters, (str, list, tuple)) and \
             not callable(filters):
         raise ValueError(f"The `filters` argument must be a regex string, a list of regex "
@@ -242,6 +255,9 @@ class OwnVariablesMixin:
     def load_own_variables(self, store):
         if not self.built:
             return
+        if self.quantization_mode in ("gptq", "awq"):  # a saved GPTQ / AWQ layer is calibrated
+            self.is_gptq_calibrated = self.quantization_mode == "gptq"
+            self.is_awq_calibrated = self.quantization_mode == "awq"
         variables = [v for v in (self._own_variable(n) for n in self._spec_names())
                      if v is not None]
         if len(store) != len(variables) and not self.lora_enabled:
