@@ -125,3 +125,12 @@ def test_variable_assign_keeps_buffer_and_checks_shape(device):
 def test_to_same_device_is_identity():
     t = cf.Tensor([1.0])
     assert t.to("cpu") is t
+
+
+def test_floor_divide_and_mod_operators_match_numpy():
+    a = np.array([7, -8, 9])
+    t = cf.Tensor(a)
+    np.testing.assert_array_equal((t // 2).numpy(), a // 2)
+    np.testing.assert_array_equal((17 // t).numpy(), 17 // a)
+    np.testing.assert_array_equal((t % 3).numpy(), a % 3)
+    np.testing.assert_array_equal((10 % t).numpy(), 10 % a)

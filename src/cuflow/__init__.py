@@ -23,7 +23,7 @@ def __getattr__(name):
     lazy = {"layers", "models", "optimizers", "losses", "metrics", "callbacks", "activations",
             "initializers", "regularizers", "constraints", "utils", "datasets", "saving",
             "preprocessing", "applications", "config", "mixed_precision", "debug",
-            "distribute", "random", "testing", "keras"}
+            "distribute", "random", "testing", "keras", "quantizers", "dtype_policies"}
     if name in lazy:
         return importlib.import_module(f".{name}", __name__)
     if name == "Sequential":

@@ -66,7 +66,7 @@ class Initializer(Configurable):
 
 
 def _tensor(host, dtype):
-    return Tensor(np.ascontiguousarray(host, dtype=dtype))
+    return Tensor(np.array(host, dtype=dtype, order="C"))  # 0-d stays 0-d
 
 
 class Zeros(Initializer):

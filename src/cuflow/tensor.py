@@ -216,6 +216,18 @@ class Tensor:
     def __rtruediv__(self, o):
         return _ops.divide(o, self)
 
+    def __floordiv__(self, o):
+        return _ops.floor_divide(self, o)
+
+    def __rfloordiv__(self, o):
+        return _ops.floor_divide(o, self)
+
+    def __mod__(self, o):
+        return _ops.mod(self, o)
+
+    def __rmod__(self, o):
+        return _ops.mod(o, self)
+
     def __pow__(self, o):
         return _ops.power(self, o)
 
@@ -363,6 +375,12 @@ class Variable(Tensor):
         self.requires_grad = self.trainable
         self.name = name if name is not None else f"Variable:{next(_names)}"
         self.constraint = constraint
+
+    def numpy(self):
+        """A host copy of the value: a snapshot that later assignments (an optimizer step
+        updates variables in place) leave unchanged, as Keras's ``variable.numpy()``."""
+        host = self._backend.to_numpy(self.data)
+        return host.copy() if host is self.data else host
 
     def _set_trainable(self, flag):
         self.trainable = bool(flag)

@@ -151,9 +151,10 @@ def test_keras3_unsupported_option_is_named(tmp_path):
     config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
               "config": {"name": "s", "layers": [
                   entry("InputLayer", {"batch_shape": [None, 4], "name": "i"}),
-                  entry("Dense", {**dense("d", 2, "relu"), "lora_rank": 4})]}}
+                  entry("Dense", {**dense("d", 2, "relu"),
+                                  "dtype": "gptq/4/128_from_float32"})]}}
     write_keras_archive(tmp_path / "x.keras", config, {"d": []})
-    with pytest.raises(ValueError, match="lora_rank"):
+    with pytest.raises(NotImplementedError, match="GPTQ quantization"):
         saving.load_model(tmp_path / "x.keras")
 
 

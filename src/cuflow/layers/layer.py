@@ -95,8 +95,8 @@ class Layer:
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
             # as Keras 3: a layer whose build() ran is built, however build() was reached
-            def marked(self, input_shape, _build=build):
-                _build(self, input_shape)
+            def marked(self, *args, _build=build, **kwargs):  # build(None) as Keras allows
+                _build(self, *args, **kwargs)
                 self.built = True
 
             marked._marks_built = True
@@ -115,10 +115,16 @@ class Layer:
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.built = False
-        from ..mixed_precision import Policy, global_policy
+        from .. import dtype_policies
+        from ..mixed_precision import global_policy
 
-        policy = global_policy() if dtype is None else Policy(
-            dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype)
+        if dtype is None:
+            policy = global_policy()
+        elif isinstance(dtype, dict) and dtype.get("class_name") in (None, "DTypePolicy",
+                                                                    "FloatDTypePolicy"):
+            policy = dtype_policies.get(dtype.get("config", {}).get("name"))
+        else:  # a name, a policy, or a quantized policy's config ("int8_from_float32")
+            policy = dtype_policies.get(dtype)
         self.dtype_policy = policy
         self.dtype = policy.variable_dtype
         self.compute_dtype = policy.compute_dtype
@@ -220,6 +226,11 @@ class Layer:
         return var
 
     @property
+    def variable_dtype(self):
+        """The dtype of the layer's weights (Keras's name; ``dtype`` is the same)."""
+        return self.dtype_policy.variable_dtype
+
+    @property
     def trainable(self):
         return self._trainable
 
@@ -286,7 +297,8 @@ class Layer:
 
     @property
     def losses(self):
-        out = [reg(var) for var, reg in self._regularized]
+        # as Keras: a frozen weight (e.g. a kernel under LoRA) adds no regularization loss
+        out = [reg(var) for var, reg in self._regularized if var.trainable]
         out += self._activity_losses + self._added_losses
         for layer in self._layers:
             out += layer.losses

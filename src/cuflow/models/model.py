@@ -131,6 +131,17 @@ class Model(Trainer, Layer):
             return Functional.from_config(config, custom_objects=custom_objects)
         return super().from_config(config)
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize every layer that supports it (``"int8"``, ``"int4"``, ``"float8"``), as
+        Keras's ``Model.quantize``; the model must be built."""
+        from ..layers.core.quantized import quantize_layers
+
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to "
+                             f"{type(self).__name__}: {kwargs}")
+        quantize_layers(self, mode, config, filters, type_check)
+
     # saving lives in cuflow.saving; these are the Keras entry points
     def save(self, filepath, overwrite=True, **kwargs):
         return seams.saving().save_model(self, filepath, overwrite=overwrite, **kwargs)
