@@ -26,6 +26,7 @@ class _Pooling(Layer):
                                                                        self.rank)
         self.padding = check_padding(cls, padding)
         self.data_format = check_format(cls, data_format)
+        self._build_at_init()
 
     def _spatial_axes(self):
         return tuple(range(1, self.rank + 1)) if self.data_format == "channels_last" else \
@@ -72,6 +73,7 @@ class _GlobalPooling(Layer):
         super().__init__(**kwargs)
         self.data_format = check_format(type(self).__name__, data_format)
         self.keepdims = bool(keepdims)
+        self._build_at_init()
 
     def _axes(self):
         return tuple(range(1, self.rank + 1)) if self.data_format == "channels_last" else \

@@ -23,6 +23,7 @@ class AlphaDropout(Layer):
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self.supports_masking = True
+        self._build_at_init()
 
     def _keep_mask(self, inputs):
         """1.0 where a unit is kept, 0.0 where dropped, in the noise shape (device-side draw
