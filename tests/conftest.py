@@ -19,6 +19,18 @@ def device(request):
     return request.param
 
 
+@pytest.fixture(autouse=True)
+def _restore_process_settings():
+    """Each test starts from the settings the previous one found (floatx, image_data_format
+    ...): a test that changes them cannot leak into the next one on the same worker."""
+    from cuflow.backend import config
+
+    saved = dict(config._state)
+    yield
+    config._state.clear()
+    config._state.update(saved)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

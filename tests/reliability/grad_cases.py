@@ -167,7 +167,20 @@ def _ops_table():
                                [anyv(*shape)])]
     t["upsample"] = [(lambda x: ops.upsample(x, 2), [anyv(1, 3, 2)]),
                      (lambda x: ops.upsample(x, 2, "bilinear"), [anyv(1, 2, 3, 1)]),
-                     (lambda x: ops.upsample(x, (1, 2, 2)), [fort(anyv(1, 2, 1, 2, 1))])]
+                     (lambda x: ops.upsample(x, (1, 2, 2)), [fort(anyv(1, 2, 1, 2, 1))]),
+                     (lambda x: ops.upsample(x, 2, "bicubic"), [anyv(1, 3, 3, 1)]),
+                     (lambda x: ops.upsample(x, (2, 1), "lanczos3"), [anyv(1, 3, 2, 1)])]
+    # overlapping windows of two widths (5 -> 3), one cell, and more cells than elements
+    t["adaptive_average_pool"] = [
+        (lambda x: ops.adaptive_average_pool(x, 3), [anyv(2, 5, 2)]),
+        (lambda x: ops.adaptive_average_pool(x, (1, 4)), [anyv(1, 3, 3, 1)]),
+        (lambda x: ops.adaptive_average_pool(x, 2, "channels_first"),
+         [fort(anyv(1, 2, 3, 2, 3))])]
+    t["adaptive_max_pool"] = [
+        (lambda x: ops.adaptive_max_pool(x, 3), [distinct(2, 5, 2)]),
+        (lambda x: ops.adaptive_max_pool(x, (1, 4)), [distinct(1, 3, 3, 1)]),
+        (lambda x: ops.adaptive_max_pool(x, 2, "channels_first"),
+         [fort(distinct(1, 2, 3, 2, 3))])]
     t["cast"] = unary(lambda x: ops.cast(x, "float64"))  # a narrower cast rounds: not checkable
     t["concatenate"] = [(lambda a, b: ops.concatenate([a, b], 0), [anyv(2, 3), anyv(1, 3)]),
                         (lambda a, b: ops.concatenate([a, b]), [anyv(1), anyv(1)]),

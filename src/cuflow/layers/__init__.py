@@ -62,6 +62,16 @@ from .normalization.group_normalization import GroupNormalization
 from .normalization.layer_normalization import LayerNormalization
 from .normalization.spectral_normalization import SpectralNormalization
 from .normalization.unit_normalization import UnitNormalization
+from .pooling.adaptive_average_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+)
+from .pooling.adaptive_max_pooling import (
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from .pooling.average_pooling import (
     AveragePooling1D,
     AveragePooling2D,

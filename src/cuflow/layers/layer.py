@@ -314,6 +314,13 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
+    def _build_at_init(self):
+        """As Keras 3: a weightless layer calls this at the end of ``__init__`` and is built
+        from then on, unless its class (a user subclass, say) overrides ``build``, which must
+        then run on the first call."""
+        if type(self).build is Layer.build:
+            self.built = True
+
     def _autocast(self, t):
         if isinstance(t, Tensor) and t.dtype.kind == "f" and t.dtype != self.compute_dtype:
             from .. import ops

@@ -14,6 +14,7 @@ class LeakyReLU(Layer):
         super().__init__(**kwargs)
         self.negative_slope = number("LeakyReLU", "negative_slope", negative_slope, 0.0)
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs):
         return ops.leaky_relu(inputs, self.negative_slope)

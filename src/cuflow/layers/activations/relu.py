@@ -16,6 +16,7 @@ class ReLU(Layer):
         self.negative_slope = number("ReLU", "negative_slope", negative_slope, 0.0)
         self.threshold = number("ReLU", "threshold", threshold)
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs):
         return ops.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,
