@@ -54,6 +54,18 @@ def _out_of_memory(layer, inputs, exc):
                             f"size, or mixed precision (mixed_float16)")
 
 
+def _input_masks(inputs):
+    """The masks attached to ``inputs`` (as Keras): a tensor's mask, or for a list / tuple of
+    tensors the list of their masks (None where all of them are unmasked)."""
+    if isinstance(inputs, Tensor):
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple)):
+        masks = [t._keras_mask if isinstance(t, Tensor) else None for t in inputs]
+        if any(m is not None for m in masks):
+            return masks
+    return None
+
+
 def _is_dtype(value):
     if value is None:
         return True
@@ -306,7 +318,9 @@ class Layer:
         if isinstance(t, Tensor) and t.dtype.kind == "f" and t.dtype != self.compute_dtype:
             from .. import ops
 
-            return ops.cast(t, self.compute_dtype)
+            out = ops.cast(t, self.compute_dtype)
+            out._keras_mask = t._keras_mask
+            return out
         return t
 
     def cast_weight(self, w):
@@ -389,8 +403,8 @@ class Layer:
         if "training" in kwargs and not (var_kw or "training" in accepted):
             kwargs.pop("training")
         mask = kwargs.pop("mask", None)
-        if mask is None and not isinstance(inputs, (list, tuple, dict)):
-            mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
+        if mask is None:
+            mask = _input_masks(inputs)
         if mask is not None and (var_kw or "mask" in accepted):
             kwargs["mask"] = mask
         try:
@@ -398,7 +412,8 @@ class Layer:
         except MemoryError as e:
             raise _out_of_memory(self, inputs, e) from None
         out_mask = self.compute_mask(inputs, mask)
-        if out_mask is not None and isinstance(outputs, Tensor):
+        if out_mask is not None and isinstance(outputs, Tensor) and \
+                not isinstance(out_mask, (list, tuple)):
             outputs._keras_mask = out_mask
         return outputs
 
