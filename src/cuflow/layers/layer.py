@@ -314,6 +314,12 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
+    def _build_at_init(self):
+        """As Keras: a weightless layer is built when constructed, unless a subclass overrides
+        ``build`` (then its own build must still run on the first call)."""
+        if type(self).build is Layer.build:
+            self.built = True
+
     def _autocast(self, t):
         if isinstance(t, Tensor) and t.dtype.kind == "f" and t.dtype != self.compute_dtype:
             from .. import ops
