@@ -139,6 +139,9 @@ class Layer:
         self._activity_losses = []
         self._added_losses = []
         self.supports_masking = getattr(self, "supports_masking", False)
+        # as Keras: under a mixed policy, float inputs are cast to the compute dtype unless the
+        # layer sets autocast=False (the normalization layers take them as they come)
+        self.autocast = bool(kwargs.get("autocast", True))
         self._inbound_nodes = []
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = None
@@ -390,10 +393,11 @@ class Layer:
                     self._check_input_spec(inputs)
                 return call_symbolic(self, inputs, args, kwargs)
             device = self._weights_device()
-            inputs = convert_inputs(inputs, device, self._multi_input, self.compute_dtype)
+            inputs = convert_inputs(inputs, device, self._multi_input,
+                                    self.compute_dtype if self.autocast else self.dtype)
         if self.input_spec is not None:
             self._check_input_spec(inputs)
-        if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
+        if self.compute_dtype != self.dtype and self.autocast:  # mixed precision
             inputs = map_structure(self._autocast, inputs)
         if not self.built:
             scalars = [inputs] if self._single_input else \
