@@ -86,23 +86,6 @@ def test_masks_pass_through_a_functional_model():
     np.testing.assert_array_equal(res._keras_mask.numpy(), [[False, True, True, True]])
 
 
-def test_subclassed_model_on_a_tuple_of_inputs_trains_a_merge():
-    class TwoIn(cf.models.Model):
-        def __init__(self):
-            super().__init__()
-            self.d = layers.Dense(2)
-            self.add = layers.Add()
-
-        def call(self, x, training=False):
-            return self.d(self.add(x))
-
-    m = TwoIn()
-    x = (R.normal(size=(4, 3)).astype("float32"), R.normal(size=(4, 3)).astype("float32"))
-    m.compile(optimizer="sgd", loss="mse")
-    m.fit(x, np.zeros((4, 2), "float32"), epochs=1, verbose=0)
-    assert m(x).shape == (4, 2)
-
-
 def test_merges_functional_forms_make_layers():
     x, y = layers.Input((3,)), layers.Input((3,))
     out = layers.add([x, y], name="plus")
