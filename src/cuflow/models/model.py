@@ -62,9 +62,7 @@ class Model(Trainer, Layer):
         if input_shape is not None and not self.built:
             from ..layers import Input
 
-            nested = isinstance(input_shape, (list, tuple)) and bool(input_shape) and \
-                all(isinstance(s, (list, tuple)) for s in input_shape)
-            shapes = list(input_shape) if nested else [input_shape]  # several inputs: a list
+            shapes = input_shape if isinstance(input_shape, list) else [input_shape]
             ins = [Input(batch_shape=tuple(s)) for s in shapes]
             self._input_batch_shapes = [tuple(s) for s in shapes]
             self.built = True
