@@ -60,6 +60,7 @@ from .merging.elementwise import (
 from .normalization.batch_normalization import BatchNormalization
 from .normalization.group_normalization import GroupNormalization
 from .normalization.layer_normalization import LayerNormalization
+from .normalization.rms_normalization import RMSNormalization
 from .normalization.spectral_normalization import SpectralNormalization
 from .normalization.unit_normalization import UnitNormalization
 from .pooling.adaptive_average_pooling import (

@@ -54,6 +54,18 @@ def _out_of_memory(layer, inputs, exc):
                             f"size, or mixed precision (mixed_float16)")
 
 
+def _input_masks(inputs):
+    """The masks attached to ``inputs`` (as Keras): a tensor's mask, or for a list / tuple of
+    tensors the list of their masks (None where all of them are unmasked)."""
+    if isinstance(inputs, Tensor):
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple)):
+        masks = [t._keras_mask if isinstance(t, Tensor) else None for t in inputs]
+        if any(m is not None for m in masks):
+            return masks
+    return None
+
+
 def _is_dtype(value):
     if value is None:
         return True
@@ -133,6 +145,9 @@ class Layer:
         self._activity_losses = []
         self._added_losses = []
         self.supports_masking = getattr(self, "supports_masking", False)
+        # as Keras: under a mixed policy, float inputs are cast to the compute dtype unless the
+        # layer sets autocast=False (the normalization layers take them as they come)
+        self.autocast = bool(kwargs.get("autocast", True))
         self._inbound_nodes = []
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = None
@@ -325,7 +340,9 @@ class Layer:
         if isinstance(t, Tensor) and t.dtype.kind == "f" and t.dtype != self.compute_dtype:
             from .. import ops
 
-            return ops.cast(t, self.compute_dtype)
+            out = ops.cast(t, self.compute_dtype)
+            out._keras_mask = t._keras_mask
+            return out
         return t
 
     def cast_weight(self, w):
@@ -389,10 +406,11 @@ class Layer:
                     self._check_input_spec(inputs)
                 return call_symbolic(self, inputs, args, kwargs)
             device = self._weights_device()
-            inputs = convert_inputs(inputs, device, self._multi_input, self.compute_dtype)
+            inputs = convert_inputs(inputs, device, self._multi_input,
+                                    self.compute_dtype if self.autocast else self.dtype)
         if self.input_spec is not None:
             self._check_input_spec(inputs)
-        if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
+        if self.compute_dtype != self.dtype and self.autocast:  # mixed precision
             inputs = map_structure(self._autocast, inputs)
         if not self.built:
             scalars = [inputs] if self._single_input else \
@@ -408,8 +426,8 @@ class Layer:
         if "training" in kwargs and not (var_kw or "training" in accepted):
             kwargs.pop("training")
         mask = kwargs.pop("mask", None)
-        if mask is None and not isinstance(inputs, (list, tuple, dict)):
-            mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
+        if mask is None:
+            mask = _input_masks(inputs)
         if mask is not None and (var_kw or "mask" in accepted):
             kwargs["mask"] = mask
         try:
@@ -417,7 +435,8 @@ class Layer:
         except MemoryError as e:
             raise _out_of_memory(self, inputs, e) from None
         out_mask = self.compute_mask(inputs, mask)
-        if out_mask is not None and isinstance(outputs, Tensor):
+        if out_mask is not None and isinstance(outputs, Tensor) and \
+                not isinstance(out_mask, (list, tuple)):
             outputs._keras_mask = out_mask
         return outputs
 
