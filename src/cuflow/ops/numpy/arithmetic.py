@@ -158,11 +158,27 @@ expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, x, y, g: g * (y + 
 reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, lambda xp, x, y, g: -g * y * y)
 floor = _unary("floor", lambda xp, x: xp.floor(x), None)
 ceil = _unary("ceil", lambda xp, x: xp.ceil(x), None)
-round = _unary("round", lambda xp, x: xp.round(x), None)
+_round_float = _unary("round", lambda xp, x: xp.round(x), None)
+
+
+def round(x, decimals=0):
+    """Round half to even (NumPy), to ``decimals`` places; integers keep their dtype (and with
+    ``decimals < 0`` round to tens, hundreds ...). Piecewise constant: not differentiable."""
+    x = to_tensor(x)
+    if decimals == 0 and x.dtype.kind == "f":
+        return _round_float(x)
+    return const(x._backend.xp.round(x.data, decimals=int(decimals)).astype(x.dtype), x._backend)
+
 log2 = _unary("log2", lambda xp, x: xp.log2(x), lambda xp, x, y, g: g / (x * math.log(2)))
 log10 = _unary("log10", lambda xp, x: xp.log10(x), lambda xp, x, y, g: g / (x * math.log(10)))
 exp2 = _unary("exp2", lambda xp, x: xp.exp2(x), lambda xp, x, y, g: g * y * math.log(2))
-trunc = _unary("trunc", lambda xp, x: xp.trunc(x), None)
+_trunc_float = _unary("trunc", lambda xp, x: xp.trunc(x), None)
+
+
+def trunc(x):
+    """Round towards zero; integer and bool tensors are returned unchanged (as Keras)."""
+    x = to_tensor(x)
+    return x if x.dtype.kind in "biu" else _trunc_float(x)
 absolute = _unary("absolute", lambda xp, x: xp.abs(x), lambda xp, x, y, g: g * xp.sign(x),
                   needs_float=False)
 

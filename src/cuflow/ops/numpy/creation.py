@@ -119,6 +119,26 @@ def full_like(x, fill_value, dtype=None):
     return _like("full_like", x, dtype, fill_value)
 
 
+def empty_like(x, dtype=None):
+    """A tensor of ``x``'s shape and dtype (or ``dtype``); cuflow fills it with zeros."""
+    return _like("empty_like", x, dtype, 0)
+
+
+def view(x, dtype=None):
+    """The same bytes reinterpreted as ``dtype`` (``numpy.ndarray.view``): the last axis
+    scales by the ratio of item sizes. Not differentiable."""
+    x = to_tensor(x)
+    if dtype is None:
+        return const(x.data.view(), x._backend)
+    dt = _dtype(dtype)
+    try:
+        out = x.data.view(dt)
+    except ValueError as e:
+        raise ValueError(f"view: cannot view a tensor of shape {x.shape} and dtype {x.dtype} "
+                         f"as {dt}: {e}") from None
+    return const(out, x._backend)
+
+
 def arange(start, stop=None, step=1, dtype=None):
     """Integers stay integer (int32, as Keras); any float argument gives floatx."""
     if stop is None:
@@ -164,6 +184,17 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     exps = linspace(start, stop, num, endpoint=endpoint, dtype="float64", axis=axis)
     bk = exps._backend
     out = bk.xp.power(float(base), exps.data)
+    return const(out.astype(_dtype(dtype)), bk)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Numbers spaced evenly on a log scale from ``start`` to ``stop`` (same sign, non-zero),
+    ``numpy.geomspace``; floatx() by default."""
+    num = _int("geomspace", "num", num)
+    lo, hi = to_tensor(start), to_tensor(stop)
+    bk = lo._backend
+    out = bk.xp.geomspace(lo.data.astype(np.float64), hi.data.astype(np.float64), num,
+                          endpoint=endpoint, axis=axis)
     return const(out.astype(_dtype(dtype)), bk)
 
 
@@ -217,6 +248,6 @@ def array(x, dtype=None):
 
 
 __all__ = [
-    "arange", "array", "copy", "empty", "eye", "full", "full_like", "identity", "linspace",
-    "logspace", "ones", "ones_like", "tri", "zeros", "zeros_like"
+    "arange", "array", "copy", "empty", "empty_like", "eye", "full", "full_like", "geomspace",
+    "identity", "linspace", "logspace", "ones", "ones_like", "tri", "view", "zeros", "zeros_like"
 ]
