@@ -99,9 +99,11 @@ def test_against_torch_linalg():
 
 def test_decomposition_errors():
     sq = cf.Tensor(wc(3, 3))
-    for fn in (ops.cholesky, ops.eigh, ops.eig, ops.lu_factor):
+    for fn in (ops.cholesky, ops.eigh, ops.eig):
         with pytest.raises(ValueError, match=r"square matrix.*received shape \(3, 4\)"):
             fn(cf.Tensor(np.ones((3, 4))))
+    with pytest.raises(ValueError, match=r"matrix or a batch of matrices.*received shape \(3,\)"):
+        ops.lu_factor(cf.Tensor(np.ones(3)))
     with pytest.raises(ValueError, match="mode argument value not supported|`mode` argument"):
         ops.qr(sq, mode="r")
     # gradients that are not defined raise with the reason

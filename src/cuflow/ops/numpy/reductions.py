@@ -117,19 +117,22 @@ def amin(x, axis=None, keepdims=False):
 
 
 def _arg(op):
-    def fn(x, axis=None):
+    def fn(x, axis=None, keepdims=False):
         x = to_tensor(x)
         if axis is not None:
             (axis,) = normalize_axis(op, axis, x.ndim)
         if x.size == 0:
             raise ValueError(f"{op}: cannot take {op} of an empty tensor (shape {x.shape})")
         xp = x._backend.xp
-        from ...tensor import Tensor
-
-        out = getattr(xp, op)(x.data, axis=axis).astype("int64")
-        return Tensor._wrap(out, backend=x._backend)
+        data = x.data
+        if data.dtype.kind == "f" and data.ndim:  # -0.0 ranks below 0.0, as Keras
+            neg_zero = (data == 0) & xp.signbit(data)
+            data = xp.where(neg_zero, -np.finfo(data.dtype).tiny, data)
+        out = getattr(xp, op)(data, axis=axis, keepdims=keepdims).astype("int32")
+        return const(out, x._backend)
 
     fn.__name__ = op
+    fn.__doc__ = f"Index of the {op[3:]}imum over ``axis`` (flattened for None); int32, as Keras."
     return fn
 
 
