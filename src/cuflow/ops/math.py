@@ -33,8 +33,13 @@ def _segments(op, data, segment_ids, num_segments):
     if ids.dtype.kind not in "iu":
         raise TypeError(f"{op}: segment_ids must be integers; received dtype {ids.dtype}")
     if ids.ndim < 1 or ids.ndim > data.ndim or tuple(data.shape[:ids.ndim]) != ids.shape:
-        raise ValueError(f"{op}: segment_ids of shape {ids.shape} must match the leading "
-                         f"dimensions of data of shape {data.shape}")
+        if ids.ndim == 1:
+            raise ValueError(f"{op}: Argument `segment_ids` and `data` should have same leading "
+                             f"dimension. Received segment_ids of shape {ids.shape} and data of "
+                             f"shape {data.shape}")
+        raise ValueError(f"{op}: Argument `segment_ids` should be an 1-D vector, or match the "
+                         f"leading dimensions of `data`; received segment_ids of shape "
+                         f"{ids.shape} and data of shape {data.shape}")
     xp = bk.xp
     flat_ids = ids.data.reshape(-1).astype(np.int64)
     hi = int(flat_ids.max()) if flat_ids.size else -1  # one host read: validation before use
@@ -159,8 +164,8 @@ def in_top_k(targets, predictions, k):
     return const(rank <= k, bk)
 
 
-def logsumexp(x, axis=-1, keepdims=False):
-    """Stable log(sum(exp(x))) over ``axis``."""
+def logsumexp(x, axis=None, keepdims=False):
+    """Stable log(sum(exp(x))) over ``axis`` (all axes by default, as Keras)."""
     x = to_tensor(x)
     check_float("logsumexp", x)
     axes = normalize_axis("logsumexp", axis, x.ndim)
@@ -313,7 +318,7 @@ def _overlap_add_raw(xp, frames, stride, total):
 def _check_seq(op, sequence_length, sequence_stride):
     for name, v in (("sequence_length", sequence_length), ("sequence_stride", sequence_stride)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{op}: {name} must be a positive int; received {v!r}")
+            raise ValueError(f"{op}: `{name}` must be a positive integer; received {v!r}")
 
 
 def extract_sequences(x, sequence_length, sequence_stride):

@@ -110,6 +110,14 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     from ..numpy.shape import reshape
 
     rms_scaling = kwargs.pop("rms_scaling", False)
+    if rms_scaling:
+        import warnings
+
+        warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument "
+                      "incorrectly scales the input by the variance, not the root mean square. "
+                      "To correctly use RMS Normalization, please use "
+                      "`keras.ops.rms_normalization` / `keras.ops.nn.rms_normalization` "
+                      "instead.", UserWarning, stacklevel=2)
     if kwargs:
         raise TypeError(f"layer_normalization got unexpected arguments {sorted(kwargs)}")
     x = to_tensor(x)

@@ -62,7 +62,8 @@ def nanprod(x, axis=None, keepdims=False):
     acc = _small_int(x)
     if acc:
         x = _cast(x, acc)
-    return prod(_filled(x, 1.0), axis, keepdims)
+    out = prod(_filled(x, 1.0), axis, keepdims)
+    return _cast(out, x.dtype) if x.dtype.kind in "iu" and out.dtype != x.dtype else out
 
 
 def _count(x, axis, keepdims):
