@@ -12,8 +12,11 @@ from .._core import check_float, normalize_axis, record, to_tensor
 # ---- kernel-backed ------------------------------------------------------------------------------
 
 def activation(x, name, alpha=None):
-    """Apply the elementwise activation ``name`` (one fused kernel forward and one backward)."""
-    x = to_tensor(x)
+    """Apply the elementwise activation ``name`` (one fused kernel forward and one backward).
+    Integer and bool inputs promote to floatx() (as Keras)."""
+    from ..numpy._elementwise import to_float
+
+    x = to_float(x)
     check_float(name, x)
     if name not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {name!r}; valid names: {', '.join(ACTIVATIONS)}")

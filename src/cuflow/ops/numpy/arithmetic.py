@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from .._core import check_float, const, operands, record, single_axis, to_tensor, unbroadcast
-from ._elementwise import _binary, _unary
+from ._elementwise import _binary, _unary, to_float
 from .indexing import getitem
 from .logic import where
 
@@ -131,6 +131,10 @@ def divide_no_nan(x1, x2):
 def logaddexp(x1, x2):
     """log(exp(x1) + exp(x2)) without overflow."""
     bk, a, b = operands("logaddexp", x1, x2)
+    a, b = to_float(a), to_float(b)
+    if a.dtype != b.dtype:
+        dt = np.result_type(a.dtype, b.dtype)
+        a, b = const(a.data.astype(dt), bk), const(b.data.astype(dt), bk)
     check_float("logaddexp", a)
     xp = bk.xp
     out = xp.logaddexp(a.data, b.data)

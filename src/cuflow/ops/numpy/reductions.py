@@ -167,15 +167,19 @@ def prod(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, keepdims=False):
-    """Population variance (ddof=0), as ``tf.math.reduce_variance``."""
-    x = to_tensor(x)
+    """Population variance (ddof=0), as ``tf.math.reduce_variance``; integers give floatx()."""
+    from ._elementwise import to_float
+
+    x = to_float(x)
     check_float("var", x)
     d = x - mean(x, axis, keepdims=True)
     return mean(d * d, axis, keepdims)
 
 
 def std(x, axis=None, keepdims=False):
-    x = to_tensor(x)
+    from ._elementwise import to_float
+
+    x = to_float(x)
     check_float("std", x)
     v = var(x, axis, keepdims)
     xp = v._backend.xp
@@ -317,6 +321,9 @@ def _quantile_core(op, x, q, axis, method, keepdims, skip_nan=False):
     vlo, vhi = pick(lo), pick(hi)
     f = const(frac.astype(x.dtype), x._backend)
     out = vlo + (vhi - vlo) * f  # (..., nq)
+    exact = xp.broadcast_to(frac == 0, out.shape)
+    if bool(exact.any()):  # no interpolation there: keep +-inf values (inf - inf would be NaN)
+        out = where(const(exact, x._backend), vlo, out)
     bad = (count == 0) if skip_nan else nan.any(-1)
     if bool(bad.any()):
         out = where(const(xp.broadcast_to(bad[..., None], out.shape), x._backend),

@@ -3,6 +3,8 @@ results: constants, not differentiable)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...tensor import Tensor
 from .._core import const, single_axis, to_tensor
 
@@ -21,8 +23,9 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
     xp = bk.xp
     if axis is not None:
         axis = single_axis("unique", axis, x.ndim)
+    kw = {"equal_nan": False} if xp is np else {}  # every NaN is its own value, as Keras
     res = xp.unique(x.data, return_index=return_index, return_inverse=return_inverse,
-                    return_counts=return_counts, axis=axis)
+                    return_counts=return_counts, axis=axis, **kw)
     res = list(res) if isinstance(res, tuple) else [res]
     if return_inverse:
         k = 1 + int(return_index)
