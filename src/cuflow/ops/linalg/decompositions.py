@@ -56,11 +56,9 @@ def eigh(x):
 
 
 def eig(x):
-    """Eigenvalues and eigenvectors of a general square matrix (batched), not differentiable.
-
-    cuflow tensors hold no complex numbers, so (as Keras' FFT ops) each complex result is a
-    ``(real, imag)`` pair: returns ``((w_real, w_imag), (v_real, v_imag))``. On the GPU, where
-    CuPy has no ``linalg.eig``, the matrices make a host round trip.
+    """``(eigenvalues, eigenvectors)`` of a general square matrix (batched), as complex tensors
+    (as Keras's NumPy backend); not differentiable. On the GPU, where CuPy has no
+    ``linalg.eig``, the matrices make a host round trip.
     """
     a = _square("eig", x)
     bk = a._backend
@@ -70,13 +68,8 @@ def eig(x):
     else:  # pragma: no cover - CuPy builds without geev
         w, v = np.linalg.eig(bk.to_numpy(a.data))
         w, v = bk.asarray(w), bk.asarray(v)
-    dt = a.dtype
-
-    def pair(c):
-        return (const(xp.ascontiguousarray(c.real).astype(dt), bk),
-                const(xp.ascontiguousarray(c.imag).astype(dt), bk))
-
-    return pair(w), pair(v)
+    dt = np.complex128 if a.dtype == np.float64 else np.complex64
+    return const(w.astype(dt), bk), const(v.astype(dt), bk)
 
 
 def lu_factor(x):

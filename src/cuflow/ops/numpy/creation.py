@@ -24,9 +24,9 @@ def _floatx():
 
 def _dtype(dtype, default=None):
     dtype = np.dtype(dtype if dtype is not None else (default or _floatx()))
-    if dtype.kind not in "biuf":
-        raise TypeError(f"unsupported dtype {dtype}; cuflow tensors are bool, integer or "
-                        f"floating")
+    if dtype.kind not in "biufc":
+        raise TypeError(f"unsupported dtype {dtype}; cuflow tensors are bool, integer, floating "
+                        f"or complex")
     return dtype
 
 
@@ -218,17 +218,8 @@ def tri(N, M=None, k=0, dtype=None):
 
 # ---- copies -------------------------------------------------------------------------------------
 
-def _real_only(op, x):
-    if isinstance(x, Tensor):
-        return x
-    if np.iscomplexobj(x) or isinstance(x, complex):
-        raise TypeError(f"{op}: cuflow has no complex dtype; received a complex input "
-                        f"(dtype {np.asarray(x).dtype})")
-    return to_tensor(x)
-
-
 def _identity(op, x):
-    x = _real_only(op, x)
+    x = to_tensor(x)
     return record(x.data.copy(), (x,), lambda g: (g,), op)
 
 
@@ -243,7 +234,6 @@ def array(x, dtype=None):
 
     if isinstance(x, Tensor):
         return copy(x) if dtype is None or np.dtype(dtype) == x.dtype else cast(x, dtype)
-    _real_only("array", x)
     return convert_to_tensor(x, dtype=dtype)
 
 

@@ -230,15 +230,19 @@ def isposinf(x):
 
 
 def isreal(x):
-    """True everywhere: cuflow's tensors are real."""
+    """True where the imaginary part is 0 (everywhere for a real tensor)."""
     x = to_tensor(x)
-    return const(x._backend.xp.ones(x.shape, dtype=bool), x._backend)
+    return const(x._backend.xp.isreal(x.data), x._backend)
 
 
 def angle(x):
-    """The complex argument: pi for negative reals, else 0 (floatx() for integer inputs)."""
-    x = to_float(x)
+    """The complex argument (floating); for real tensors pi for negative values, else 0
+    (floatx() for integer inputs)."""
+    x = to_tensor(x)
     xp = x._backend.xp
+    if x.dtype.kind == "c":
+        return const(xp.angle(x.data), x._backend)
+    x = to_float(x)
     return const(xp.angle(x.data).astype(x.dtype), x._backend)
 
 
