@@ -60,16 +60,13 @@ def polar(abs_, angle):
 
 
 def view_as_complex(x):
-    """(..., 2) real pairs as a complex tensor of shape (...): float64 gives complex128, other
-    floats complex64."""
+    """(..., 2) real pairs as a complex64 tensor of shape (...), as Keras."""
     x = to_tensor(x)
     if x.ndim == 0 or x.shape[-1] != 2:
         raise ValueError(f"view_as_complex: Last dimension of input must be size 2 (real, "
                          f"imag); received shape {x.shape}")
-    data = x.data if x.dtype.kind == "f" else x.data.astype(np.float32)
-    dt = _complex_dtype(data.dtype)
-    out = data[..., 0].astype(dt) + 1j * data[..., 1].astype(dt)
-    return const(out.astype(dt), x._backend)
+    out = x.data[..., 0].astype(np.complex64) + 1j * x.data[..., 1].astype(np.complex64)
+    return const(out.astype(np.complex64), x._backend)
 
 
 def view_as_real(x):
