@@ -13,13 +13,13 @@ import numpy as np
 from . import autodiff
 from .backend import backend_of, get_backend, get_device, parse_device
 
-_ALLOWED_KINDS = "biuf"
+_ALLOWED_KINDS = "biufc"  # complex tensors hold data (as Keras's NumPy backend); no gradients
 
 
 def _check_dtype(dtype, received):
     if dtype.kind not in _ALLOWED_KINDS:
-        raise TypeError(f"cuflow tensors hold bool, integer or floating data; received dtype "
-                        f"{dtype} from {type(received).__name__}")
+        raise TypeError(f"cuflow tensors hold bool, integer, floating or complex data; received "
+                        f"dtype {dtype} from {type(received).__name__}")
 
 
 class Tensor:
@@ -53,6 +53,8 @@ class Tensor:
         _check_dtype(arr.dtype, data)
         if python_data and dtype is None and arr.dtype == np.float64:
             arr = arr.astype(np.float32)
+        elif python_data and dtype is None and arr.dtype == np.complex128:
+            arr = arr.astype(np.complex64)  # Python complex numbers are complex64, as Keras
         self.data = arr
         self._backend = bk
         self._node = None
