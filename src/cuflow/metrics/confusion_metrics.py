@@ -132,8 +132,8 @@ class _ThresholdRatio(Metric):
         self.top_k = top_k
         self.class_id = class_id
         self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
-        self.add_variable("true_positives", (len(self.thresholds),))
-        self.add_variable(self._other, (len(self.thresholds),))
+        self.true_positives = self._counts("true_positives", (len(self.thresholds),))
+        setattr(self, self._other, self._counts(self._other, (len(self.thresholds),)))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
@@ -214,7 +214,7 @@ class AUC(Metric):
     def _declare(self, num_labels):
         shape = (self.num_thresholds,) + ((num_labels,) if self.multi_label else ())
         for name in self._NAMES:
-            self.add_variable(name, shape)
+            setattr(self, name, self._counts(name, shape))
         self.num_labels = num_labels
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -298,7 +298,7 @@ class _ConditionCount(Metric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.thresholds = _parse_thresholds(thresholds, 0.5)
-        self.add_variable("accumulator", (len(self.thresholds),))
+        self.accumulator = self._counts("accumulator", (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
@@ -379,7 +379,7 @@ class _SensitivitySpecificityBase(Metric):
             self.thresholds = [0.0] + [(i + 1) / (n - 1) for i in range(n - 2)] + [1.0]
             self._evenly = "exact"
         for cell in self._NAMES:
-            self.add_variable(cell, (len(self.thresholds),))
+            setattr(self, cell, self._counts(cell, (len(self.thresholds),)))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)

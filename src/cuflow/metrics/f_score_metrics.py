@@ -51,7 +51,7 @@ class FBetaScore(Metric):
     def _build(self, num_classes):
         shape = () if self.average == "micro" else (num_classes,)
         for cell in self._NAMES:
-            self.add_variable(cell, shape)
+            self.add_variable(shape, dtype="float64", name=cell)
         self.num_classes = num_classes
 
     def update_state(self, y_true, y_pred, sample_weight=None):
