@@ -346,7 +346,7 @@ class Variable(Tensor):
     device graphs and optimizer tables keep pointing at live memory.
     """
 
-    __slots__ = ("trainable", "constraint")
+    __slots__ = ("trainable", "constraint", "overwrite_with_gradient")
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, device=None,
                  constraint=None):
@@ -363,6 +363,8 @@ class Variable(Tensor):
         self.requires_grad = self.trainable
         self.name = name if name is not None else f"Variable:{next(_names)}"
         self.constraint = constraint
+        # Keras: an optimizer writes such a variable's gradient into it instead of a step
+        self.overwrite_with_gradient = False
 
     def _set_trainable(self, flag):
         self.trainable = bool(flag)
@@ -389,7 +391,9 @@ class Variable(Tensor):
         self.data -= self._coerce(value)
         return self
 
+    @property
     def value(self):
+        """The current value as a Tensor sharing this Variable's buffer (Keras's property)."""
         return Tensor._wrap(self.data, backend=self._backend)
 
     def __repr__(self):
