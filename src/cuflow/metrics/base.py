@@ -63,6 +63,9 @@ class Metric:
         dt = np.dtype(dtype if dtype is not None else "float32")
         if isinstance(initializer, (int, float, np.number)) and not isinstance(initializer, bool):
             host = np.full(shape, initializer, dt)
+        elif isinstance(initializer, (Tensor, np.ndarray)) or hasattr(initializer,
+                                                                      "__cuda_array_interface__"):
+            host = _host(initializer, dt, shape)  # an initial value, as Keras accepts
         elif initializer in ("zeros", "ones"):
             host = (np.zeros if initializer == "zeros" else np.ones)(shape, dt)
         elif isinstance(initializer, str):
