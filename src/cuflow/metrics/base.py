@@ -136,7 +136,7 @@ class Metric:
         if len(values) != len(variables):
             raise ValueError(f"metric {self.name!r} has {len(variables)} variables; received "
                              f"{len(values)} values")
-        saved = [v.numpy() for v in variables]
+        saved = [v.data.copy() for v in variables]
         for v, value in zip(variables, values):
             v.assign(value.data if isinstance(value, Tensor) else value)
         return variables, saved
@@ -165,7 +165,7 @@ class Metric:
     def stateless_reset_state(self):
         """The state values ``reset_state`` would produce; this metric's state is unchanged."""
         variables = self.variables
-        saved = [v.numpy() for v in variables]
+        saved = [v.data.copy() for v in variables]
         try:
             self.reset_state()
             return [Tensor._wrap(v.data.copy(), backend=v._backend) for v in variables]
