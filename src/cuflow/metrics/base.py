@@ -209,7 +209,7 @@ def _metric_dtype(dtype):
     """A metric's dtype name: ``floatx()`` by default (not the global policy, as Keras), a dtype
     policy's compute dtype, or any numeric dtype (integer ones too, as Keras accepts)."""
     if dtype is None:
-        from ..config import floatx
+        from ..backend.config import floatx
 
         return floatx()
     compute = getattr(dtype, "compute_dtype", None)
