@@ -218,7 +218,8 @@ class ShapeResolvedCrossentropy(LossFunctionWrapper):
 
 
 __all__ = [
-    "BCE", "CategoricalGeneralizedCrossEntropy", "categorical_generalized_cross_entropy", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "BCE", "CategoricalGeneralizedCrossEntropy", "categorical_generalized_cross_entropy",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy", "KLD", "KLDivergence", "Poisson",
     "SparseCategoricalCrossentropy", "bce", "binary_crossentropy", "binary_focal_crossentropy",
     "categorical_crossentropy", "categorical_focal_crossentropy", "kl_divergence", "kld",
