@@ -119,6 +119,19 @@ def _builtin_class(name):
     return None
 
 
+def _class_of_module(module, name):
+    """``name`` from the built-in module a config names ("keras.metrics", "cuflow.losses",
+    "keras.src.metrics.probabilistic_metrics" ...), or None."""
+    parts = str(module or "").split(".")
+    if len(parts) < 2 or parts[0] not in ("keras", "cuflow"):
+        return None
+    kind = parts[2] if parts[1] == "src" and len(parts) > 2 else parts[1]
+    if kind not in ("losses", "metrics"):
+        return None
+    obj = getattr(importlib.import_module(f"cuflow.{kind}"), name, None)
+    return obj if inspect.isclass(obj) else None
+
+
 def _resolve(class_name, registered_name, custom):
     for key in (registered_name, class_name):
         if key is not None and key in custom:
@@ -191,6 +204,8 @@ def _deserialize(config, custom):
                              f"register_keras_serializable or pass it in custom_objects")
         return fn
     cls = _resolve(class_name, registered_name, custom)
+    if cls is None:  # a name both losses and metrics export: the config's module decides
+        cls = _class_of_module(config.get("module"), class_name)
     if cls is None:
         cls = registry.builtin_classes().get(class_name)
         if cls is None and class_name in ("Sequential", "Functional", "Model"):
