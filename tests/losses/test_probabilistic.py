@@ -300,3 +300,11 @@ def test_shape_resolved_crossentropy_picks_binary_sparse_or_categorical():
     np.testing.assert_allclose(float(ce(np.array([[1, 0], [0, 1]]), probs)), want, rtol=1e-6)
     np.testing.assert_allclose(float(ce(np.array([[1.0], [0.0]]), np.array([[0.9], [0.2]]))),
                                want, rtol=1e-6)
+
+
+def test_crossentropies_refuse_broadcast_labels():
+    y_true = np.array([[0.0], [1.0], [1.0]])
+    y_pred = np.full((3, 3), 0.3)
+    for loss in (losses.BinaryCrossentropy(), losses.CategoricalCrossentropy()):
+        with pytest.raises(ValueError, match="must have the same shape"):
+            loss(y_true, y_pred)

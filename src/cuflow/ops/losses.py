@@ -103,8 +103,11 @@ def pair(name, y_true, y_pred, axis=-1):
     y_pred = as_pred(y_pred)
     y_true = as_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    if y_true.shape != y_pred.shape and _broadcasts_to(y_true.shape, y_pred.shape):
-        y_true = broadcast_to(y_true, y_pred.shape)  # Keras: y_true - y_pred broadcasts
+    if y_true.shape != y_pred.shape and "crossentropy" not in name and \
+            _broadcasts_to(y_true.shape, y_pred.shape):
+        # Keras: regression and hinge losses broadcast y_true - y_pred; its crossentropy ops
+        # insist on equal shapes
+        y_true = broadcast_to(y_true, y_pred.shape)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{name}: y_true and y_pred must have the same shape; received "
                          f"y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape}")
