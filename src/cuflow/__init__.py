@@ -13,7 +13,7 @@ from .autodiff import no_grad
 from .backend import device, devices, get_device, set_device
 from .errors import DeviceError, OutOfMemoryError, UnsafeModelError
 from .gradient_tape import GradientTape
-from .tensor import Tensor, Variable, is_tensor, stop_gradient
+from .tensor import Tensor, Variable, is_tensor, name_scope, stop_gradient
 
 
 def __getattr__(name):
@@ -41,5 +41,5 @@ def to_device(x, device_spec=None):
 
 
 __all__ = ["DeviceError", "GradientTape", "OutOfMemoryError", "Tensor", "UnsafeModelError",
-           "Variable", "autodiff", "device", "devices", "get_device", "is_tensor", "no_grad",
-           "ops", "set_device", "stop_gradient", "to_device", "__version__"]
+           "Variable", "autodiff", "device", "devices", "get_device", "is_tensor", "name_scope",
+           "no_grad", "ops", "set_device", "stop_gradient", "to_device", "__version__"]

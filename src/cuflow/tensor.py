@@ -351,6 +351,25 @@ class Tensor:
 
 
 _names = itertools.count()
+_scopes = []  # the open name_scope names, outermost first
+
+
+class name_scope:
+    """``with name_scope("block"):`` Variables created inside get the path ``"block/<name>"``
+    (their ``name`` stays as given), as ``keras.name_scope``. Scopes nest."""
+
+    def __init__(self, name, **kwargs):
+        if not isinstance(name, str):
+            raise ValueError(f"name_scope expects a string name; received {name!r}")
+        self.name = name
+
+    def __enter__(self):
+        _scopes.append(self.name)
+        return self
+
+    def __exit__(self, *exc):
+        _scopes.pop()
+        return False
 
 
 class Variable(Tensor):
@@ -360,7 +379,7 @@ class Variable(Tensor):
     device graphs and optimizer tables keep pointing at live memory.
     """
 
-    __slots__ = ("trainable", "constraint")
+    __slots__ = ("trainable", "constraint", "overwrite_with_gradient", "path")
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, device=None,
                  constraint=None):
@@ -376,7 +395,11 @@ class Variable(Tensor):
         self.trainable = bool(trainable)
         self.requires_grad = self.trainable
         self.name = name if name is not None else f"Variable:{next(_names)}"
+        # Keras's variable path: the open name scopes, then the name
+        self.path = "/".join([*_scopes, str(self.name)])
         self.constraint = constraint
+        # Keras: an optimizer writes such a variable's gradient into it instead of a step
+        self.overwrite_with_gradient = False
 
     def numpy(self):
         """A host copy of the value: a snapshot that later assignments (an optimizer step
@@ -409,7 +432,9 @@ class Variable(Tensor):
         self.data -= self._coerce(value)
         return self
 
+    @property
     def value(self):
+        """The current value as a Tensor sharing this Variable's buffer (Keras's property)."""
         return Tensor._wrap(self.data, backend=self._backend)
 
     def __repr__(self):

@@ -130,7 +130,8 @@ def _module_class(module, class_name):
     if not parts or parts[0] not in _CLASS_MODULES:
         return None
     mod = importlib.import_module(f"cuflow.{parts[0]}")
-    obj = getattr(mod, class_name, None) if class_name in getattr(mod, "__all__", ()) else None
+    obj = getattr(mod, class_name, None) if class_name in getattr(mod, "__all__", dir(mod)) \
+        else None
     return obj if inspect.isclass(obj) else None
 
 
@@ -206,7 +207,8 @@ def _deserialize(config, custom):
                              f"register_keras_serializable or pass it in custom_objects")
         return fn
     cls = _resolve(class_name, registered_name, custom)
-    if cls is None:  # the module names the family where a class name is in two (Identity)
+    if cls is None:  # the module names the family where a class name is in two (Identity,
+        # a loss and a metric of one name)
         cls = _module_class(config.get("module"), class_name)
     if cls is None:
         cls = registry.builtin_classes().get(class_name)

@@ -23,6 +23,8 @@ def resolve_loss(v):
     """A loss name / function / object as a ``Loss`` (unknown names fail now, as in Keras)."""
     if v is None:
         return None
+    if isinstance(v, str) and v.lower() in ("crossentropy", "ce"):  # Keras: chosen by shapes
+        return losses_mod.probabilistic.ShapeResolvedCrossentropy(name=v)
     fn = losses_mod.get(v)
     # plain functions compute per-sample values; the wrapper adds weights + reduction
     return fn if isinstance(fn, losses_mod.Loss) else losses_mod.LossFunctionWrapper(fn)
