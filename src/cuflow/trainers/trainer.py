@@ -27,6 +27,14 @@ class NotCompiledError(RuntimeError, ValueError):
     Keras 3)."""
 
 
+def _steps(data):
+    """The number of batches, or None for a generator that runs until it is exhausted."""
+    try:
+        return len(data)
+    except TypeError:
+        return None
+
+
 def _abort_job_on_error(method):
     """Under a ``cuflow.distribute`` strategy an exception on one rank ends every rank (the
     others would otherwise wait forever in their next collective)."""
@@ -294,7 +302,7 @@ class Trainer:
         data, val = strategy.shard(data), strategy.shard(val)  # this rank's rows of each batch
         self._prepare_model_for(data)
         cbs = seams.callback_list(callbacks, add_history=True, add_progbar=verbose != 0,
-                                  model=self, verbose=verbose, epochs=epochs, steps=len(data))
+                                  model=self, verbose=verbose, epochs=epochs, steps=_steps(data))
         cbs = strategy.filter_callbacks(cbs)  # data-parallel: rank 0 alone prints and writes
         self.stop_training = False
         with debug.kernel_verifier(verify_kernels, self):
@@ -313,7 +321,7 @@ class Trainer:
         data = self._strategy.shard(data)
         self._prepare_model_for(data)
         cbs = seams.callback_list(callbacks, add_history=False, add_progbar=verbose != 0,
-                                  model=self, verbose=verbose, epochs=1, steps=len(data))
+                                  model=self, verbose=verbose, epochs=1, steps=_steps(data))
         cbs = self._strategy.filter_callbacks(cbs)
         logs = epoch_iterator.evaluate_loop(self, data, cbs)
         return self._result(logs, return_dict)
@@ -321,7 +329,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         data = self._make_data(x, batch_size=batch_size, steps=steps)
         cbs = seams.callback_list(callbacks, add_history=False, add_progbar=verbose != 0,
-                                  model=self, verbose=verbose, epochs=1, steps=len(data))
+                                  model=self, verbose=verbose, epochs=1, steps=_steps(data))
         return epoch_iterator.predict_loop(self, data, cbs)
 
     # ---- single batches --------------------------------------------------------------------
