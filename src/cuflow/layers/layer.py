@@ -11,6 +11,7 @@ from ..tensor import Tensor, Variable
 from ..tree import flatten as _flatten
 from ..tree import map_structure
 from . import naming
+from .call_losses import call_scope, record_activity_losses
 from .core.keras_tensor import KerasTensor, call_symbolic, probe_output_shape
 from .input_conversion import convert_inputs, is_array_leaf, shape_of
 
@@ -103,8 +104,13 @@ class Layer:
             marked.__doc__ = build.__doc__
             cls.build = marked
 
-    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
+                 **kwargs):
         object.__setattr__(self, "_layers", [])
+        if activity_regularizer is not None:  # Keras: any layer's outputs may be regularized
+            from .. import regularizers
+
+            self.activity_regularizer = regularizers.get(activity_regularizer)
         unknown = [k for k in kwargs if k not in _BASE_KWARGS]
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
@@ -394,9 +400,12 @@ class Layer:
         if mask is not None and (var_kw or "mask" in accepted):
             kwargs["mask"] = mask
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            with call_scope(self):  # the outermost call clears the losses of the last one
+                already = len(self._activity_losses)
+                outputs = self.call(inputs, *args, **kwargs)
         except MemoryError as e:
             raise _out_of_memory(self, inputs, e) from None
+        record_activity_losses(self, outputs, already)
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is not None and isinstance(outputs, Tensor):
             outputs._keras_mask = out_mask
