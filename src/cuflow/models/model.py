@@ -59,22 +59,34 @@ class Model(Trainer, Layer):
                          f"{[layer.name for layer in self.layers]}")
 
     def build(self, input_shape=None):
+        """Build a subclassed model by calling it on zeros of ``input_shape``: one shape, or a
+        list / tuple / dict of shapes for a model taking several inputs (as Keras)."""
         if input_shape is not None and not self.built:
-            from ..layers import Input
-
-            shapes = input_shape if isinstance(input_shape, list) else [input_shape]
-            ins = [Input(batch_shape=tuple(s)) for s in shapes]
-            self._input_batch_shapes = [tuple(s) for s in shapes]
-            self.built = True
             import numpy as np
 
             from .. import autodiff
+            from ..layers import Input
             from ..tensor import Tensor
 
-            zeros = [Tensor(np.zeros(tuple(1 if d is None else d for d in t.shape),
-                                     dtype="float32")) for t in ins]
+            shapes = _shape_structure(input_shape)
+            flat = _flatten_shapes(shapes)
+            for s in flat:
+                Input(batch_shape=s)  # validates each shape, naming it
+            self._input_batch_shapes = flat
+            self.built = True
+
+            def zeros(s):
+                return Tensor(np.zeros(tuple(1 if d is None else d for d in s), "float32"))
+
+            if isinstance(shapes, dict):
+                structure = {k: zeros(v) for k, v in shapes.items()}
+            elif _is_shape(shapes):
+                structure = zeros(shapes)
+            else:  # (a one-element list: that one input, as before)
+                structure = type(shapes)(zeros(s) for s in shapes)
+                structure = structure[0] if len(structure) == 1 else structure
             with autodiff.no_grad():
-                self.call(zeros[0] if len(zeros) == 1 else zeros)
+                self.call(structure)
         self.built = True
 
     def to(self, device):
@@ -141,6 +153,28 @@ class Model(Trainer, Layer):
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
         return seams.saving().load_weights(self, filepath, skip_mismatch=skip_mismatch,
                                            by_name=by_name, **kwargs)
+
+
+def _is_shape(s):
+    return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)
+
+
+def _shape_structure(input_shape):
+    """One shape as a tuple, or a list / tuple / dict of them."""
+    if _is_shape(input_shape):
+        return tuple(input_shape)
+    if isinstance(input_shape, dict):
+        return {k: tuple(v) for k, v in input_shape.items()}
+    if isinstance(input_shape, (list, tuple)) and all(_is_shape(s) for s in input_shape):
+        return type(input_shape)(tuple(s) for s in input_shape)
+    raise ValueError(f"build() expects a shape or a list / tuple / dict of shapes; received "
+                     f"input_shape={input_shape!r}")
+
+
+def _flatten_shapes(shapes):
+    if isinstance(shapes, dict):
+        return [shapes[k] for k in shapes]
+    return [shapes] if _is_shape(shapes) else list(shapes)
 
 
 _functional_subclasses = {}
