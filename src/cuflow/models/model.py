@@ -28,6 +28,15 @@ class Model(Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
+            from .functional import Functional
+
+            if not isinstance(self, Functional):
+                # a subclass whose __init__ calls super().__init__(inputs=..., outputs=...):
+                # it becomes functional, keeping its own methods (as Keras)
+                self.__class__ = _functional_subclass(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         name = kwargs.pop("name", None)
         trainable = kwargs.pop("trainable", True)
         if args or kwargs:
@@ -137,11 +146,28 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         """``Model.from_config`` of a functional config builds the functional model, as Keras 3;
         a subclass is made from its config's keys."""
-        if cls is Model and "layers" in config and "input_layers" in config:
-            from .functional import Functional
+        from .functional import Functional, functional_from_config
 
-            return Functional.from_config(config, custom_objects=custom_objects)
-        return super().from_config(config)
+        functional = all(k in config for k in ("name", "layers", "input_layers",
+                                                "output_layers"))
+        if functional and _revivable_as_functional(cls):
+            return functional_from_config(config, custom_objects=custom_objects,
+                                          model_cls=None if cls is Model else cls)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(f"Unable to revive model from config. When overriding get_config(), "
+                            f"make sure that the returned config contains all items used as "
+                            f"arguments in the constructor of {cls.__name__}, or define "
+                            f"from_config(cls, config). Received config={config}. Error: {e}"
+                            ) from e
+
+    def to_json(self, **kwargs):
+        """The model's config as a JSON string (``keras.models.model_from_json`` reads it);
+        ``kwargs`` go to ``json.dumps``."""
+        import json
+
+        return json.dumps(seams.saving().serialize_keras_object(self), **kwargs)
 
     # saving lives in cuflow.saving; these are the Keras entry points
     def save(self, filepath, overwrite=True, **kwargs):
@@ -153,6 +179,21 @@ class Model(Trainer, Layer):
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
         return seams.saving().load_weights(self, filepath, skip_mismatch=skip_mismatch,
                                            by_name=by_name, **kwargs)
+
+
+def _revivable_as_functional(cls):
+    """Keras's rule: Model / Functional themselves, or a subclass whose __init__ takes what
+    Functional's does, or ``*args, **kwargs``."""
+    import inspect
+
+    from .functional import Functional
+
+    if cls in (Model, Functional) or cls.__init__ in (Model.__init__, Functional.__init__):
+        return True
+    spec = inspect.getfullargspec(cls.__init__)
+    own = inspect.getfullargspec(Functional.__init__)
+    return spec.args[1:] == own.args[1:] or (spec.varargs is not None and
+                                              spec.varkw is not None)
 
 
 def _is_shape(s):
