@@ -146,7 +146,7 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         """``Model.from_config`` of a functional config builds the functional model, as Keras 3;
         a subclass is made from its config's keys."""
-        from .functional import Functional, functional_from_config
+        from .functional import functional_from_config
 
         functional = all(k in config for k in ("name", "layers", "input_layers",
                                                 "output_layers"))
