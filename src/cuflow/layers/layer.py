@@ -10,7 +10,7 @@ import numpy as np
 from ..tensor import Tensor, Variable
 from ..tree import flatten as _flatten
 from ..tree import map_structure
-from . import naming
+from . import auto_config, naming
 from .call_losses import call_scope, record_activity_losses
 from .core.keras_tensor import KerasTensor, call_symbolic, probe_output_shape
 from .input_conversion import convert_inputs, is_array_leaf, shape_of
@@ -88,6 +88,14 @@ class Layer:
                 raise TypeError(f"Layer input_spec must be an instance of InputSpec. Got: "
                                 f"input_spec={spec!r}")
         self.__dict__["_input_spec"] = value
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # the __init__ arguments, for get_config of a class that does not write one (Keras)
+        config, reason = auto_config.capture(cls, args, kwargs)
+        object.__setattr__(instance, "_auto_config", config)
+        object.__setattr__(instance, "_auto_config_reason", reason)
+        return instance
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -429,6 +437,9 @@ class Layer:
                   "dtype": self.dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not \
+                Layer.__init__:  # a custom layer without get_config: its __init__ arguments
+            return auto_config.auto_config(self, config)
         return config
 
     @classmethod
