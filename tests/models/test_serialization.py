@@ -37,9 +37,9 @@ def test_layer_entry_round_trip():
     assert type(back) is Doubler and back.name == "x2"
 
 
-def test_unregistered_layers_are_refused_with_the_fix():
-    with pytest.raises(ValueError, match="register_serializable"):
-        serialization.serialize_layer(Unregistered())
+def test_unregistered_layers_save_and_load_by_custom_objects():
+    entry = serialization.serialize_layer(Unregistered(name="u"))  # any layer saves (Keras)
+    assert entry["class_name"] == "Unregistered" and entry["config"]["name"] == "u"
     with pytest.raises(ValueError, match="unknown layer class 'Unregistered'"):
         serialization.deserialize_layer({"class_name": "Unregistered", "config": {}})
     found = serialization.deserialize_layer({"class_name": "Unregistered", "config": {}},
@@ -64,13 +64,23 @@ def test_nested_models_are_entries_holding_their_graph():
         is Functional
 
 
-def test_subclassed_models_need_a_registered_class_with_get_config():
+def test_subclassed_models_save_by_class_name_and_need_it_to_load():
     class Sub(Model):
         def call(self, x):
             return x
 
-    with pytest.raises(ValueError, match="cannot save the subclassed model 'Sub'"):
-        serialization.model_to_config(Sub())
+    assert serialization.model_to_config(Sub(name="s")) == {
+        "class_name": "Sub", "config": {"name": "s", "trainable": True}}
+    assert type(serialization.model_from_config(
+        {"class_name": "Sub", "config": {"name": "s"}}, {"Sub": Sub})) is Sub
+
+    class Holds(Model):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+    with pytest.raises(NotImplementedError, match="cannot save the subclassed model 'Holds'"):
+        serialization.model_to_config(Holds(layers.Dense(2)))
     with pytest.raises(ValueError, match="unknown model class 'Sub'"):
         serialization.model_from_config({"class_name": "Sub", "config": {}})
     with pytest.raises(ValueError, match="must be an object"):

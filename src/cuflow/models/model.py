@@ -8,6 +8,7 @@ debugging reports ``cuflow.debug``, both reached through ``cuflow.trainers.seams
 from __future__ import annotations
 
 from ..layers import Layer
+from ..layers.auto_config import auto_config
 from ..layers.naming import to_snake_case, unique_name
 from ..trainers import seams
 from ..trainers.trainer import Trainer
@@ -24,8 +25,8 @@ class Model(Trainer, Layer):
                 # a Model subclass without its own __init__ (say, only a custom train_step)
                 # built from inputs and outputs: a functional model keeping the subclass's
                 # methods, as Keras does. A subclass with __init__ decides its own arguments.
-                return super().__new__(_functional_subclass(cls))
-        return super().__new__(cls)
+                return super().__new__(_functional_subclass(cls), *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
@@ -140,7 +141,11 @@ class Model(Trainer, Layer):
             self, x, y, sample_weight=sample_weight, max_samples=max_samples, print_fn=print_fn)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        config = {"name": self.name, "trainable": self.trainable}
+        if type(self).get_config is Model.get_config and \
+                type(self).__init__ is not Model.__init__:  # a subclass's __init__ arguments
+            return auto_config(self, config)
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
