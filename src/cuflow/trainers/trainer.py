@@ -53,6 +53,8 @@ class Trainer:
     history = None
     _strategy = DEFAULT  # the strategy whose scope compile() ran in (see distribution.py)
     _compile_state = None
+    _jit_compile = "auto"  # compile(jit_compile=): True / "auto" capture CUDA graphs on a GPU
+    run_eagerly = False
     _loss_check = None  # fit(nan_bundle=...): checks each eager step's loss on the host
     _resume_epoch = None  # resume_from_epoch(): where the running fit's epoch loop starts
 
@@ -61,6 +63,21 @@ class Trainer:
         """The distribution strategy this model trains under (the do-nothing default unless
         compiled inside a ``cuflow.distribute`` strategy's scope)."""
         return self._strategy
+
+    @property
+    def jit_compile(self):
+        """Whether fit / evaluate / predict compile their steps (Keras's property): here,
+        capture them as CUDA graphs. ``"auto"`` reads True on a GPU, False on the CPU (which
+        always runs eagerly)."""
+        if self._jit_compile == "auto":
+            return str(getattr(self, "device", "cpu")).startswith("gpu")
+        return bool(self._jit_compile)
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        if value not in (True, False, "auto"):
+            raise ValueError(f"jit_compile must be True, False or 'auto'; received {value!r}")
+        self._jit_compile = value
 
     # ---- compile ---------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
