@@ -163,3 +163,21 @@ def test_from_config_revives_a_subclass_taking_args_and_kwargs_as_functional():
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0))
     with pytest.raises(TypeError, match="Unable to revive model from config"):
         _Built.from_config({"units": 2, "unknown": 1})
+
+
+class _Param(Model):
+    def __init__(self, *args, param=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.param = param
+
+    def get_config(self):
+        return {**super().get_config(), "param": self.param}
+
+
+def test_from_config_passes_a_subclass_its_own_config_keys():
+    inp = Input((3,))
+    model = _Param(inputs=inp, outputs=Dense(2)(inp), param=3)
+    again = _Param.from_config(model.get_config())
+    assert type(again) is type(model) and again.param == 3
+    with pytest.raises(AttributeError, match="`Model.layers` attribute is reserved"):
+        model.layers = []

@@ -351,6 +351,12 @@ def functional_from_config(config, custom_objects=None, layer_fn=None, input_ten
 
     ins = tensors(config.get("input_layers"), "input_layers")
     outs = tensors(config.get("output_layers"), "output_layers")
-    # model_cls: a Model subclass that takes (inputs, outputs, ...) (Model.from_config)
-    return (model_cls or Functional)(ins, outs, name=config.get("name"),
-                                     trainable=config.get("trainable", True))
+    if model_cls is None:
+        return Functional(ins, outs, name=config.get("name"),
+                          trainable=config.get("trainable", True))
+    # a Model subclass taking (inputs, outputs, ...) (Model.from_config): the config's other
+    # keys (its own get_config's) are its keyword arguments, as Keras
+    extra = {k: v for k, v in config.items() if k not in (
+        "name", "trainable", "layers", "input_layers", "output_layers")}
+    return model_cls(inputs=ins, outputs=outs, name=config.get("name"),
+                     trainable=config.get("trainable", True), **extra)

@@ -54,6 +54,15 @@ class Model(Trainer, Layer):
     def layers(self):
         return list(self._layers)
 
+    @layers.setter
+    def layers(self, _):
+        if hasattr(self, "add") and hasattr(self, "pop"):  # Sequential
+            raise AttributeError("`Sequential.layers` attribute is reserved and should not be "
+                                 "used. Use `add()` and `pop()` to change the layers in this "
+                                 "model.")
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. "
+                             "Please use another name.")
+
     def get_layer(self, name=None, index=None):
         if index is not None:
             if name is not None:
