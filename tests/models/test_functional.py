@@ -181,3 +181,17 @@ def test_from_config_passes_a_subclass_its_own_config_keys():
     assert type(again) is type(model) and again.param == 3
     with pytest.raises(AttributeError, match="`Model.layers` attribute is reserved"):
         model.layers = []
+
+
+def test_a_list_given_to_a_dict_input_model_warns_as_keras():
+    import warnings
+
+    i1, i2 = Input((2,), name="i1"), Input((2,), name="i2")
+    out = layers.Add()([i1, i2])
+    x = [np.ones((2, 2), "float32"), np.zeros((2, 2), "float32")]
+    with pytest.warns(UserWarning, match="structure of `inputs` doesn't match"):
+        got = Model({"i1": i1, "i2": i2}, out).predict(x, verbose=0)
+    np.testing.assert_array_equal(got, np.ones((2, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a tuple for a list of inputs: no warning
+        Model([i1, i2], out).predict(tuple(x), verbose=0)

@@ -157,6 +157,12 @@ class Functional(Model):
         return self._outputs_struct
 
     def call(self, inputs, training=None, mask=None):
+        if isinstance(inputs, dict) != isinstance(self._inputs_struct, dict):
+            import warnings
+
+            warnings.warn(f"The structure of `inputs` doesn't match the expected structure.\n"
+                          f"Expected: {map_structure(lambda t: t.name, self._inputs_struct)}\n"
+                          f"Received: inputs={type(inputs).__name__}", stacklevel=2)
         flat = _flatten(inputs)
         if len(flat) != len(self._flat_inputs):
             raise ValueError(f'model "{self.name}" expects {len(self._flat_inputs)} input(s) '
