@@ -34,6 +34,11 @@ def __getattr__(name):
     raise AttributeError(f"module 'cuflow' has no attribute {name!r}")
 
 
+def version():
+    """cuflow's version string (``keras.version()``)."""
+    return __version__
+
+
 def to_device(x, device_spec=None):
     """Move an array or Tensor to ``device_spec`` (default: the current device) once."""
     dev = device_spec if device_spec is not None else get_device()
@@ -42,4 +47,5 @@ def to_device(x, device_spec=None):
 
 __all__ = ["DeviceError", "GradientTape", "OutOfMemoryError", "Tensor", "UnsafeModelError",
            "Variable", "autodiff", "device", "devices", "get_device", "is_tensor", "name_scope",
-           "no_grad", "ops", "set_device", "stop_gradient", "to_device", "__version__"]
+           "no_grad", "ops", "set_device", "stop_gradient", "to_device", "version",
+           "__version__"]

@@ -185,7 +185,10 @@ def _rebuild(bundle):
     if not cfg or "unavailable" in cfg:
         raise ValueError(f"the bundle has no usable model config "
                          f"({(cfg or {}).get('unavailable', 'none saved')}); pass model=")
-    return model_from_config(cfg)
+    try:
+        return model_from_config(cfg)
+    except ValueError as e:  # a custom class the registry cannot find by name
+        raise ValueError(f"{e}; or pass model= (the model that was trained)") from None
 
 
 def _set_weights(model, bundle):

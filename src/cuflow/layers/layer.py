@@ -10,7 +10,8 @@ import numpy as np
 from ..tensor import Tensor, Variable
 from ..tree import flatten as _flatten
 from ..tree import map_structure
-from . import naming
+from . import auto_config, naming
+from .call_losses import call_scope, record_activity_losses
 from .core.keras_tensor import KerasTensor, call_symbolic, probe_output_shape
 from .input_conversion import convert_inputs, is_array_leaf, shape_of
 
@@ -100,6 +101,14 @@ class Layer:
                                 f"input_spec={spec!r}")
         self.__dict__["_input_spec"] = value
 
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # the __init__ arguments, for get_config of a class that does not write one (Keras)
+        config, reason = auto_config.capture(cls, args, kwargs)
+        object.__setattr__(instance, "_auto_config", config)
+        object.__setattr__(instance, "_auto_config_reason", reason)
+        return instance
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "_single_input" not in cls.__dict__ and cls.__module__ in _SINGLE_INPUT_MODULES:
@@ -115,8 +124,13 @@ class Layer:
             marked.__doc__ = build.__doc__
             cls.build = marked
 
-    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
+                 **kwargs):
         object.__setattr__(self, "_layers", [])
+        if activity_regularizer is not None:  # Keras: any layer's outputs may be regularized
+            from .. import regularizers
+
+            self.activity_regularizer = regularizers.get(activity_regularizer)
         unknown = [k for k in kwargs if k not in _BASE_KWARGS]
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
@@ -431,9 +445,12 @@ class Layer:
         if mask is not None and (var_kw or "mask" in accepted):
             kwargs["mask"] = mask
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            with call_scope(self):  # the outermost call clears the losses of the last one
+                already = len(self._activity_losses)
+                outputs = self.call(inputs, *args, **kwargs)
         except MemoryError as e:
             raise _out_of_memory(self, inputs, e) from None
+        record_activity_losses(self, outputs, already)
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is not None and isinstance(outputs, Tensor) and \
                 not isinstance(out_mask, (list, tuple)):
@@ -458,6 +475,9 @@ class Layer:
                   "dtype": self.dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not \
+                Layer.__init__:  # a custom layer without get_config: its __init__ arguments
+            return auto_config.auto_config(self, config)
         return config
 
     @classmethod
