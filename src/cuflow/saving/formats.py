@@ -53,9 +53,8 @@ def _load_h5_weights(model, path, what, skip_mismatch, by_name):
             load = weights.load_by_name if by_name else weights.load_by_order
             load(model, groups, what, skip_mismatch)
             return
-        groups = h5.keras3_groups(f, model, what, by_name=by_name or skip_mismatch)
-        load = weights.load_by_name if by_name else weights.load_by_path
-        load(model, groups, what, skip_mismatch)
+        pairs = h5.keras3_groups(f, model, what, by_name=by_name or skip_mismatch)
+        weights.assign_groups(pairs, what, skip_mismatch)
         store = h5.optimizer_store(f, what)
         if store is not None and getattr(model, "compiled", False):
             weights.restore_optimizer(model, store, what, strict=False)

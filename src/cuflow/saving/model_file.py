@@ -138,7 +138,7 @@ def _plan_keras(what, members, config, custom_objects):
 
     def assign(model):
         try:
-            weights.load_by_path(model, h5.keras3_groups(f, model, what), what)
+            weights.assign_groups(h5.keras3_groups(f, model, what), what)
         finally:
             f.close()
 
