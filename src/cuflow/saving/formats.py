@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from . import archive, h5, keras2_h5, model_file, weights
+from . import archive, h5, keras2_h5, keras_archive, model_file, weights
 
 
 def read_npz(path, what, custom_objects=None, weights_only=True):
@@ -77,7 +77,7 @@ def write_keras2_h5(model, path, overwrite=True, include_optimizer=True):
 # suffix: (reader, writer)
 FORMATS = {
     ".cuflow": (model_file.read, model_file.write),
-    ".keras": (model_file.read, model_file.write),  # Keras 3 archives read; cuflow's written
+    ".keras": (model_file.read, keras_archive.write),  # Keras 3 archives, both ways
     ".h5": (read_h5, write_keras2_h5),  # tf.keras 2 whole models; legacy Keras weights
     ".hdf5": (read_h5, write_keras2_h5),
     ".weights.npz": (read_npz, write_npz),

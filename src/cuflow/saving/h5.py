@@ -39,17 +39,22 @@ def write_weights(path, model, optimizer=None):
     carrying its layer's name as Keras does; then the optimizer state when given."""
     h5py = require_h5py()
     with h5py.File(path, "w") as f:
-        for where, layer in keras_layout.walk(model):
-            group = f.create_group(keras_layout.vars_path(where))
-            group.attrs["name"] = layer.name
-            for i, v in enumerate(layer._all_own()):
-                group.create_dataset(str(i), data=np.asarray(v.numpy()))
-        if optimizer is not None:
-            store = {}
-            optimizer.save_own_variables(store)
-            ov = f.create_group("optimizer").create_group("vars")
-            for k, arr in store.items():
-                ov.create_dataset(k, data=np.asarray(arr))
+        write_weights_to(f, model, optimizer)
+
+
+def write_weights_to(f, model, optimizer=None):
+    """``write_weights`` into an open, writable h5py File."""
+    for where, layer in keras_layout.walk(model):
+        group = f.create_group(keras_layout.vars_path(where))
+        group.attrs["name"] = layer.name
+        for i, v in enumerate(layer._all_own()):
+            group.create_dataset(str(i), data=np.asarray(v.numpy()))
+    if optimizer is not None:
+        store = {}
+        optimizer.save_own_variables(store)
+        ov = f.create_group("optimizer").create_group("vars")
+        for k, arr in store.items():
+            ov.create_dataset(k, data=np.asarray(arr))
 
 
 # ---- reading ------------------------------------------------------------------------------------
