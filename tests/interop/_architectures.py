@@ -56,7 +56,7 @@ def cnn_bn_pooling(K):
 
 def conv1d(K):
     model = K.Sequential([K.Input((16, 3)), K.layers.Conv1D(4, 3, activation="relu"),
-                          K.layers.AveragePooling1D(), K.layers.GlobalMaxPooling1D(),
+                          K.layers.AveragePooling1D(2), K.layers.GlobalMaxPooling1D(),
                           K.layers.Dense(2)])
     return model, _x(16, 3)
 
@@ -200,8 +200,12 @@ def randomize(model):
     weights = []
     for w in model.get_weights():
         w = np.asarray(w)
-        if np.issubdtype(w.dtype, np.floating):
-            w = (RNG.uniform(0.5, 1.5, size=w.shape) if w.ndim == 1 and w.size and
-                 np.all(w == 1) else RNG.normal(scale=0.4, size=w.shape)).astype(w.dtype)
+        if not np.issubdtype(w.dtype, np.floating):
+            pass
+        elif w.ndim == 1 and w.size and np.all(w == 1):  # scales and variances
+            w = RNG.uniform(0.5, 1.5, size=w.shape).astype(w.dtype)
+        else:  # kernels scaled by fan-in, so activations stay near 1 through deep models
+            fan_in = int(np.prod(w.shape[:-1])) if w.ndim >= 2 else 4
+            w = RNG.normal(scale=1.0 / np.sqrt(fan_in), size=w.shape).astype(w.dtype)
         weights.append(w)
     model.set_weights(weights)

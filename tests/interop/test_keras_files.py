@@ -23,7 +23,7 @@ with warnings.catch_warnings():
 
 import cuflow  # noqa: E402
 
-from ._architectures import ARCHITECTURES, randomize  # noqa: E402
+from ._architectures import ARCHITECTURES, make_custom_layer, randomize  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore::FutureWarning")]
@@ -49,6 +49,8 @@ def test_keras_file_loads_in_cuflow(name, tmp_path):
     path = str(tmp_path / f"{name}.keras")
     kmodel.save(path)
     expected = kmodel.predict(x, verbose=0)
+    if name == "custom_registered":
+        make_custom_layer(cuflow)  # the program defines its layer for cuflow too
     model = cuflow.saving.load_model(path)
     _assert_same(model.predict(x, verbose=0), expected)
 
@@ -60,5 +62,7 @@ def test_cuflow_file_loads_in_keras(name, tmp_path):
     path = str(tmp_path / f"{name}.keras")
     model.save(path)
     expected = model.predict(x, verbose=0)
+    if name == "custom_registered":
+        make_custom_layer(keras)
     kmodel = keras.saving.load_model(path)
     _assert_same(kmodel.predict(x, verbose=0), expected)
