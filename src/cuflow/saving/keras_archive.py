@@ -90,10 +90,34 @@ def _compile_config(model):
     return {k: to_keras(v, k) for k, v in cc.items()}
 
 
+def _single_refs(model, config):
+    """Keras writes a model built on one bare tensor with bare ``[name, node, index]`` refs
+    (cuflow lists them): a nested model whose output is listed would hand the next layer a
+    list. In place, nested models included."""
+    from ..layers import KerasTensor
+    from ..models import Functional, Sequential
+
+    if isinstance(model, Functional):
+        for attr, key in (("_inputs_struct", "input_layers"),
+                          ("_outputs_struct", "output_layers")):
+            refs = config.get(key)
+            if isinstance(getattr(model, attr, None), KerasTensor) and \
+                    isinstance(refs, list) and len(refs) == 1 and isinstance(refs[0], list):
+                config[key] = refs[0]
+    if isinstance(model, (Functional, Sequential)):
+        entries = {(e.get("config") or {}).get("name"): e for e in config.get("layers") or []
+                   if isinstance(e, dict)}
+        for layer in model.layers:
+            entry = entries.get(layer.name)
+            if isinstance(layer, (Functional, Sequential)) and entry is not None:
+                _single_refs(layer, entry["config"])
+
+
 def keras_config(model, include_compile=True):
     """The ``config.json`` object for ``model``."""
     entry = json.loads(json.dumps(model_to_config(model), default=json_default))
     config = to_keras({k: v for k, v in entry.items() if k != "build_input_shape"})
+    _single_refs(model, config["config"])
     config["build_config"] = _build_config(model, entry)
     compiled = include_compile and getattr(model, "compiled", False)
     config["compile_config"] = _compile_config(model) if compiled else None
