@@ -144,14 +144,16 @@ def _clean_layer(entry, custom_objects):
     _clean_tree(entry, custom_objects)
 
 
-def keras_model_entry(config, custom_objects=None):
-    """A Keras 3 top-level config -> ``(model entry, compile_config or None)``."""
+def keras_model_entry(config, custom_objects=None, written_by_cuflow=False):
+    """A Keras 3 top-level config -> ``(model entry, compile_config or None)``. An archive
+    cuflow wrote holds cuflow's own configs: their keys need no Keras-to-cuflow check."""
     entry = convert({k: v for k, v in config.items() if k in ("class_name", "config",
                                                                "registered_name")})
     model_config = entry.get("config")
     if not isinstance(model_config, dict):
         raise ValueError("Keras config: the model 'config' must be an object")
-    _clean_tree(model_config, custom_objects)
+    if not written_by_cuflow:
+        _clean_tree(model_config, custom_objects)
     if entry["class_name"] == "Sequential" and "build_input_shape" not in model_config:
         shape = (config.get("build_config") or {}).get("input_shape")
         if shape is not None:
