@@ -202,7 +202,7 @@ def randomize(model):
         w = np.asarray(w)
         if not np.issubdtype(w.dtype, np.floating):
             pass
-        elif w.ndim == 1 and w.size and np.all(w == 1):  # scales and variances
+        elif w.ndim <= 1:  # biases, scales, means, variances: positive suits them all
             w = RNG.uniform(0.5, 1.5, size=w.shape).astype(w.dtype)
         else:  # kernels scaled by fan-in, so activations stay near 1 through deep models
             fan_in = int(np.prod(w.shape[:-1])) if w.ndim >= 2 else 4
