@@ -33,5 +33,11 @@ fi
 
 ruff check .
 
-# --- the README's test command ---
+# --- the README's test command (tests/interop skip here: no Keras in this venv) ---
 python -m pytest -q
+
+# --- the README's interop command: real Keras (on JAX, CPU) in a venv of its own ---
+kvenv="$(dirname "$venv")/venv-keras"
+python3 -m venv "$kvenv"
+"$kvenv/bin/python" -m pip install --quiet ".[keras-interop]"
+"$kvenv/bin/python" -m pytest -q tests/interop

@@ -23,9 +23,12 @@ def test_h5_is_keras3_layout(tmp_path):
     model.save_weights(tmp_path / "w.weights.h5")
     with h5py.File(tmp_path / "w.weights.h5", "r") as f:
         assert set(f) == {"layers", "optimizer", "vars"}
-        assert list(f["layers/h/vars"]) == ["0", "1"]
-        assert list(f["layers/bn/vars"]) == ["0", "1", "2", "3"]
-        np.testing.assert_array_equal(f["layers/h/vars/0"][()],
+        # paths by class and position, as Keras 3 (not by layer name)
+        assert list(f["layers/dense/vars"]) == ["0", "1"]
+        assert list(f["layers/batch_normalization/vars"]) == ["0", "1", "2", "3"]
+        assert list(f["layers/dense_1/vars"]) == ["0", "1"]
+        assert f["layers/dense/vars"].attrs["name"] == "h"
+        np.testing.assert_array_equal(f["layers/dense/vars/0"][()],
                                       model.get_layer("h").get_weights()[0])
         assert f["optimizer/vars/0"][()] == 1  # iterations
     fresh = mlp(1)
@@ -42,11 +45,44 @@ def test_nested_model_h5_groups(tmp_path):
     outer = models.Model(inp, layers.Dense(2, name="head")(inner(inp)))
     outer.save_weights(tmp_path / "n.weights.h5")
     with h5py.File(tmp_path / "n.weights.h5", "r") as f:
-        assert "layers/inner/layers/inner_dense/vars/0" in f
+        assert "layers/sequential/layers/dense/vars/0" in f
+        assert "layers/dense/vars/0" in f  # the head
     outer.save_weights(tmp_path / "n.weights.npz")
     clone = models.clone_model(outer)
     clone.load_weights(tmp_path / "n.weights.h5")
     assert_same_weights(outer, clone)
+
+
+def test_fresh_model_loads_weights_of_an_earlier_one(tmp_path):
+    """Keras 3 names weight groups by class and position: a model built later in the same
+    process (its layers auto-named dense_2, dense_3) reads the first one's file."""
+    def build():
+        return models.Sequential([layers.Input((4,)), layers.Dense(3, activation="relu"),
+                                  layers.Dense(2)])
+
+    first = build()
+    first.save_weights(tmp_path / "a.weights.h5")
+    second = build()
+    assert [l.name for l in second.layers] != [l.name for l in first.layers]
+    second.load_weights(tmp_path / "a.weights.h5")
+    assert_same_weights(first, second)
+    np.testing.assert_allclose(second.predict(X, verbose=0), first.predict(X, verbose=0))
+
+
+def test_functional_paths_follow_keras_layer_order(tmp_path):
+    """Two branches: Keras lists layers by depth, then by first meeting from the outputs."""
+    from cuflow.saving import keras_layout
+
+    inp = layers.Input((4,))
+    a = layers.Dense(3, name="a")(inp)
+    b = layers.Dense(2, name="b")(layers.Dense(5, name="pre_b")(inp))
+    out = layers.Concatenate(name="cat")([a, b])
+    model = models.Model(inp, out)
+    order = [lay.name for lay in keras_layout.keras_layer_order(model)]
+    assert order == [inp._keras_history[0].name, "pre_b", "a", "b", "cat"]
+    paths = {lay.name: p for p, lay in keras_layout.walk(model)}
+    assert paths["pre_b"] == "layers/dense" and paths["a"] == "layers/dense_1"
+    assert paths["b"] == "layers/dense_2" and paths["cat"] == "layers/concatenate"
 
 
 def write_legacy(path, model, names, group=None):

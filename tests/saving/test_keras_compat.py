@@ -168,3 +168,42 @@ def test_round_trip_with_real_keras_when_installed(tmp_path):
                                atol=1e-5)
     ours.save_weights(tmp_path / "ours.weights.h5")
     k.load_weights(tmp_path / "ours.weights.h5")
+
+
+# ---- keys of newer Keras versions --------------------------------------------------------------
+def _sequential(*layer_entries):
+    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
+            "config": {"name": "s", "layers": [
+                entry("InputLayer", {"batch_shape": [None, 4], "name": "i"}), *layer_entries]}}
+
+
+def test_keras_3_15_initializer_keys_accepted(tmp_path):
+    d = dense("d", 2, "linear")
+    d["kernel_initializer"] = init("GlorotUniform", seed=None, input_axes=None, output_axes=None)
+    w, b = RNG.normal(size=(4, 2)).astype("float32"), np.zeros(2, "float32")
+    write_keras_archive(tmp_path / "g.keras", _sequential(entry("Dense", d)), {"dense": [w, b]})
+    model = saving.load_model(tmp_path / "g.keras")
+    np.testing.assert_allclose(model.predict(X, verbose=0), X @ w, rtol=1e-5, atol=1e-6)
+
+
+def test_initializer_key_that_changes_results_is_refused_by_name(tmp_path):
+    d = dense("d", 2, "linear")
+    d["kernel_initializer"] = init("GlorotUniform", seed=None, input_axes=[0])
+    write_keras_archive(tmp_path / "g.keras", _sequential(entry("Dense", d)), {"d": []})
+    with pytest.raises(ValueError, match=r"GlorotUniform option input_axes=\[0\]"):
+        saving.load_model(tmp_path / "g.keras")
+
+
+def _bn(**extra):
+    return {"name": "bn", "trainable": True, "dtype": policy(), "axis": -1, "momentum": 0.99,
+            "epsilon": 0.001, "center": True, "scale": True, "synchronized": False, **extra}
+
+
+def test_batchnorm_renorm_options_unused_when_renorm_is_off(tmp_path):
+    stats = [np.full(4, v, "float32") for v in (1.5, 0.5, 0.2, 4.0)]  # gamma beta mean var
+    config = _sequential(entry("BatchNormalization", _bn(renorm=False, renorm_clipping=None,
+                                                         renorm_momentum=0.99)))
+    write_keras_archive(tmp_path / "b.keras", config, {"batch_normalization": stats})
+    model = saving.load_model(tmp_path / "b.keras")
+    expected = 1.5 * (X - 0.2) / np.sqrt(4.0 + 1e-3) + 0.5
+    np.testing.assert_allclose(model.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-5)

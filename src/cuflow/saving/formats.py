@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from . import archive, h5, keras2_h5, model_file, weights
+from . import archive, h5, keras2_h5, keras_archive, model_file, weights
 
 
 def read_npz(path, what, custom_objects=None, weights_only=True):
@@ -53,9 +53,8 @@ def _load_h5_weights(model, path, what, skip_mismatch, by_name):
             load = weights.load_by_name if by_name else weights.load_by_order
             load(model, groups, what, skip_mismatch)
             return
-        groups = h5.keras3_groups(f, model, what, by_name=by_name or skip_mismatch)
-        load = weights.load_by_name if by_name else weights.load_by_path
-        load(model, groups, what, skip_mismatch)
+        pairs = h5.keras3_groups(f, model, what, by_name=by_name or skip_mismatch)
+        weights.assign_groups(pairs, what, skip_mismatch)
         store = h5.optimizer_store(f, what)
         if store is not None and getattr(model, "compiled", False):
             weights.restore_optimizer(model, store, what, strict=False)
@@ -78,7 +77,7 @@ def write_keras2_h5(model, path, overwrite=True, include_optimizer=True):
 # suffix: (reader, writer)
 FORMATS = {
     ".cuflow": (model_file.read, model_file.write),
-    ".keras": (model_file.read, model_file.write),  # Keras 3 archives read; cuflow's written
+    ".keras": (model_file.read, keras_archive.write),  # Keras 3 archives, both ways
     ".h5": (read_h5, write_keras2_h5),  # tf.keras 2 whole models; legacy Keras weights
     ".hdf5": (read_h5, write_keras2_h5),
     ".weights.npz": (read_npz, write_npz),

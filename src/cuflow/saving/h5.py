@@ -1,10 +1,11 @@
 """HDF5 weights (optional, ``pip install "cuflow[h5]"``).
 
-Writes the Keras 3 ``.weights.h5`` layout::
+Writes the Keras 3 ``.weights.h5`` layout (paths by class and position, ``keras_layout``)::
 
     vars/                      the model's own variables (usually empty)
-    layers/<name>/vars/0, 1    each layer's own variables, in Keras order
-    layers/<name>/layers/<sub>/vars/...   nested layers (sub-models)
+    layers/dense/vars/0, 1     each layer's own variables, in Keras order
+    layers/dense_1/vars/...    the second Dense, whatever its name
+    layers/lstm/cell/vars/...  sub-layers under the attribute holding them
     optimizer/vars/0, 1, ...   optional optimizer state
 
 Reads that layout (matched by path, as Keras 3 does) and the legacy Keras layout that the Keras
@@ -21,8 +22,7 @@ import io
 import numpy as np
 
 from ..errors import UnsafeModelError
-from . import archive
-from .weights import named_children
+from . import archive, keras_layout
 
 
 def require_h5py():
@@ -34,36 +34,27 @@ def require_h5py():
 
 
 # ---- writing ------------------------------------------------------------------------------------
-def _write_layer(group, layer):
-    own = group.create_group("vars")
-    for i, v in enumerate(layer._all_own()):
-        own.create_dataset(str(i), data=np.asarray(v.numpy()))
-    subs = _unique_named(layer)
-    if subs:
-        container = group.create_group("layers")
-        for name, sub in subs:
-            _write_layer(container.create_group(name), sub)
-
-
-def _unique_named(owner):
-    return named_children(owner)
-
-
 def write_weights(path, model, optimizer=None):
+    """Every variable at its Keras 3 path (``keras_layout``): ``<path>/vars/<i>``, each group
+    carrying its layer's name as Keras does; then the optimizer state when given."""
     h5py = require_h5py()
     with h5py.File(path, "w") as f:
-        own = f.create_group("vars")
-        for i, v in enumerate(model._all_own()):
-            own.create_dataset(str(i), data=np.asarray(v.numpy()))
-        layers = f.create_group("layers")
-        for name, layer in _unique_named(model):
-            _write_layer(layers.create_group(name), layer)
-        if optimizer is not None:
-            store = {}
-            optimizer.save_own_variables(store)
-            ov = f.create_group("optimizer").create_group("vars")
-            for k, arr in store.items():
-                ov.create_dataset(k, data=np.asarray(arr))
+        write_weights_to(f, model, optimizer)
+
+
+def write_weights_to(f, model, optimizer=None):
+    """``write_weights`` into an open, writable h5py File."""
+    for where, layer in keras_layout.walk(model):
+        group = f.create_group(keras_layout.vars_path(where))
+        group.attrs["name"] = layer.name
+        for i, v in enumerate(layer._all_own()):
+            group.create_dataset(str(i), data=np.asarray(v.numpy()))
+    if optimizer is not None:
+        store = {}
+        optimizer.save_own_variables(store)
+        ov = f.create_group("optimizer").create_group("vars")
+        for k, arr in store.items():
+            ov.create_dataset(k, data=np.asarray(arr))
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -163,34 +154,18 @@ def legacy_groups(root, what):
     return out
 
 
-def layer_arrays(group, layer, what):
-    """Arrays for ``layer.weights`` from a Keras 3 layer group (own vars, then sub-layers)."""
-    arrays = _vars(group.get("vars"), what)
-    container = group.get("layers")
-    for name, sub in _unique_named(layer):
-        if container is None or name not in container:
-            if sub.weights:
-                raise ValueError(f"{what}: no weights for nested layer {name!r} of "
-                                 f"{layer.name!r}")
-            continue
-        arrays += layer_arrays(container[name], sub, what)
-    return arrays
-
-
 def keras3_groups(f, model, what, by_name=False):
-    """``{"vars" | "layers/<name>": [arrays]}`` for the model's layers, read by path."""
-    out = {}
-    if model._all_own():
-        out["vars"] = _vars(f.get("vars"), what)
-    layers = f.get("layers")
-    for name, layer in _unique_named(model):
-        if not layer.weights:
-            continue
-        if layers is None or name not in layers:
+    """``[(path, variables, arrays)]`` for the model's variables, read at their Keras 3 paths
+    (``keras_layout``). A path missing from the file is an error, or skipped with ``by_name``."""
+    out = []
+    for where, layer, variables in keras_layout.groups(model):
+        key = keras_layout.vars_path(where)
+        if key not in f:
             if by_name:
                 continue
-            raise ValueError(f"{what} holds no weights for layer {name!r}")
-        out[f"layers/{name}"] = layer_arrays(layers[name], layer, what)
+            raise ValueError(f"{what} holds no weights for layer {layer.name!r} (expected at "
+                             f"{key!r}: Keras 3 files name weights by class and position)")
+        out.append((where, variables, _vars(f[key], what)))
     return out
 
 

@@ -74,36 +74,86 @@ def accepted_keys(cls):
     return keys
 
 
-def _clean_layer(entry, custom_objects):
-    cls = registry.resolve_class(entry.get("class_name"), entry.get("registered_name"),
-                                 custom_objects, base=Layer)
-    config = entry.get("config")
-    if cls is None or not isinstance(config, dict) or registry.is_registered(cls) or \
-            cls.__name__ in (custom_objects or {}):
+# options that change nothing while another option leaves them unused
+_UNUSED_UNLESS = {"renorm_momentum": "renorm", "renorm_clipping": "renorm"}
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+_KEY_KINDS = (("_initializer", "initializers"), ("_regularizer", "regularizers"),
+              ("_constraint", "constraints"))
+
+
+def _object_class(entry, key, custom_objects):
+    """The cuflow class a nested config object names (a layer, or by its key an initializer,
+    regularizer or constraint), or None."""
+    import importlib
+
+    name = entry.get("class_name")
+    for suffix, module in _KEY_KINDS:
+        if key and key.endswith(suffix):
+            cls = getattr(importlib.import_module(f"cuflow.{module}"), name, None) \
+                if isinstance(name, str) else None
+            return cls if inspect.isclass(cls) else None
+    return registry.resolve_class(name, entry.get("registered_name"), custom_objects,
+                                  base=Layer)
+
+
+def _check_keys(entry, cls, custom_objects):
+    config = entry["config"]
+    if registry.is_registered(cls) or cls.__name__ in (custom_objects or {}):
         return  # custom classes get their config as written
     keys = accepted_keys(cls)
     for k in list(config):
         if k in keys:
             continue
-        if config[k] in (None, False, {}, [], 0):
-            del config[k]  # a Keras option left at its off value: dropping it changes nothing
+        off = config[k] in (None, False, {}, [], 0)
+        unused = k in _UNUSED_UNLESS and not config.get(_UNUSED_UNLESS[k])
+        if off or unused:
+            del config[k]  # a Keras option that is off or unused: dropping it changes nothing
         else:
             raise ValueError(f"Keras {entry['class_name']} option {k}={config[k]!r} is not "
                              f"supported by cuflow's {cls.__name__}")
+
+
+def _clean_tree(value, custom_objects, key=None):
+    """Every nested object's config, in place: Keras-only keys dropped where they change
+    nothing (``_check_keys``), dtype policies as dtype names; nested models recurse."""
+    if isinstance(value, list):
+        for v in value:
+            _clean_tree(v, custom_objects, key)
+        return
+    if not isinstance(value, dict):
+        return
+    config = value.get("config")
+    name = value.get("class_name")
+    if not isinstance(name, str) or not isinstance(config, dict) or name == "__keras_tensor__":
+        for k, v in value.items():
+            _clean_tree(v, custom_objects, k)
+        return
+    for k, v in config.items():
+        _clean_tree(v, custom_objects, k)
+    if name in _MODEL_CLASSES:
+        return  # a nested model: its layers were cleaned above
+    cls = _object_class(value, key, custom_objects)
+    if cls is not None:
+        _check_keys(value, cls, custom_objects)
     if "dtype" in config and isinstance(config["dtype"], dict):
         config["dtype"] = _policy_dtype(config["dtype"])
 
 
-def keras_model_entry(config, custom_objects=None):
-    """A Keras 3 top-level config -> ``(model entry, compile_config or None)``."""
+def _clean_layer(entry, custom_objects):
+    """One layer entry (and what it nests), in place: see ``_clean_tree``."""
+    _clean_tree(entry, custom_objects)
+
+
+def keras_model_entry(config, custom_objects=None, written_by_cuflow=False):
+    """A Keras 3 top-level config -> ``(model entry, compile_config or None)``. An archive
+    cuflow wrote holds cuflow's own configs: their keys need no Keras-to-cuflow check."""
     entry = convert({k: v for k, v in config.items() if k in ("class_name", "config",
                                                                "registered_name")})
     model_config = entry.get("config")
     if not isinstance(model_config, dict):
         raise ValueError("Keras config: the model 'config' must be an object")
-    for layer_entry in model_config.get("layers") or []:
-        if isinstance(layer_entry, dict):
-            _clean_layer(layer_entry, custom_objects)
+    if not written_by_cuflow:
+        _clean_tree(model_config, custom_objects)
     if entry["class_name"] == "Sequential" and "build_input_shape" not in model_config:
         shape = (config.get("build_config") or {}).get("input_shape")
         if shape is not None:

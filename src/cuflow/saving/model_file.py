@@ -121,9 +121,12 @@ def _plan_keras(what, members, config, custom_objects):
     if extra:
         raise UnsafeModelError(f"{what} (Keras archive) contains unexpected member(s) {extra}")
     validate.check_config(config, custom_objects, f"{what} config.json")
+    metadata = {}
     if "metadata.json" in members:
-        validate.check_tree(validate.parse_json(members["metadata.json"], f"{what} metadata"))
-    entry, compile_config = keras_compat.keras_model_entry(config, custom_objects)
+        metadata = validate.parse_json(members["metadata.json"], f"{what} metadata")
+        validate.check_tree(metadata)
+    by_cuflow = isinstance(metadata, dict) and "cuflow_version" in metadata
+    entry, compile_config = keras_compat.keras_model_entry(config, custom_objects, by_cuflow)
     validate.check_config({"model": entry, "compile": compile_config}, custom_objects,
                           f"{what} config.json (converted)")
     if "model.weights.h5" not in members:
@@ -138,7 +141,7 @@ def _plan_keras(what, members, config, custom_objects):
 
     def assign(model):
         try:
-            weights.load_by_path(model, h5.keras3_groups(f, model, what), what)
+            weights.assign_groups(h5.keras3_groups(f, model, what), what)
         finally:
             f.close()
 

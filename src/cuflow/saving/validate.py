@@ -181,9 +181,12 @@ def check_class_names(config, custom_objects=None, what="config.json"):
             root = module.split(".")[0]
             if root not in ("keras", "cuflow", "tf_keras", "tensorflow") and \
                     not _resolvable(name, registered, custom_objects):
-                raise UnsafeModelError(f"config field {where}.module names {module!r}; cuflow "
-                                       f"never imports modules from files and finds classes "
-                                       f"by name in its registry only")
+                raise UnsafeModelError(f"config field {where}.module names {module!r} for "
+                                       f"class {name!r} (registered as {registered!r}), which "
+                                       f"is not registered in cuflow: cuflow never imports "
+                                       f"modules from files and finds classes by name only; "
+                                       f"register the class (cuflow.saving."
+                                       f"register_keras_serializable) or pass custom_objects")
         if name == "function":  # Keras's form of a plain function, e.g. an activation name
             if not isinstance(value.get("config"), str):
                 raise UnsafeModelError(f"config field {where} is a function without a name")
