@@ -1,0 +1,206 @@
+"""The simulated device: ``kernels/*.cu`` compiled by the host C++ compiler with ``cuda_sim.h``
+and launched by the REAL wrappers of ``backend/cuda/*.py``.
+
+* :func:`build` compiles one source with every name expression its family module declares
+  (``NAME_EXPRESSIONS``) into a shared library with one launch entry per expression; the C++
+  parameter list of each comes from NVRTC (``_fake_device.signatures``), so the host build and the
+  GPU build agree on every signature.
+* :class:`Simulator` stands in for ``compile.get_kernel``: a launch is first checked as the launch
+  checker checks it (grid/block limits, argument count and exact types against the parameter
+  list, float4 alignment, launch bounds), then runs every thread of every block on the CPU.
+* :func:`sim_arrays` makes CuPy allocate host memory with red zones (0xFF bytes: NaN in every
+  float width) before and after each buffer; a launch that writes outside the buffers it was
+  given fails.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import ctypes
+import fcntl
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from ..backend.cuda import _fake_device as fd
+
+HERE = Path(__file__).resolve().parent
+HEADER = HERE / "cuda_sim.h"
+CXX = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
+CXXFLAGS = ("-std=c++17", "-O1", "-fPIC", "-ffp-contract=off", "-fno-strict-aliasing",
+            "-fsanitize=alignment,bounds", "-DCF_SIM")
+REDZONE = 256
+
+_CTYPES = {"long long": ctypes.c_longlong, "int": ctypes.c_int, "double": ctypes.c_double,
+           "float": ctypes.c_float, "unsigned long long": ctypes.c_ulonglong}
+
+
+def available():
+    """None when the simulator can run here, else the reason it cannot."""
+    if CXX is None:
+        return "no C++ compiler (g++/c++/clang++) on PATH"
+    if not fd.tools_available():
+        return "needs CuPy's NVRTC binding (kernel signatures) and c++filt"
+    return None
+
+
+def generated_source(source, sigs, extra=""):
+    """C++ text: the kernel source, then one ``void kN(void** args)`` per name expression
+    calling it with its arguments read at their parameter types, and ``cfsim_launch``."""
+    lines = [f'#include "{source}"' if not extra else extra, "namespace {"]
+    for i, (expr, params) in enumerate(sigs.items()):
+        args = ", ".join(f"*({p}*)a[{j}]" for j, p in enumerate(params))
+        lines.append(f"void k{i}(void** a) {{ (void)a; {expr}({args}); }}")
+    table = ", ".join(f"k{i}" for i in range(len(sigs)))
+    lines += ["}",
+              'extern "C" int cfsim_launch(int which, unsigned gx, unsigned gy, unsigned gz,',
+              "                            unsigned bx, unsigned by, unsigned bz, void** a) {",
+              f"  static void (*const table[])(void**) = {{{table}}};",
+              "  return cf_sim::launch(gx, gy, gz, bx, by, bz, table[which], a);",
+              "}"]
+    return "\n".join(lines) + "\n"
+
+
+def compile_library(code, out_dir, name, include_dirs=()):
+    """Compile generated C++ ``code`` into ``out_dir/name.so`` (reused when the text, the header
+    and the flags are unchanged; a file lock serialises pytest-xdist workers)."""
+    from cuflow.backend.cuda import compile as kernels
+
+    includes = [str(kernels.kernels_dir()), *map(str, include_dirs)]
+    key = hashlib.sha256("\0".join([code, HEADER.read_text(), *CXXFLAGS, *includes]).encode())
+    for inc in sorted(kernels.kernels_dir().iterdir()):
+        key.update(inc.read_bytes())
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    so = out_dir / f"{name}-{key.hexdigest()[:16]}.so"
+    with open(out_dir / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not so.exists():
+            cpp = so.with_suffix(".cpp")
+            cpp.write_text(code)
+            obj = so.with_suffix(".o")
+            cmd = [CXX, *CXXFLAGS, "-include", str(HEADER), *(f"-I{i}" for i in includes),
+                   "-c", str(cpp), "-o", str(obj)]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode:
+                raise RuntimeError(f"host compile of {name} failed:\n{res.stderr[-6000:]}")
+            tmp = so.with_suffix(".tmp")
+            subprocess.run([CXX, "-shared", str(obj), "-o", str(tmp)], check=True)
+            tmp.rename(so)
+    lib = ctypes.CDLL(str(so))
+    lib.cfsim_launch.argtypes = [ctypes.c_int, *[ctypes.c_uint] * 6, ctypes.c_void_p]
+    lib.cfsim_launch.restype = ctypes.c_int
+    lib.cfsim_error.restype = ctypes.c_char_p
+    return lib
+
+
+class SimError(fd.LaunchError):
+    """A kernel misbehaved in the simulator (barrier, shuffle, alignment, bounds, red zone)."""
+
+
+def pack_args(args, params):
+    """``void*[]`` pointing at each argument as its C++ parameter type (kept alive by ``keep``)."""
+    keep = []
+    for a, p in zip(args, params):
+        if "*" in p:
+            keep.append(ctypes.c_void_p(0 if type(a) is np.uint64 else int(a.data.ptr)))
+        else:
+            keep.append(_CTYPES[fd._base_type(p)](a.item() if hasattr(a, "item") else a))
+    arr = (ctypes.c_void_p * max(1, len(keep)))(*[ctypes.addressof(k) for k in keep])
+    return arr, keep
+
+
+class SimKernel(fd.FakeKernel):
+    def __init__(self, sim, source, expr, params, lib, index):
+        super().__init__(sim, source, expr, params)
+        self.lib, self.index = lib, index
+
+    def __call__(self, grid, block, args, shared_mem=0, stream=None):
+        super().__call__(grid, block, args, shared_mem, stream)  # the launch checker's checks
+        args = tuple(args)
+        g = tuple(grid) + (1,) * (3 - len(grid))
+        b = tuple(block) + (1,) * (3 - len(block))
+        arr, _keep = pack_args(args, self.params)
+        if self.lib.cfsim_launch(self.index, *map(int, g), *map(int, b), arr):
+            raise SimError(f"{self.source}:{self.expr}: {self.lib.cfsim_error().decode()}")
+        self.checker.after_launch(f"{self.source}:{self.expr}", args)
+
+
+class Simulator(fd.LaunchChecker):
+    """``compile.get_kernel`` for the simulated device (one library per source, built lazily)."""
+
+    def __init__(self, build_dir, arena=None):
+        super().__init__()
+        self.build_dir, self.arena, self.libs = Path(build_dir), arena, {}
+
+    def library(self, source):
+        if source not in self.libs:
+            sigs = fd.signatures(source)
+            self.libs[source] = (compile_library(generated_source(source, sigs), self.build_dir,
+                                                 source[:-3]), list(sigs))
+        return self.libs[source]
+
+    def get_kernel(self, source, expr):
+        sigs = fd.signatures(source)
+        if expr not in sigs:
+            raise fd.LaunchError(f"{source}: {expr} is not among its name expressions")
+        lib, exprs = self.library(source)
+        return SimKernel(self, source, expr, sigs[expr], lib, exprs.index(expr))
+
+    def after_launch(self, where, args):
+        import cupy
+
+        if self.arena is not None:
+            self.arena.check([a for a in args if isinstance(a, cupy.ndarray)], where)
+
+
+class Arena:
+    """Host allocations with 0xFF red zones on both sides, checked after each launch."""
+
+    def __init__(self):
+        self.starts, self.blocks = [], []
+
+    def alloc(self, size):
+        from cupy.cuda import memory
+
+        size = int(size)
+        buf = np.full(size + 3 * REDZONE, 0xFF, np.uint8)
+        base = buf.ctypes.data
+        p = base + REDZONE + (-(base + REDZONE)) % REDZONE
+        buf[p - base:p - base + size] = 0
+        i = bisect.bisect(self.starts, p)
+        self.starts.insert(i, p)
+        self.blocks.insert(i, (p, size, buf))
+        return memory.MemoryPointer(memory.UnownedMemory(p, size, buf, 0), 0)
+
+    def check(self, arrays, where):
+        for a in arrays:
+            i = bisect.bisect(self.starts, a.data.ptr) - 1
+            if i < 0:
+                continue
+            p, size, buf = self.blocks[i]
+            off = p - buf.ctypes.data
+            if (buf[:off] != 0xFF).any() or (buf[off + size:] != 0xFF).any():
+                before = np.flatnonzero(buf[:off] != 0xFF)
+                after = np.flatnonzero(buf[off + size:] != 0xFF)
+                what = (f"{off - before[0]} bytes before" if before.size else
+                        f"at byte {after[0]} past the end of")
+                raise SimError(f"{where}: a write {what} a {size}-byte buffer")
+
+
+@contextlib.contextmanager
+def sim_arrays():
+    """CuPy allocations come from an :class:`Arena` while inside; yields it."""
+    import cupy
+
+    arena = Arena()
+    old = cupy.cuda.get_allocator()
+    cupy.cuda.set_allocator(arena.alloc)
+    try:
+        yield arena
+    finally:
+        cupy.cuda.set_allocator(old)
