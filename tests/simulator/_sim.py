@@ -1,10 +1,10 @@
 """The simulated device: ``kernels/*.cu`` compiled by the host C++ compiler with ``cuda_sim.h``
 and launched by the REAL wrappers of ``backend/cuda/*.py``.
 
-* :func:`build` compiles one source with every name expression its family module declares
-  (``NAME_EXPRESSIONS``) into a shared library with one launch entry per expression; the C++
-  parameter list of each comes from NVRTC (``_fake_device.signatures``), so the host build and the
-  GPU build agree on every signature.
+* :func:`compile_library` compiles one source with every name expression its family module
+  declares (``NAME_EXPRESSIONS``) into a shared library with one launch entry per expression and
+  the C++ parameter list of each as the compiler instantiated it (``__PRETTY_FUNCTION__``; the
+  NVRTC build's own lists are checked by ``tests/backend/cuda``).
 * :class:`Simulator` stands in for ``compile.get_kernel``: a launch is first checked as the launch
   checker checks it (grid/block limits, argument count and exact types against the parameter
   list, float4 alignment, launch bounds), then runs every thread of every block on the CPU.
@@ -43,26 +43,60 @@ def available():
     """None when the simulator can run here, else the reason it cannot."""
     if CXX is None:
         return "no C++ compiler (g++/c++/clang++) on PATH"
-    if not fd.tools_available():
-        return "needs CuPy's NVRTC binding (kernel signatures) and c++filt"
+    try:
+        import cupy  # noqa: F401
+    except Exception:
+        return "needs CuPy (its ndarray over host memory stands in for device arrays)"
     return None
 
 
-def generated_source(source, sigs, extra=""):
-    """C++ text: the kernel source, then one ``void kN(void** args)`` per name expression
-    calling it with its arguments read at their parameter types, and ``cfsim_launch``."""
-    lines = [f'#include "{source}"' if not extra else extra, "namespace {"]
-    for i, (expr, params) in enumerate(sigs.items()):
-        args = ", ".join(f"*({p}*)a[{j}]" for j, p in enumerate(params))
-        lines.append(f"void k{i}(void** a) {{ (void)a; {expr}({args}); }}")
-    table = ", ".join(f"k{i}" for i in range(len(sigs)))
+def generated_source(source, exprs):
+    """C++ text: the kernel source, then per name expression a launch body calling the kernel
+    with its arguments read at their parameter types, and the parameter list as the compiler
+    sees it; ``cfsim_launch(which, grid, block, args)`` and ``cfsim_signature(which)``."""
+    lines = [f'#include "{source}"', "#include <utility>", "namespace {",
+             "template <class... P, size_t... I>",
+             "void call(void (*f)(P...), void** a, std::index_sequence<I...>) {",
+             "  (void)a;", "  f(*(P*)a[I]...);", "}",
+             "template <class... P> void call(void (*f)(P...), void** a) {",
+             "  call(f, a, std::index_sequence_for<P...>{});", "}",
+             "template <class... P> const char* sig(void (*)(P...)) {",
+             "  return __PRETTY_FUNCTION__;", "}"]
+    for i, expr in enumerate(exprs):
+        lines.append(f"void k{i}(void** a) {{ call(&{expr}, a); }}")
     lines += ["}",
               'extern "C" int cfsim_launch(int which, unsigned gx, unsigned gy, unsigned gz,',
               "                            unsigned bx, unsigned by, unsigned bz, void** a) {",
-              f"  static void (*const table[])(void**) = {{{table}}};",
+              "  static void (*const table[])(void**) = {",
+              *[f"    k{i}," for i in range(len(exprs))],
+              "  };",
               "  return cf_sim::launch(gx, gy, gz, bx, by, bz, table[which], a);",
+              "}",
+              'extern "C" const char* cfsim_signature(int which) {',
+              "  static const char* const sigs[] = {",
+              *[f"    sig(&{e})," for e in exprs],
+              "  };",
+              "  return sigs[which];",
               "}"]
     return "\n".join(lines) + "\n"
+
+
+_GCC_NAMES = {"long long int": "long long", "long long unsigned int": "unsigned long long",
+              "long int": "long long", "unsigned int": "unsigned int"}
+
+
+def parse_signature(pretty):
+    """GCC's ``... [with P = {const float*, float*, long long int}]`` -> the c++filt spelling
+    the launch checker knows: ``['float const*', 'float*', 'long long']``."""
+    inner = pretty[pretty.index("{", pretty.index("[with")) + 1:pretty.rindex("}")]
+    out = []
+    for t in fd._split_params(inner):
+        const, ptr = "const" in t.split(), t.endswith("*")
+        words = t.replace("*", " ").split()
+        base = " ".join(w for w in words if w not in ("const", "__restrict__"))
+        base = _GCC_NAMES.get(base, base)
+        out.append(f"{base} const*" if const and ptr else f"{base}*" if ptr else base)
+    return out
 
 
 def compile_library(code, out_dir, name, include_dirs=()):
@@ -95,6 +129,7 @@ def compile_library(code, out_dir, name, include_dirs=()):
     lib.cfsim_launch.argtypes = [ctypes.c_int, *[ctypes.c_uint] * 6, ctypes.c_void_p]
     lib.cfsim_launch.restype = ctypes.c_int
     lib.cfsim_error.restype = ctypes.c_char_p
+    lib.cfsim_signature.restype = ctypes.c_char_p
     return lib
 
 
@@ -138,18 +173,22 @@ class Simulator(fd.LaunchChecker):
         self.build_dir, self.arena, self.libs = Path(build_dir), arena, {}
 
     def library(self, source):
+        """(library, {name expression: (index, C++ parameter list)}) of ``source``."""
         if source not in self.libs:
-            sigs = fd.signatures(source)
-            self.libs[source] = (compile_library(generated_source(source, sigs), self.build_dir,
-                                                 source[:-3]), list(sigs))
+            from cuflow.backend.cuda import compile as kernels
+
+            exprs = kernels.name_expressions(source)
+            lib = compile_library(generated_source(source, exprs), self.build_dir, source[:-3])
+            self.libs[source] = (lib, {e: (i, parse_signature(lib.cfsim_signature(i).decode()))
+                                       for i, e in enumerate(exprs)})
         return self.libs[source]
 
     def get_kernel(self, source, expr):
-        sigs = fd.signatures(source)
-        if expr not in sigs:
+        lib, table = self.library(source)
+        if expr not in table:
             raise fd.LaunchError(f"{source}: {expr} is not among its name expressions")
-        lib, exprs = self.library(source)
-        return SimKernel(self, source, expr, sigs[expr], lib, exprs.index(expr))
+        index, params = table[expr]
+        return SimKernel(self, source, expr, params, lib, index)
 
     def after_launch(self, where, args):
         import cupy
