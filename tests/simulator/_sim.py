@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import fcntl
 import hashlib
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,11 +51,12 @@ def available():
     return None
 
 
-def generated_source(source, exprs):
+def generated_source(source, exprs, text=None):
     """C++ text: the kernel source, then per name expression a launch body calling the kernel
     with its arguments read at their parameter types, and the parameter list as the compiler
     sees it; ``cfsim_launch(which, grid, block, args)`` and ``cfsim_signature(which)``."""
-    lines = [f'#include "{source}"', "#include <utility>", "namespace {",
+    lines = [text if text is not None else f'#include "{source}"', "#include <utility>",
+             "namespace {",
              "template <class... P, size_t... I>",
              "void call(void (*f)(P...), void** a, std::index_sequence<I...>) {",
              "  (void)a;", "  f(*(P*)a[I]...);", "}",
@@ -155,8 +157,24 @@ class SimKernel(fd.FakeKernel):
         self.lib, self.index = lib, index
 
     def __call__(self, grid, block, args, shared_mem=0, stream=None):
-        super().__call__(grid, block, args, shared_mem, stream)  # the launch checker's checks
+        # the launch checker's checks, then the run
+        where = f"{self.source}:{self.expr}"
+        real = self.source not in self.checker.extra
+        fd.check_dims(where, grid, block,
+                      needs_warps=real and any(r in self.expr for r in fd._BLOCK_REDUCERS))
         args = tuple(args)
+        if len(args) != len(self.params):
+            raise fd.LaunchError(f"{where}: {len(args)} arguments for {len(self.params)} "
+                                 f"parameters {self.params}")
+        for i, (a, p) in enumerate(zip(args, self.params)):
+            fd.check_arg(f"{where} argument {i} ({p})", a, p)
+        name = self.expr.split("<")[0]
+        threads = int(np.prod(tuple(block)))
+        if threads > fd.UNBOUNDED_MAX_THREADS and \
+                not any(r.match(name) for r in self.checker.bounded(self.source)):
+            raise fd.LaunchError(f"{where}: {threads} threads per block, but {name} has no "
+                                 f"__launch_bounds__(1024) (CF_MAX_1024)")
+        self.checker.launches.append((self.source, self.expr, tuple(grid), tuple(block), args))
         g = tuple(grid) + (1,) * (3 - len(grid))
         b = tuple(block) + (1,) * (3 - len(block))
         arr, _keep = pack_args(args, self.params)
@@ -170,15 +188,32 @@ class Simulator(fd.LaunchChecker):
 
     def __init__(self, build_dir, arena=None):
         super().__init__()
-        self.build_dir, self.arena, self.libs = Path(build_dir), arena, {}
+        self.build_dir, self.arena, self.libs, self.extra = Path(build_dir), arena, {}, {}
+
+    def add_source(self, name, text, exprs):
+        """A kernel source given as text (the simulator's own tests), launched by name."""
+        self.extra[name] = (text, tuple(exprs))
+
+    def bounded(self, source):
+        """Regexes of the kernels of ``source`` that may run more than 256 threads a block."""
+        if source not in self.extra:
+            return fd.bounded_to_1024(source)
+        found = re.findall(r"__global__\s+void\s+(?:CF_MAX_1024|__launch_bounds__\(1024\))\s+"
+                           r"(\w+)\s*\(", self.extra[source][0])
+        return tuple(re.compile(f"{n}$") for n in found)
 
     def library(self, source):
         """(library, {name expression: (index, C++ parameter list)}) of ``source``."""
         if source not in self.libs:
             from cuflow.backend.cuda import compile as kernels
 
-            exprs = kernels.name_expressions(source)
-            lib = compile_library(generated_source(source, exprs), self.build_dir, source[:-3])
+            if source in self.extra:
+                text, exprs = self.extra[source]
+                code = generated_source(source, exprs, text)
+            else:
+                exprs = kernels.name_expressions(source)
+                code = generated_source(source, exprs)
+            lib = compile_library(code, self.build_dir, source.split(".")[0])
             self.libs[source] = (lib, {e: (i, parse_signature(lib.cfsim_signature(i).decode()))
                                        for i, e in enumerate(exprs)})
         return self.libs[source]
