@@ -171,15 +171,21 @@ inline bool run_block() {
     makecontext(&t.ctx, entry, 0);
   }
   char buf[320], who[96];
+  // Two schedules, by block parity, so that a missing barrier shows under one of them: even
+  // blocks sweep every ready thread in turn (each thread runs up to its next barrier or
+  // shuffle), odd blocks always resume the lowest ready thread (warp 0 races ahead of the rest).
+  const bool lowest_first =
+      (blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z)) & 1u;
   for (;;) {
     bool ran = false;
-    for (unsigned i = 0; i < n && !sim.failed; ++i)
-      if (sim.threads[i].state == READY) {
-        sim.cur = (int)i;
-        threadIdx = sim.threads[i].idx;
-        swapcontext(&sim.main_ctx, &sim.threads[i].ctx);
-        ran = true;
-      }
+    for (unsigned i = 0; i < n && !sim.failed;) {
+      if (sim.threads[i].state != READY) { ++i; continue; }
+      sim.cur = (int)i;
+      threadIdx = sim.threads[i].idx;
+      swapcontext(&sim.main_ctx, &sim.threads[i].ctx);
+      ran = true;
+      i = lowest_first ? i & ~31u : i + 1;  // a shuffle readies lanes of the same warp only
+    }
     sim.cur = -1;
     if (sim.failed) return false;
     if (ran) continue;

@@ -67,9 +67,26 @@ __global__ void shared_index(float* y, int k) {
   if (threadIdx.x == 0) y[0] = s[k];
 }
 __global__ void unbounded(float* y) { y[threadIdx.x] = 1; }
+// two block reductions through one shared array; `fence` 0 removes the barrier that keeps the
+// second reduction's writes from overtaking the first one's reads
+__global__ void reduce_twice(const float* x, float* out, int fence) {
+  __shared__ float vals[32];
+  float r[2];
+  for (int k = 0; k < 2; ++k) {
+    float v = x[threadIdx.x] * (k + 1);
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    if (fence) __syncthreads();
+    if ((threadIdx.x & 31u) == 0) vals[threadIdx.x >> 5] = v;
+    __syncthreads();
+    float s = 0;
+    for (unsigned w = 0; w < blockDim.x / 32; ++w) s += vals[w];
+    r[k] = s;
+  }
+  out[blockIdx.x * blockDim.x + threadIdx.x] = r[0];
+}
 """
 NAMES = ["block_sum", "warp_sum", "twice", "takes_int", "copy4", "load4_at", "divergent",
-         "read_before_write", "shared_index", "unbounded"]
+         "read_before_write", "shared_index", "unbounded", "reduce_twice"]
 
 
 @pytest.fixture
@@ -102,6 +119,18 @@ def test_block_barrier(k, threads):
     assert get(out)[0] == x.sum()
     k("block_sum")((1,), (threads,), (put(x), out, _i(0)))  # barrier removed
     assert np.isnan(get(out)[0])  # thread 0 summed the poisoned shared memory of the others
+
+
+def test_race_between_two_reductions(k):
+    x = np.arange(64, dtype=np.float32)
+    out = put(np.zeros(128, np.float32))
+    k("reduce_twice")((2,), (64,), (put(x), out, _i(1)))
+    assert (get(out) == x.sum()).all()
+    k("reduce_twice")((2,), (64,), (put(x), out, _i(0)))
+    got = get(out).reshape(2, 64)
+    # block 0 (threads in turn) hides the race; block 1 (lowest thread first) shows it: warp 0
+    # wrote its second sum before warp 1 read the first
+    assert (got[0] == x.sum()).all() and (got[1, 32:] != x.sum()).all()
 
 
 def test_warp_shuffles(k):
