@@ -8,9 +8,9 @@ and launched by the REAL wrappers of ``backend/cuda/*.py``.
 * :class:`Simulator` stands in for ``compile.get_kernel``: a launch is first checked as the launch
   checker checks it (grid/block limits, argument count and exact types against the parameter
   list, float4 alignment, launch bounds), then runs every thread of every block on the CPU.
-* :func:`sim_arrays` makes CuPy allocate host memory with red zones (0xFF bytes: NaN in every
-  float width) before and after each buffer; a launch that writes outside the buffers it was
-  given fails.
+* :func:`sim_arrays` makes CuPy allocate host memory with red zones (0xFF bytes, NaN in every
+  float width, or huge negative values) before and after each buffer; a launch that writes
+  outside the buffers it was given fails.
 """
 
 from __future__ import annotations
@@ -233,16 +233,23 @@ class Simulator(fd.LaunchChecker):
 
 
 class Arena:
-    """Host allocations with 0xFF red zones on both sides, checked after each launch."""
+    """Host allocations with red zones on both sides, checked after each launch. Consecutive
+    allocations use different fill bytes (0xFF: NaN in every float width; 0xFD, 0xFB: huge
+    negative values), so an element copied from one buffer's red zone into the next one's
+    still shows as a change."""
+
+    FILLS = (0xFF, 0xFD, 0xFB)
 
     def __init__(self):
-        self.starts, self.blocks = [], []
+        self.starts, self.blocks, self.count = [], [], 0
 
     def alloc(self, size):
         from cupy.cuda import memory
 
         size = int(size)
-        buf = np.full(size + 3 * REDZONE, 0xFF, np.uint8)
+        fill = self.FILLS[self.count % len(self.FILLS)]
+        self.count += 1
+        buf = np.full(size + 3 * REDZONE, fill, np.uint8)
         base = buf.ctypes.data
         p = base + REDZONE + (-(base + REDZONE)) % REDZONE
         buf[p - base:p - base + size] = 0
@@ -257,10 +264,10 @@ class Arena:
             if i < 0:
                 continue
             p, size, buf = self.blocks[i]
-            off = p - buf.ctypes.data
-            if (buf[:off] != 0xFF).any() or (buf[off + size:] != 0xFF).any():
-                before = np.flatnonzero(buf[:off] != 0xFF)
-                after = np.flatnonzero(buf[off + size:] != 0xFF)
+            off, fill = p - buf.ctypes.data, buf[0]
+            if (buf[:off] != fill).any() or (buf[off + size:] != fill).any():
+                before = np.flatnonzero(buf[:off] != fill)
+                after = np.flatnonzero(buf[off + size:] != fill)
                 what = (f"{off - before[0]} bytes before" if before.size else
                         f"at byte {after[0]} past the end of")
                 raise SimError(f"{where}: a write {what} a {size}-byte buffer")
