@@ -148,3 +148,11 @@ def test_a_generator_shorter_than_steps_per_epoch_warns_as_keras():
     with pytest.warns(UserWarning, match="ran out of data"):
         model.fit(_batches(3), epochs=1, steps_per_epoch=5, verbose=0)
     assert int(model.optimizer.iterations.numpy()) == 3
+
+
+def test_data_that_is_neither_arrays_nor_batches_is_named():
+    model = _model()
+    with pytest.raises(ValueError, match="unrecognized data type: x=0"):
+        model.fit(0, verbose=0)
+    with pytest.raises(ValueError, match="take one batch of arrays; received generator"):
+        model.predict_on_batch(x for x, _ in _batches(1))

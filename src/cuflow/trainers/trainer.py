@@ -352,7 +352,10 @@ class Trainer:
     # ---- single batches --------------------------------------------------------------------
     def _single_batch(self, x, y=None, sample_weight=None, class_weight=None):
         data = self._make_data(x, y, sample_weight, class_weight=class_weight)
-        if not getattr(data, "n", 1):
+        if not hasattr(data, "n"):
+            raise ValueError(f"the *_on_batch methods take one batch of arrays; received "
+                             f"{type(x).__name__}")
+        if not data.n:
             raise ValueError("a batch needs at least one sample; received 0 samples")
         data.batch_size = max(data.n, 1)
         data.steps = 1
