@@ -267,7 +267,7 @@ def _late_excluded():
 
 def _activations_table():
     def wide(*s):
-        return anyv(*s, lo=-4, hi=8, kinks=(-3, -1, 0, 1, 3, 6))
+        return anyv(*s, lo=-4, hi=8, kinks=(-3, -1, -0.5, 0, 0.5, 1, 3, 6))
 
     t = {}
     for name in activations.__all__:
@@ -279,7 +279,13 @@ def _activations_table():
                    [anyv(3, 4, lo=-4, hi=8, kinks=(0.3, 5.0, 5.06))])]
     # a softmax over a size-1 axis warns (as Keras): the size-1 case is a (1, 2) row instead
     t["softmax"] = [c if c[1][0].shape != (1,) else (c[0], [wide(1, 2)]) for c in t["softmax"]]
-    t["softmax"] += [(lambda x: activations.softmax(x, axis=0), [anyv(3, 2)])]
+    t["softmax"] += [(lambda x: activations.softmax(x, axis=0), [anyv(3, 2)]),
+                     (lambda x: activations.softmax(x, axis=(0, 2)), [anyv(2, 3, 2)])]
+    t["log_softmax"] += [(lambda x: activations.log_softmax(x, axis=None), [anyv(2, 3)])]
+    # threshold takes its two arguments; glu halves an axis, so sizes stay even
+    t["threshold"] = unary(lambda x: activations.threshold(x, 0.5, -2.0), wide)
+    t["glu"] = [(activations.glu, [anyv(3, 4)]), (activations.glu, [anyv(1, 2)]),
+                (lambda x: activations.glu(x, axis=0), [fort(anyv(4, 3))])]
     return t
 
 

@@ -120,6 +120,7 @@ def layer_table():
                                        training=True)[::2] + \
         [case(lambda: L.BatchNormalization(axis=1, **F64), anyv(3, 2, 2), training=False)]
     t["LayerNormalization"] = variants(lambda: L.LayerNormalization(**F64), (2, 4))
+    t["RMSNormalization"] = variants(lambda: L.RMSNormalization(**F64), (2, 4))
     t["GroupNormalization"] = variants(lambda: L.GroupNormalization(groups=2, **F64), (2, 4))
     t["UnitNormalization"] = variants(lambda: L.UnitNormalization(**F64), (2, 3))
     for name in ("Attention", "AdditiveAttention"):

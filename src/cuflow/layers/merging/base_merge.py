@@ -4,6 +4,7 @@ after the batch axis, masks OR-ed as Keras) and the functional forms (``add([a, 
 from __future__ import annotations
 
 from ... import ops
+from ...tensor import Tensor
 from ..layer import Layer
 
 
@@ -93,7 +94,7 @@ class _Merge(Layer):
 
     def call(self, inputs, mask=None):
         self._check(inputs)
-        inputs = list(inputs)
+        inputs = [t if isinstance(t, Tensor) else ops.convert_to_tensor(t) for t in inputs]
         rank = max(t.ndim for t in inputs)
         for i, t in enumerate(inputs):  # lower ranks: new axes after the batch axis, as Keras
             while t.ndim < rank:
