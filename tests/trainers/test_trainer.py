@@ -295,3 +295,30 @@ def test_jit_compile_is_readable_and_settable_as_keras(device):
         assert model.jit_compile is True
     with pytest.raises(ValueError, match="received 'xla'"):
         model.jit_compile = "xla"
+
+
+def test_empty_data_zero_batch_size_and_an_empty_model_raise():
+    # Keras refuses these too (with less clear errors); silently training on nothing would
+    # report a loss of 0.0
+    import numpy as np
+    import pytest
+
+    import cuflow
+    from cuflow.layers import Dense, Input
+
+    model = cuflow.models.Sequential([Input((3,)), Dense(2)])
+    model.compile("adam", "mse")
+    x, y = np.zeros((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    for call in (lambda: model.fit(x[:0], y[:0], verbose=0),
+                 lambda: model.evaluate(x[:0], y[:0], verbose=0),
+                 lambda: model.predict(x[:0], verbose=0)):
+        with pytest.raises(ValueError, match=r"the input data holds 0 samples \(x of shape "
+                                             r"\(0, 3\)\); expected at least one"):
+            call()
+    for bad in (0, -5):
+        with pytest.raises(ValueError, match=f"batch_size must be a positive int; received "
+                                             f"{bad}"):
+            model.fit(x, y, batch_size=bad, verbose=0)
+    with pytest.raises(ValueError, match="cannot be built because it has no layers. Call "
+                                         "`model.add\\(layer\\)`"):
+        cuflow.models.Sequential().predict(x, verbose=0)

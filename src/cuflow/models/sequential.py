@@ -124,6 +124,9 @@ class Sequential(Model):
         return self._graph_output
 
     def call(self, inputs, training=None, mask=None):
+        if not self._layers:  # as Keras; returning the input would look like a model that works
+            raise ValueError(f"Sequential model {self.name} cannot be built because it has no "
+                             f"layers. Call `model.add(layer)`.")
         x = inputs
         for layer in self._layers:
             x = layer(x, training=training)

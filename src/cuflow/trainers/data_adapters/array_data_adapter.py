@@ -10,7 +10,7 @@ import numpy as np
 from ... import random as cf_random
 from ...backend import get_backend, get_device
 from ...tensor import Tensor
-from ...tree import map_structure
+from ...tree import flatten, map_structure
 from .data_adapter_utils import class_weight_to_sample_weight, device_array, is_host_text, length
 
 
@@ -31,6 +31,9 @@ class ArrayData:
         self.y = None if y is None else map_structure(lambda a: device_array(a, self.bk), y)
         self.sw = None if sample_weight is None else device_array(sample_weight, self.bk)
         n = length(self.x, "x")
+        if n == 0:  # no step would run: a loss of 0.0 would be reported for nothing
+            raise ValueError(f"the input data holds 0 samples (x of shape "
+                             f"{tuple(flatten(self.x)[0].shape)}); expected at least one")
         if self.y is not None:
             ny = length(self.y, "y")
             if ny != n:
