@@ -400,6 +400,11 @@ def _losses_table():
                        (lambda yp, o=obj, yt=yt: o(yt, yp, True, ignore_class=0),
                         [fort(anyv(3, 4))])]
             continue
+        if name == "categorical_generalized_cross_entropy":  # integer labels, probabilities
+            yt = np.array([1, 0, 3])
+            t[name] = [(lambda yp, o=obj, yt=yt, q=q: o(yt, yp, q=q), [_probs(3, 4)])
+                       for q in (0.5, 0.8)]
+            continue
         yt, make = _loss_inputs(name)
         t[name] = [(lambda yp, o=obj, yt=yt: o(yt, yp), [make()]),
                    (lambda yp, o=obj, yt=yt: o(yt[:1, :1], yp), [make()[:1, :1]]),
@@ -413,7 +418,7 @@ def _losses_table():
             {"Huber": "huber", "LogCosh": "log_cosh"}.get(name, None)
         inst = cls()
         key = fn_name or inst.fn.__name__
-        if key == "sparse_categorical_crossentropy":
+        if key in ("sparse_categorical_crossentropy", "categorical_generalized_cross_entropy"):
             yt, make = np.array([1, 0, 3]), (lambda: _probs(3, 4))
         else:
             yt, make = _loss_inputs(key)

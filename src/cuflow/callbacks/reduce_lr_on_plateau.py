@@ -10,7 +10,7 @@ import numpy as np
 
 from ._monitor import bigger_is_better, check_mode
 from .callback import Callback
-from .learning_rate_scheduler import current_lr
+from .learning_rate_scheduler import lr_logs, lr_owners
 
 
 class ReduceLROnPlateau(Callback):
@@ -56,7 +56,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        logs["learning_rate"] = current_lr(self.model)  # the rate this epoch trained with
+        lr_logs(self.model, logs)  # the rate this epoch trained with
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` "
@@ -75,12 +75,16 @@ class ReduceLROnPlateau(Callback):
         elif not self.in_cooldown():
             self.wait += 1
             if self.wait >= self.patience:
-                old = current_lr(self.model)
-                if old > np.float32(self.min_lr):  # float32: an lr at min_lr stays put
-                    new = max(old * self.factor, self.min_lr)
-                    self.model.optimizer.learning_rate = new
-                    if self.verbose > 0:
-                        sys.stdout.write(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing "
-                                         f"learning rate to {new}.\n")
+                reduced = False
+                for opt in lr_owners(self.model):  # a MultiOptimizer's parts, each
+                    old = float(opt.learning_rate)
+                    if old > np.float32(self.min_lr):  # float32: an lr at min_lr stays put
+                        new = max(old * self.factor, self.min_lr)
+                        opt.learning_rate = new
+                        reduced = True
+                        if self.verbose > 0:
+                            sys.stdout.write(f"\nEpoch {epoch + 1}: ReduceLROnPlateau "
+                                             f"reducing learning rate to {new}.\n")
+                if reduced:
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
