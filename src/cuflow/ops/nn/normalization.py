@@ -64,7 +64,6 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     from ...backend.config import epsilon as _eps
     from ..math import rsqrt
     from ..numpy._elementwise import to_float
-    from ..numpy.arithmetic import minimum
     from ..numpy.shape import expand_dims
 
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
@@ -74,7 +73,9 @@ def normalize(x, axis=-1, order=2, epsilon=None):
         x = expand_dims(x, 0)
     eps = _eps() if epsilon is None else epsilon
     if order == 2:
-        return x * minimum(rsqrt(sum(x * x, axis, keepdims=True)), 1.0 / eps)
+        # min(rsqrt(s), 1 / eps) == rsqrt(max(s, eps²)): no inf for a zero vector, and a finite
+        # gradient there
+        return x * rsqrt(maximum(sum(x * x, axis, keepdims=True), float(eps) ** 2))
     return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
 
 

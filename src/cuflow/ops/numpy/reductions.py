@@ -78,7 +78,7 @@ def average(x, axis=None, weights=None):
 def count_nonzero(x, axis=None):
     x = to_tensor(x)
     axes = normalize_axis("count_nonzero", axis, x.ndim)
-    out = (x.data != 0).sum(axis=axes).astype("int64")
+    out = (x.data != 0).sum(axis=axes).astype("int32")  # int32, as Keras
     return const(out, x._backend)
 
 
