@@ -75,7 +75,8 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     if order == 2:
         # min(rsqrt(s), 1 / eps) == rsqrt(max(s, eps²)): no inf for a zero vector, and a finite
         # gradient there
-        return x * rsqrt(maximum(sum(x * x, axis, keepdims=True), float(eps) ** 2))
+        eps2 = float(eps) ** 2 if abs(float(eps)) < 1e150 else float("inf")
+        return x * rsqrt(maximum(sum(x * x, axis, keepdims=True), eps2))
     return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
 
 

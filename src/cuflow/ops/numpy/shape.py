@@ -164,7 +164,7 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     if len(pads) != x.ndim or any(len(p) != 2 or min(p) < 0 for p in pads):
         raise ValueError(f"pad: pad_width must be {x.ndim} non-negative [before, after] pairs "
                          f"for shape {x.shape}; received {pad_width!r}")
-    mode = mode.lower()
+    mode = mode.lower() if isinstance(mode, str) else mode
     if mode not in ("constant", "reflect", "symmetric"):
         raise ValueError(f"pad: mode must be 'constant', 'reflect' or 'symmetric'; received "
                          f"{mode!r}")
