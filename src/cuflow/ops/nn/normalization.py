@@ -54,7 +54,12 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
         x = expand_dims(x, 0)
     eps = _eps() if epsilon is None else float(epsilon)
     out = x * rsqrt(mean(x * x, axis, keepdims=True) + eps)
-    return out if scale is None else out * to_tensor(scale, x)
+    if scale is None:
+        return out
+    from ..core import cast
+
+    scale = to_tensor(scale, x)
+    return out * (cast(scale, x.dtype) if scale.dtype != x.dtype else scale)  # x's dtype, as Keras
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
