@@ -194,7 +194,7 @@ def _ops_table():
     t["concat"] = t["concatenate"][:1]
     t["stack"] = [(lambda a, b: ops.stack([a, b], 1), [anyv(2, 3), fort(anyv(2, 3))]),
                   (lambda a, b: ops.stack([a, b]), [anyv(1), anyv(1)])]
-    t["split"] = [(lambda x: ops.concatenate(ops.split(x, [1, -1], axis=1)[::-1], 1),
+    t["split"] = [(lambda x: ops.concatenate(ops.split(x, [1], axis=1)[::-1], 1),
                    [anyv(2, 3)]), (lambda x: ops.split(x, 2)[1] * 2, [fort(anyv(4, 2))])]
     t["reshape"] = unary(lambda x: ops.reshape(x, (-1,)))
     t["transpose"] = unary(ops.transpose) + [(lambda x: ops.transpose(x, (1, 2, 0)),

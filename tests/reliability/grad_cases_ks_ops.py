@@ -78,6 +78,8 @@ def ks_ops_table():
         "nanmedian": [(_with_nan(lambda x: ops.nanmedian(x, axis=1)), [distinct(3, 4)])],
         "percentile": [(lambda x: ops.percentile(x, np.array([10.0, 75.0]), axis=1),
                         [distinct(3, 5)])],
+        "amax": [(lambda x: ops.amax(x, axis=1), [distinct(3, 4)]),
+                 (lambda x: ops.amax(x, axis=0, initial=0.5), [distinct(3, 4)])],
         "ptp": [(lambda x: ops.ptp(x, axis=0), [distinct(3, 4)]), (ops.ptp, [distinct(5)])],
         "fmod": [(ops.fmod, [anyv(3, 4), rg.uniform(0.3, 0.9, 4) * rg.choice([-1, 1], 4)])],
         "hypot": [(ops.hypot, [anyv(3, 4), anyv(4)])],

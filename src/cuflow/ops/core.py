@@ -25,14 +25,20 @@ from .numpy.indexing import getitem
 # ---- tensors in and out -------------------------------------------------------------------------
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
-    """``x`` as a Tensor (kept as is when it already is one with the right dtype)."""
+    """``x`` as a Tensor (kept as is when it already is one with the right dtype). Python data
+    takes Keras's default dtypes: floats float32, integers int32, bools bool."""
     if sparse or ragged:
         raise ValueError("convert_to_tensor: sparse and ragged tensors are not supported")
     if isinstance(x, Tensor):
         if dtype is None or np.dtype(dtype) == x.dtype:
             return x
         return cast(x, dtype)
-    return Tensor(x, dtype=None if dtype is None else _dtype(dtype))
+    out = Tensor(x, dtype=None if dtype is None else _dtype(dtype))
+    if dtype is None and not hasattr(x, "dtype") and out.dtype == np.int64:
+        lim = np.iinfo(np.int32)
+        if out.size == 0 or (int(out.data.min()) >= lim.min and int(out.data.max()) <= lim.max):
+            out = Tensor._wrap(out.data.astype(np.int32), backend=out._backend)
+    return out
 
 
 def convert_to_numpy(x):

@@ -117,3 +117,33 @@ def test_celu_matches_keras_formula_and_gradient(device):
 def test_celu_needs_a_positive_alpha(alpha):
     with pytest.raises(ValueError, match=f"celu: alpha must be > 0; received {alpha}"):
         ops.celu(cf.Tensor(np.ones(2)), alpha=alpha)
+
+
+def test_keras_defaults_and_axes():
+    import warnings
+
+    x = np.array([-1.0, 0.0, 1.0, 2.0, 3.0], dtype=np.float32)
+    # gelu approximates with tanh by default, as Keras
+    np.testing.assert_allclose(ops.gelu(x).numpy(),
+                               [-0.15880796, 0.0, 0.841192, 1.9545977, 2.9963627], rtol=1e-5)
+    np.testing.assert_allclose(ops.sparse_sigmoid(x).numpy(), [0.0, 0.5, 1.0, 1.0, 1.0])
+    # relu(threshold=): x above the threshold, slope * (x - threshold) at or below it
+    np.testing.assert_allclose(
+        ops.relu(np.array([-2.0, 0.5, 1.0, 3.0]), negative_slope=0.1, threshold=1.0).numpy(),
+        [-0.3, -0.05, 0.0, 3.0])
+    np.testing.assert_allclose(ops.relu(np.array([0.5, 2.0, 9.0]), max_value=5.0,
+                                        threshold=1.0).numpy(), [0.0, 2.0, 5.0])
+    m = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    e = np.exp(m)
+    np.testing.assert_allclose(ops.softmax(m, axis=None).numpy(), e / e.sum(), rtol=1e-12)
+    np.testing.assert_allclose(ops.log_softmax(m, axis=None).numpy(), np.log(e / e.sum()),
+                               rtol=1e-12)
+    cube = np.random.default_rng(1).normal(size=(2, 3, 2))
+    for axes in ((0, 1), (0, 2), (1, 2)):
+        np.testing.assert_allclose(ops.softmax(cube, axis=axes).numpy().sum(axis=axes), 1.0)
+    check_gradients(lambda t: ops.softmax(t, axis=(0, 2)), [cube])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ops.softmax(np.array([[1.0]]), axis=1)
+    assert any("This axis has size 1" in str(w.message) for w in caught)
+    assert ops.tanh(np.arange(3)).dtype == np.float32  # integers promote to floatx

@@ -53,3 +53,32 @@ def test_normalize_and_moments(device):
 def test_batch_normalization_errors():
     with pytest.raises(ValueError, match="must be 1-D of size 4"):
         ops.batch_normalization(t(np.ones((2, 4))), t(np.ones(3)), t(np.ones(4)), axis=1)
+
+
+def test_keras_normalize_layer_normalization_moments():
+    import warnings
+
+    x = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]], dtype=np.float32)
+    np.testing.assert_allclose(ops.normalize(x, axis=None).numpy(), x / np.sqrt(28), rtol=1e-6)
+    # the norm is floored at epsilon; a zero vector stays zero with a finite gradient
+    np.testing.assert_allclose(ops.normalize(np.array([[1e-6, 1e-8]]), epsilon=1e-5).numpy(),
+                               [[1e-1, 1e-3]], rtol=1e-6)
+    check_gradients(lambda t: ops.normalize(t, epsilon=1e-3), [np.zeros((1, 2)) + 1e-5])
+    for bad in ("a", 0, -1, 2.5):
+        with pytest.raises(ValueError, match="Argument `order` must be an int >= 1"):
+            ops.normalize(x, order=bad)
+    np.testing.assert_allclose(ops.layer_normalization(np.arange(5, dtype="float32")).numpy(),
+                               [-1.4142135, -0.70710677, 0.0, 0.7071067, 1.4142135], atol=1e-3)
+    z = np.random.default_rng(2).normal(size=(2, 3, 4))
+    ref = (z - z.mean((1, 2), keepdims=True)) / np.sqrt(z.var((1, 2), keepdims=True) + 1e-3)
+    np.testing.assert_allclose(ops.layer_normalization(z, axis=(1, 2), epsilon=1e-3).numpy(),
+                               ref, rtol=1e-10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ops.layer_normalization(np.arange(5.0), rms_scaling=True)
+    assert any("rms_scaling=True" in str(w.message) for w in caught)
+    # float16 moments are reduced in float32 and the variance clipped to float16's maximum
+    h = np.array([-741.0, 353.2, 1099.0, -1807.0, 502.8, -83.4, 333.5, -130.9], np.float16)
+    m, v = ops.moments(h, axes=[0])
+    assert m.dtype == v.dtype == np.float16
+    assert float(v) == float(np.finfo(np.float16).max)

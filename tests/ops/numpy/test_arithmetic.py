@@ -122,3 +122,18 @@ def test_diff_beyond_the_axis_is_empty():
     x = np.arange(12.0).reshape(3, 4)
     # n beyond the axis size is empty (as NumPy), without looping n times
     assert ops.diff(x, n=2 ** 40, axis=1).shape == (3, 0)
+
+
+def test_keras_integer_rules():
+    i = np.array([1, -2, 3])
+    for name in ("exp", "log1p", "sqrt", "expm1"):
+        assert getattr(ops, name)(np.abs(i)).dtype == np.float32, name
+    assert ops.round(i).dtype == i.dtype and ops.trunc(i).dtype == i.dtype
+    np.testing.assert_array_equal(ops.round(np.array([1234, 1251]), decimals=-2).numpy(),
+                                  [1200, 1300])
+    np.testing.assert_allclose(ops.round(np.array([1.256, -0.5]), decimals=2).numpy(),
+                               [1.26, -0.5])
+    np.testing.assert_allclose(ops.logaddexp(np.array([1, 2]), np.array([0.5, 0.5])).numpy(),
+                               np.logaddexp([1, 2], [0.5, 0.5]), rtol=1e-6)
+    assert ops.array([1, 2]).dtype == np.int32  # Python integers default to int32, as Keras
+    assert ops.array(2 ** 40).dtype == np.int64  # ... unless they do not fit

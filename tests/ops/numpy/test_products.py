@@ -166,3 +166,12 @@ def test_product_errors():
         ops.cross(t(np.ones(4)), t(np.ones(4)))
     with pytest.raises(ValueError, match="inner dimensions 3 and 4 differ"):
         ops.matmul(np.ones((2, 3)), np.ones((4, 2)))
+
+
+def test_dot_follows_numpy():
+    rng = np.random.default_rng(5)
+    for sa, sb in (((2, 3, 4), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 3, 4), (4,)),
+                   ((2, 3, 4), (5, 4, 6)), ((2, 3), (3, 4)), ((3,), (3, 4))):
+        a, b = rng.normal(size=sa), rng.normal(size=sb)
+        np.testing.assert_allclose(ops.dot(a, b).numpy(), np.dot(a, b), rtol=1e-12)
+    check_gradients(ops.dot, [rng.normal(size=(2, 3, 4)), rng.normal(size=(5, 4, 2))])

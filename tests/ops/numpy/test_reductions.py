@@ -140,3 +140,17 @@ def test_quantile_errors():
         ops.quantile(t([1.0, 2.0]), 0.5, method="cubic")
     with pytest.raises(ValueError, match=r"q must be in \[0, 1\]"):
         ops.quantile(t([1.0, 2.0]), 1.5)
+
+
+def test_keras_argmax_and_counts():
+    a = np.array([[1.0, 3.0, -0.0], [4.0, 2.0, 0.0]])
+    out = ops.argmax(a, axis=1, keepdims=True)
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out.numpy(), [[1], [0]])
+    # -0.0 ranks below 0.0, as Keras
+    np.testing.assert_array_equal(ops.argmax(np.array([-0.0, 0.0])).numpy(), 1)
+    np.testing.assert_array_equal(ops.argmin(np.array([0.0, -0.0])).numpy(), 1)
+    assert ops.count_nonzero(a).dtype == np.int32
+    # integer inputs of var / std promote to floatx
+    assert ops.var(np.array([1, 2, 3])).dtype == np.float32
+    np.testing.assert_allclose(ops.std(np.array([1, 2, 3])).numpy(), np.std([1, 2, 3]), 1e-6)

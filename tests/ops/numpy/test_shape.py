@@ -111,3 +111,22 @@ def test_meshgrid(device):
         ref = np.meshgrid(np.arange(2.0), np.arange(3.0), np.arange(4.0), indexing=indexing)
         for g, r in zip(got, ref):
             close(g, r)
+
+
+def test_keras_pad_and_tile_forms():
+    x = np.arange(6.0).reshape(2, 3)
+    for pw in (1, (1, 2), ((1, 2), (3, 4)), [[1, 1]]):
+        np.testing.assert_array_equal(ops.pad(x, pw).numpy(), np.pad(x, pw))
+    np.testing.assert_array_equal(ops.pad(x, 1, constant_values=None).numpy(), np.pad(x, 1))
+    np.testing.assert_array_equal(ops.pad(x, 1, mode="reflect").numpy(),
+                                  np.pad(x, 1, mode="reflect"))
+    with pytest.raises(ValueError, match="`constant_values` can only be provided when"):
+        ops.pad(x, 1, mode="symmetric", constant_values=2)
+    for reps in (2, (2,), (2, 1), (2, 1, 3)):
+        np.testing.assert_array_equal(ops.tile(x, reps).numpy(), np.tile(x, reps))
+    check_gradients(lambda t: ops.tile(t, (2, 1, 2)), [np.random.default_rng(0).normal(
+        size=(2, 3))])
+    with pytest.raises(ValueError, match="non-negative integer or -1.*newshape=\\(-2, 5\\)"):
+        ops.reshape(np.zeros(10), (-2, 5))
+    with pytest.raises(ValueError, match="at most one unknown dimension"):
+        ops.reshape(np.zeros(10), (-1, -1))

@@ -32,8 +32,12 @@ def one_hot(x=None, num_classes=None, axis=-1, dtype=None, sparse=False, *, indi
         raise TypeError("one_hot needs x and num_classes, e.g. one_hot(labels, 10)")
     if sparse:
         raise ValueError("one_hot: sparse=True is not supported by cuflow")
+    from ...memory import check_allocation
+
     x, n = class_indices("one_hot", x, num_classes)
     xp = x._backend.xp
+    check_allocation(x.shape + (n,), dtype or "float32", "one_hot", x.device)
+    check_allocation((n,), "int64", "one_hot", x.device)
     out = (x.data[..., None] == xp.arange(n)).astype(dtype or "float32")
     if axis not in (-1, x.ndim):
         out = xp.moveaxis(out, -1, axis)

@@ -54,7 +54,12 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
         x = expand_dims(x, 0)
     eps = _eps() if epsilon is None else float(epsilon)
     out = x * rsqrt(mean(x * x, axis, keepdims=True) + eps)
-    return out if scale is None else out * to_tensor(scale, x)
+    if scale is None:
+        return out
+    from ..core import cast
+
+    scale = to_tensor(scale, x)
+    return out * (cast(scale, x.dtype) if scale.dtype != x.dtype else scale)  # x's dtype, as Keras
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
@@ -64,7 +69,6 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     from ...backend.config import epsilon as _eps
     from ..math import rsqrt
     from ..numpy._elementwise import to_float
-    from ..numpy.arithmetic import minimum
     from ..numpy.shape import expand_dims
 
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
@@ -74,7 +78,10 @@ def normalize(x, axis=-1, order=2, epsilon=None):
         x = expand_dims(x, 0)
     eps = _eps() if epsilon is None else epsilon
     if order == 2:
-        return x * minimum(rsqrt(sum(x * x, axis, keepdims=True)), 1.0 / eps)
+        # min(rsqrt(s), 1 / eps) == rsqrt(max(s, eps²)): no inf for a zero vector, and a finite
+        # gradient there
+        eps2 = float(eps) ** 2 if abs(float(eps)) < 1e150 else float("inf")
+        return x * rsqrt(maximum(sum(x * x, axis, keepdims=True), eps2))
     return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
 
 

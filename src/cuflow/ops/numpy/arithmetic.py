@@ -15,8 +15,8 @@ from .logic import where
 
 # ---- binary -------------------------------------------------------------------------------------
 
-def add(a, b):
-    bk, a, b, out = _binary("add", a, b, lambda xp, x, y: x + y)
+def add(x1, x2):
+    bk, a, b, out = _binary("add", x1, x2, lambda xp, x, y: x + y)
 
     def backward(g):
         return (unbroadcast(g, a.shape) if a.requires_grad else None,
@@ -25,8 +25,8 @@ def add(a, b):
     return record(out, (a, b), backward, "add", bk)
 
 
-def subtract(a, b):
-    bk, a, b, out = _binary("subtract", a, b, lambda xp, x, y: x - y)
+def subtract(x1, x2):
+    bk, a, b, out = _binary("subtract", x1, x2, lambda xp, x, y: x - y)
 
     def backward(g):
         return (unbroadcast(g, a.shape) if a.requires_grad else None,
@@ -35,8 +35,8 @@ def subtract(a, b):
     return record(out, (a, b), backward, "subtract", bk)
 
 
-def multiply(a, b):
-    bk, a, b, out = _binary("multiply", a, b, lambda xp, x, y: x * y)
+def multiply(x1, x2):
+    bk, a, b, out = _binary("multiply", x1, x2, lambda xp, x, y: x * y)
 
     def backward(g):
         return (unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
@@ -45,8 +45,8 @@ def multiply(a, b):
     return record(out, (a, b), backward, "multiply", bk)
 
 
-def divide(a, b):
-    bk, a, b, out = _binary("divide", a, b, lambda xp, x, y: x / y)
+def divide(x1, x2):
+    bk, a, b, out = _binary("divide", x1, x2, lambda xp, x, y: x / y)
 
     def backward(g):
         ga = unbroadcast(g / b.data, a.shape) if a.requires_grad else None
@@ -59,8 +59,8 @@ def divide(a, b):
 true_divide = divide
 
 
-def power(a, b):
-    bk, a, b, out = _binary("power", a, b, lambda xp, x, y: x ** y)
+def power(x1, x2):
+    bk, a, b, out = _binary("power", x1, x2, lambda xp, x, y: x ** y)
     xp = bk.xp
 
     def backward(g):
@@ -79,8 +79,8 @@ def power(a, b):
 pow = power
 
 
-def maximum(a, b):
-    bk, a, b, out = _binary("maximum", a, b, lambda xp, x, y: xp.maximum(x, y))
+def maximum(x1, x2):
+    bk, a, b, out = _binary("maximum", x1, x2, lambda xp, x, y: xp.maximum(x, y))
 
     def backward(g):
         pick_a = a.data >= b.data  # ties go to the first operand, as TensorFlow does
@@ -90,8 +90,8 @@ def maximum(a, b):
     return record(out, (a, b), backward, "maximum", bk)
 
 
-def minimum(a, b):
-    bk, a, b, out = _binary("minimum", a, b, lambda xp, x, y: xp.minimum(x, y))
+def minimum(x1, x2):
+    bk, a, b, out = _binary("minimum", x1, x2, lambda xp, x, y: xp.minimum(x, y))
 
     def backward(g):
         pick_a = a.data <= b.data
@@ -194,11 +194,11 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     return record(out, (x,), lambda g: (g * xp.isfinite(x.data),), "nan_to_num")
 
 
-def clip(x, clip_value_min, clip_value_max):
-    """Values limited to [min, max]; the gradient passes where x is inside (inclusive)."""
+def clip(x, x_min, x_max):
+    """Values limited to [x_min, x_max]; the gradient passes where x is inside (inclusive)."""
     x = to_tensor(x)
-    lo = to_tensor(clip_value_min, x)
-    hi = to_tensor(clip_value_max, x)
+    lo = to_tensor(x_min, x)
+    hi = to_tensor(x_max, x)
     xp = x._backend.xp
     out = xp.clip(x.data, lo.data, hi.data)
     if out.dtype != x.dtype:

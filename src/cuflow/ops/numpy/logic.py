@@ -10,8 +10,8 @@ from ._elementwise import _binary
 # ---- comparisons --------------------------------------------------------------------------------
 
 def _compare(op, fn):
-    def compare(a, b):
-        bk, a, b, out = _binary(op, a, b, fn)
+    def compare(x1, x2):
+        bk, a, b, out = _binary(op, x1, x2, fn)
         return const(out, bk)
 
     compare.__name__ = op
@@ -29,9 +29,16 @@ not_equal = _compare("not_equal", lambda xp, x, y: x != y)
 
 # ---- choosing -----------------------------------------------------------------------------------
 
-def where(condition, x, y):
-    """``x`` where ``condition`` else ``y``, broadcasting all three."""
-    bk, x, y = operands("where", x, y)
+def where(condition, x1=None, x2=None):
+    """``x1`` where ``condition`` else ``x2``, broadcasting all three; with neither, the indices
+    where ``condition`` holds (``nonzero``), as Keras."""
+    if x1 is None and x2 is None:
+        from .indexing import nonzero
+
+        return nonzero(condition)
+    if x1 is None or x2 is None:
+        raise ValueError("where: give both x1 and x2, or neither")
+    bk, x, y = operands("where", x1, x2)
     cond = to_tensor(condition, x)
     if cond._backend is not bk:
         raise ValueError(f"where: condition is on {cond.device!r}, operands on {bk.device!r}")

@@ -32,9 +32,9 @@ def _swap(xp, m):
     return xp.swapaxes(m, -1, -2)
 
 
-def matmul(a, b):
+def matmul(x1, x2):
     """Batched matrix product, NumPy rules: 1-D operands promoted, batch dims broadcast."""
-    bk, a, b = operands("matmul", a, b)
+    bk, a, b = operands("matmul", x1, x2)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have rank >= 1; received shapes {a.shape} and "
                          f"{b.shape}")
@@ -74,10 +74,11 @@ def matmul(a, b):
     return record(out, (a, b), backward, "matmul", bk)
 
 
-def dot(a, b):
-    """``numpy.dot``: a scalar operand multiplies; a 1-D ``b`` sums over a's last axis; rank <= 2
-    operands multiply as matrices; otherwise a sum over a's last and b's second-to-last axes."""
-    a, b = to_tensor(a), to_tensor(b)
+def dot(x1, x2):
+    """``numpy.dot``: a scalar operand multiplies; a 1-D ``x2`` sums over x1's last axis; rank
+    <= 2 operands multiply as matrices; otherwise a sum over x1's last and x2's second-to-last
+    axes."""
+    a, b = to_tensor(x1), to_tensor(x2)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     if b.ndim == 1 or (a.ndim > 2 or b.ndim > 2):

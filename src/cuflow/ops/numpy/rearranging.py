@@ -13,28 +13,27 @@ from .indexing import getitem
 from .shape import reshape, swapaxes
 
 
-def split(x, num_or_size_splits, axis=0):
-    """TensorFlow semantics: an int splits evenly; a list gives the sizes (one may be -1)."""
+def split(x, indices_or_sections, axis=0):
+    """``numpy.split`` (as Keras): an int splits into that many equal parts; a list gives the
+    indices where the axis is cut (pieces may be empty)."""
     x = to_tensor(x)
     (ax,) = normalize_axis("split", axis, x.ndim)
     n = x.shape[ax]
-    if isinstance(num_or_size_splits, (int, np.integer)):
-        k = int(num_or_size_splits)
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
         if k <= 0 or n % k:
             raise ValueError(f"split: cannot split axis {axis} of size {n} into {k} equal parts")
-        sizes = [n // k] * k
+        bounds = [i * (n // k) for i in range(k + 1)]
     else:
-        sizes = [int(s) for s in num_or_size_splits]
-        if sizes.count(-1) == 1:
-            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
-        if sum(sizes) != n or any(s < 0 for s in sizes):
-            raise ValueError(f"split: sizes {list(num_or_size_splits)} do not add up to the axis "
-                             f"size {n}")
-    starts = np.cumsum([0] + sizes).tolist()
+        cuts = [builtins.min(builtins.max(int(i) + n if int(i) < 0 else int(i), 0), n)
+                for i in indices_or_sections]
+        bounds = [0] + cuts + [n]
     outs = []
-    for i, s in enumerate(sizes):
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
         index = [slice(None)] * x.ndim
-        index[ax] = slice(starts[i], starts[i] + s)
+        index[ax] = slice(lo, builtins.max(lo, hi))
         outs.append(getitem(x, tuple(index)))
     return outs
 

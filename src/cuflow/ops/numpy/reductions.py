@@ -78,16 +78,25 @@ def average(x, axis=None, weights=None):
 def count_nonzero(x, axis=None):
     x = to_tensor(x)
     axes = normalize_axis("count_nonzero", axis, x.ndim)
-    out = (x.data != 0).sum(axis=axes).astype("int64")
+    out = (x.data != 0).sum(axis=axes).astype("int32")  # int32, as Keras
     return const(out, x._backend)
 
 
 # ---- extrema ------------------------------------------------------------------------------------
 
 def _extremum(op, reducer):
-    def fn(x, axis=None, keepdims=False):
+    def fn(x, axis=None, keepdims=False, initial=None):
         x = to_tensor(x)
         axes = normalize_axis(op, axis, x.ndim)
+        if initial is not None:  # ``initial`` joins every slice (an empty one gives it)
+            from .arithmetic import maximum, minimum
+
+            if x.size == 0:
+                xp = x._backend.xp
+                return const(xp.full(_reduced_shape(x.shape, axes, keepdims), initial,
+                                     dtype=x.dtype), x._backend)
+            pick = maximum if op == "max" else minimum
+            return pick(fn(x, axis, keepdims), initial)
         if x.size == 0 and any(x.shape[a] == 0 for a in axes):
             raise ValueError(f"{op}: cannot reduce over an empty axis (shape {x.shape}, "
                              f"axis {axis})")
@@ -109,11 +118,14 @@ def _extremum(op, reducer):
 
 max = _extremum("max", "amax")
 min = _extremum("min", "amin")
-amax = max
 
 
-def amin(x, axis=None, keepdims=False):
-    return min(x, axis, keepdims)
+def amax(x, axis=None, keepdims=False, initial=None):
+    return max(x, axis, keepdims, initial)
+
+
+def amin(x, axis=None, keepdims=False, initial=None):
+    return min(x, axis, keepdims, initial)
 
 
 def _arg(op):
@@ -142,11 +154,19 @@ argmin = _arg("argmin")
 
 # ---- products, moments --------------------------------------------------------------------------
 
-def prod(x, axis=None, keepdims=False):
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """Product over ``axis``; ``dtype`` casts first (bool / small integers accumulate in int32,
+    as Keras)."""
+    from ..core import cast
+
     x = to_tensor(x)
+    if dtype is None and x.dtype.name in ("bool", "int8", "int16", "uint8", "uint16"):
+        dtype = "uint32" if x.dtype.kind == "u" else "int32"
+    if dtype is not None and np.dtype(dtype) != x.dtype:
+        x = cast(x, dtype)
     axes = normalize_axis("prod", axis, x.ndim)
     xp = x._backend.xp
-    out = xp.prod(x.data, axis=axes, keepdims=keepdims)
+    out = xp.prod(x.data, axis=axes, keepdims=keepdims, dtype=x.dtype)
 
     def backward(g):
         # product of all other elements, exact with zeros: exclusive cumprods from both sides

@@ -10,8 +10,9 @@ import numpy as np
 from .._core import normalize_axis, record, same_device, single_axis, to_tensor, unbroadcast
 
 
-def reshape(x, shape):
+def reshape(x, newshape):
     x = to_tensor(x)
+    shape = newshape
     shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
     known = [s for s in shape if s != -1]
     if any(s < -1 for s in shape):
@@ -73,8 +74,9 @@ def _list_operands(op, values):
     return same_device(op, *tensors), tensors
 
 
-def concatenate(values, axis=-1):
-    bk, ts = _list_operands("concatenate", values)
+def concatenate(xs, axis=0):
+    """Join tensors along ``axis`` (default 0, as Keras)."""
+    bk, ts = _list_operands("concatenate", xs)
     nd = ts[0].ndim
     (ax,) = normalize_axis("concatenate", axis, nd)
     for t in ts:
@@ -93,8 +95,8 @@ def concatenate(values, axis=-1):
 concat = concatenate
 
 
-def stack(values, axis=0):
-    bk, ts = _list_operands("stack", values)
+def stack(x, axis=0):
+    bk, ts = _list_operands("stack", x)
     if any(t.shape != ts[0].shape for t in ts):
         raise ValueError(f"stack: every tensor needs the same shape; received "
                          f"{[t.shape for t in ts]}")
@@ -144,7 +146,7 @@ def _pad_widths(paddings, ndim):
     return [tuple(int(v) for v in p) for p in paddings]
 
 
-def pad(x, paddings, mode="constant", constant_values=None):
+def pad(x, pad_width, mode="constant", constant_values=None):
     """Pad with ``numpy.pad``'s pad_width forms (an int, one (before, after) pair for all axes,
     or one pair per axis). Modes: constant (``constant_values``, default 0), reflect, symmetric;
     ``constant_values`` with another mode is an error (as Keras)."""
@@ -155,14 +157,14 @@ def pad(x, paddings, mode="constant", constant_values=None):
     if constant_values is None:
         constant_values = 0
     try:
-        pads = _pad_widths(paddings, x.ndim)
+        pads = _pad_widths(pad_width, x.ndim)
     except (TypeError, ValueError):
-        raise ValueError(f"pad: paddings must be {x.ndim} non-negative [before, after] pairs "
-                         f"for shape {x.shape}; received {paddings!r}") from None
+        raise ValueError(f"pad: pad_width must be {x.ndim} non-negative [before, after] pairs "
+                         f"for shape {x.shape}; received {pad_width!r}") from None
     if len(pads) != x.ndim or any(len(p) != 2 or min(p) < 0 for p in pads):
-        raise ValueError(f"pad: paddings must be {x.ndim} non-negative [before, after] pairs "
-                         f"for shape {x.shape}; received {paddings!r}")
-    mode = mode.lower()
+        raise ValueError(f"pad: pad_width must be {x.ndim} non-negative [before, after] pairs "
+                         f"for shape {x.shape}; received {pad_width!r}")
+    mode = mode.lower() if isinstance(mode, str) else mode
     if mode not in ("constant", "reflect", "symmetric"):
         raise ValueError(f"pad: mode must be 'constant', 'reflect' or 'symmetric'; received "
                          f"{mode!r}")
@@ -185,17 +187,17 @@ def pad(x, paddings, mode="constant", constant_values=None):
     return record(out, (x,), backward, "pad")
 
 
-def tile(x, multiples):
+def tile(x, repeats):
     """``numpy.tile``: an int or a sequence of repetitions; a shorter sequence repeats the last
     axes, a longer one adds leading axes of size 1 to ``x``."""
     from ...tensor import Tensor
 
     x = to_tensor(x)
-    if isinstance(multiples, Tensor):
-        multiples = multiples.tolist()
-    reps = (int(multiples),) if np.ndim(multiples) == 0 else tuple(int(m) for m in multiples)
+    if isinstance(repeats, Tensor):
+        repeats = repeats.tolist()
+    reps = (int(repeats),) if np.ndim(repeats) == 0 else tuple(int(m) for m in repeats)
     if any(r < 0 for r in reps):
-        raise ValueError(f"tile: multiples must be non-negative; received {multiples!r}")
+        raise ValueError(f"tile: repeats must be non-negative; received {repeats!r}")
     if len(reps) > x.ndim:
         x = reshape(x, (1,) * (len(reps) - x.ndim) + x.shape)
     reps = (1,) * (x.ndim - len(reps)) + reps

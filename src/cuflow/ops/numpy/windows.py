@@ -16,7 +16,7 @@ def _length(op, x):
 
     if isinstance(x, Tensor):
         x = x.item()
-    if isinstance(x, (bool, np.bool_)) or not float(x).is_integer():
+    if not float(x).is_integer():  # bools count as 0 / 1, as NumPy
         raise TypeError(f"{op}: the window length must be an int; received {x!r}")
     return int(x)
 
