@@ -31,6 +31,19 @@ if command -v mpicc >/dev/null 2>&1 && ! python -c "import mpi4py" >/dev/null 2>
         echo "ci: pip could not install mpi4py; MPI tests will be skipped"
 fi
 
+# --- a C++ compiler for the simulator tier (tests/simulator: every CUDA kernel run on the CPU) ---
+# CUFLOW_REQUIRE_SIM=1 turns the tier's "no compiler" skip into a failure: in CI a kernel change
+# must be executed, not skipped.
+if ! command -v g++ >/dev/null 2>&1 && ! command -v c++ >/dev/null 2>&1 &&
+   ! command -v clang++ >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "ci: installing g++ with apt-get (simulator tier)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends g++ >/dev/null || echo "ci: apt-get could not install g++"
+    fi
+fi
+export CUFLOW_REQUIRE_SIM=1
+
 ruff check .
 
 # --- the README's test command (tests/interop skip here: no Keras in this venv) ---

@@ -161,7 +161,7 @@ __device__ __forceinline__ void cf_bias_act_bwd_body(const T* x, const T* y, con
   if (threadIdx.y == 0 && col < n && (db || partial)) {
     for (int k = 1; k < 8; ++k) s += acc[k][threadIdx.x];
     if (gridDim.y == 1 && db)
-      db[col] = cf_from<T>((C)s);
+      db[col] = cf_from_double<T>(s);
     else if (partial)
       partial[(cf_index)blockIdx.y * n + col] = s;
   }

@@ -4,16 +4,24 @@
 //  * with NVRTC for the GPU (where no system or CUDA headers are available: NVRTC only has its
 //    builtins, so we include nothing there), and
 //  * with a plain host C++ compiler (g++), which the test suite uses to check this exact math
-//    against the NumPy twins on a machine without a GPU.
+//    against the NumPy twins on a machine without a GPU;
+//  * as whole kernels on the CPU under CF_SIM (tests/simulator/cuda_sim.h, force-included, gives
+//    the CUDA built-ins; only cf_half's PTX conversions below have a CF_SIM branch).
 #pragma once
 
-#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__) || defined(CF_SIM)
 #define CF_DEVICE_COMPILE 1
 #define CF_HD __host__ __device__ __forceinline__
 #else
 #include <math.h>
 #define CF_HD inline
 #endif
+
+// Kernels that may be launched with 1024 threads per block (the row kernels, whose block grows
+// with the row length, and the one-block finishers) say so: without the bound ptxas may give a
+// thread more registers than 1024 threads can share (64K per SM), and a long float64 row then
+// fails to launch with "too many resources requested for launch".
+#define CF_MAX_1024 __launch_bounds__(1024)
 
 typedef long long cf_index;  // 64-bit indices everywhere: tensors of > 2**31 elements exist.
 
@@ -79,6 +87,10 @@ template <class T> struct cf_acc { typedef double type; };
 
 template <class T> CF_HD typename cf_compute<T>::type cf_load(const T& v) { return v; }
 template <class T> CF_HD T cf_from(typename cf_compute<T>::type v) { return T(v); }
+// A double (a sum, a threshold) into storage type T with ONE rounding, as NumPy's astype: going
+// through float first (double -> float -> half) rounds twice, and a value near a half's
+// rounding midpoint then lands on the wrong neighbour.
+template <class T> CF_HD T cf_from_double(double v) { return T(v); }
 
 #ifdef CF_DEVICE_COMPILE
 // IEEE half without cuda_fp16.h (that header is not part of NVRTC nor of the CuPy wheels): a
@@ -86,14 +98,27 @@ template <class T> CF_HD T cf_from(typename cf_compute<T>::type v) { return T(v)
 struct __align__(2) cf_half { unsigned short bits; };
 template <> struct cf_compute<cf_half> { typedef float type; };
 template <> struct cf_acc<cf_half> { typedef float type; };
+#ifdef CF_SIM
+#define CF_CVT(out, instr, in) out = cf_sim_##instr(in)
+#else
+#define CF_CVT(out, instr, in) CF_CVT_##instr(out, in)
+#define CF_CVT_f16_to_f32(out, in) asm("cvt.f32.f16 %0, %1;" : "=f"(out) : "h"(in))
+#define CF_CVT_f32_to_f16(out, in) asm("cvt.rn.f16.f32 %0, %1;" : "=h"(out) : "f"(in))
+#define CF_CVT_f64_to_f16(out, in) asm("cvt.rn.f16.f64 %0, %1;" : "=h"(out) : "d"(in))
+#endif
 template <> __device__ __forceinline__ float cf_load<cf_half>(const cf_half& v) {
   float f;
-  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(v.bits));
+  CF_CVT(f, f16_to_f32, v.bits);
   return f;
 }
 template <> __device__ __forceinline__ cf_half cf_from<cf_half>(float f) {
   cf_half h;
-  asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h.bits) : "f"(f));
+  CF_CVT(h.bits, f32_to_f16, f);
+  return h;
+}
+template <> __device__ __forceinline__ cf_half cf_from_double<cf_half>(double d) {
+  cf_half h;
+  CF_CVT(h.bits, f64_to_f16, d);
   return h;
 }
 

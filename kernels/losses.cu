@@ -10,7 +10,8 @@
 // of labels is in {0, 1}; hinge losses then map t -> 2t - 1 without a host round-trip.
 #define CF_ELEM_LOSS_KERNEL(name)                                                            \
   template <class T, class R>                                                                \
-  __global__ void cf_##name##_fwd(const T* t, const T* p, T* loss, T* grad, cf_index rows,   \
+  __global__ void CF_MAX_1024 cf_##name##_fwd(                                               \
+                                  const T* t, const T* p, T* loss, T* grad, cf_index rows,   \
                                   cf_index n, double delta, double ls_a, double ls_b,        \
                                   int write_grad, const int* binary_flag) {                  \
     R r;                                                                                     \
@@ -29,7 +30,8 @@ CF_ELEM_LOSS_LIST(CF_ELEM_LOSS_KERNEL)
   if (!R::per_block || threadIdx.x == 0) loss[row] = v;
 
 template <class T, class R>
-__global__ void cf_categorical_crossentropy_fwd(const T* t, const T* p, T* loss, T* grad,
+__global__ void CF_MAX_1024 cf_categorical_crossentropy_fwd(const T* t, const T* p, T* loss,
+                                                            T* grad,
                                                 cf_index rows, cf_index n, double ls_a,
                                                 double ls_b, int write_grad) {
   R r;
@@ -40,7 +42,8 @@ __global__ void cf_categorical_crossentropy_fwd(const T* t, const T* p, T* loss,
 }
 
 template <class T, class R>
-__global__ void cf_categorical_crossentropy_logits_fwd(const T* t, const T* x, T* loss, T* grad,
+__global__ void CF_MAX_1024 cf_categorical_crossentropy_logits_fwd(const T* t, const T* x, T* loss,
+                                                                   T* grad,
                                                        cf_index rows, cf_index n, double ls_a,
                                                        double ls_b, int write_grad) {
   R r;
@@ -52,7 +55,8 @@ __global__ void cf_categorical_crossentropy_logits_fwd(const T* t, const T* x, T
 
 // L: label type (int or long long).
 template <class T, class L, class R>
-__global__ void cf_sparse_categorical_crossentropy_fwd(const L* labels, const T* p, T* loss,
+__global__ void CF_MAX_1024 cf_sparse_categorical_crossentropy_fwd(const L* labels, const T* p,
+                                                                   T* loss,
                                                        T* grad, cf_index rows, cf_index n,
                                                        int write_grad) {
   R r;
@@ -64,7 +68,8 @@ __global__ void cf_sparse_categorical_crossentropy_fwd(const L* labels, const T*
 
 // Fused softmax + sparse crossentropy (from logits).
 template <class T, class L, class R>
-__global__ void cf_sparse_categorical_crossentropy_logits_fwd(const L* labels, const T* x,
+__global__ void CF_MAX_1024 cf_sparse_categorical_crossentropy_logits_fwd(const L* labels,
+                                                                          const T* x,
                                                               T* loss, T* grad, cf_index rows,
                                                               cf_index n, int write_grad) {
   R r;
@@ -75,7 +80,8 @@ __global__ void cf_sparse_categorical_crossentropy_logits_fwd(const L* labels, c
 }
 
 template <class T, class R>
-__global__ void cf_categorical_hinge_fwd(const T* t, const T* p, T* loss, T* grad, cf_index rows,
+__global__ void CF_MAX_1024 cf_categorical_hinge_fwd(const T* t, const T* p, T* loss, T* grad,
+                                                     cf_index rows,
                                          cf_index n, int write_grad) {
   R r;
   CF_ROWS_LOOP(R) {
@@ -85,7 +91,8 @@ __global__ void cf_categorical_hinge_fwd(const T* t, const T* p, T* loss, T* gra
 }
 
 template <class T, class R>
-__global__ void cf_cosine_similarity_fwd(const T* t, const T* p, T* loss, T* grad, cf_index rows,
+__global__ void CF_MAX_1024 cf_cosine_similarity_fwd(const T* t, const T* p, T* loss, T* grad,
+                                                     cf_index rows,
                                          cf_index n, int write_grad) {
   R r;
   CF_ROWS_LOOP(R) {

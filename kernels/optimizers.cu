@@ -188,7 +188,8 @@ __global__ void cf_fused_sumsq(const long long* ptrs, const long long* sizes,
 // Pass 2 (one block): norm = sqrt(sum) in T; scale = c / max(norm, c) + (norm - norm), Keras's
 // rule (an inf or NaN norm makes the gradients NaN), as Optimizer._clip_global computes it.
 template <class T>
-__global__ void cf_fused_clip_scale(const double* partial, cf_index count, const double* scal,
+__global__ void CF_MAX_1024 cf_fused_clip_scale(const double* partial, cf_index count,
+                                                const double* scal,
                                     T* clip_scale) {
   double s = 0;
   for (cf_index i = threadIdx.x; i < count; i += blockDim.x) s += partial[i];

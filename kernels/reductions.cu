@@ -30,7 +30,7 @@ __global__ void cf_sum_batch_finish(const double* partial, T* out, cf_index chun
   for (cf_index col = cf_tid(); col < m; col += cf_nthreads()) {
     double s = 0;
     for (cf_index c = 0; c < chunks; ++c) s += partial[c * m + col];
-    out[col] = cf_from<T>((typename cf_compute<T>::type)s);
+    out[col] = cf_from_double<T>(s);
   }
 }
 
@@ -50,18 +50,18 @@ __global__ void cf_sumsq_partial(const T* x, cf_index n, double* partial) {
 }
 
 template <class T>
-__global__ void cf_global_l2_norm_fwd(const double* partial, cf_index count, T* out) {
+__global__ void CF_MAX_1024 cf_global_l2_norm_fwd(const double* partial, cf_index count, T* out) {
   double s = 0;
   for (cf_index i = threadIdx.x; i < count; i += blockDim.x) s += partial[i];
   cf_block_reducer r;
   s = r.sum(s);
-  if (threadIdx.x == 0) out[0] = cf_from<T>((typename cf_compute<T>::type)sqrt(s));
+  if (threadIdx.x == 0) out[0] = cf_from_double<T>(sqrt(s));
 }
 
 // ---- accuracy counts (int64 on the device, integer atomics are exact) ------------------------
 // kind 0 (sparse): argmax(p_row) == labels[row]; kind 1 (categorical): argmax(p) == argmax(t).
 template <class T, class L, class R>
-__global__ void cf_accuracy_fwd(const T* p, const T* t, const L* labels,
+__global__ void CF_MAX_1024 cf_accuracy_fwd(const T* p, const T* t, const L* labels,
                                 unsigned long long* count, cf_index rows, cf_index n, int kind) {
   R r;
   unsigned long long hits = 0;
@@ -73,14 +73,17 @@ __global__ void cf_accuracy_fwd(const T* p, const T* t, const L* labels,
   if (hits && (!R::per_block || threadIdx.x == 0)) atomicAdd(count, hits);
 }
 
-// binary: (p > threshold) == t, elementwise over n values (t already in p's dtype).
+// binary: (p > threshold) == t, elementwise over n values (t already in p's dtype). The threshold
+// is rounded to p's dtype first and compared there, as Keras (ops.cast(threshold, y_pred.dtype))
+// and the NumPy twin: in float16, 0.3 is 0.30005, so p = float16(0.3) is not above it.
 template <class T>
 __global__ void cf_binary_accuracy_fwd(const T* p, const T* t, unsigned long long* count,
                                        cf_index n, double threshold) {
   typedef typename cf_compute<T>::type C;
+  const C thr = cf_load(cf_from_double<T>(threshold));
   unsigned long long hits = 0;
   for (cf_index i = cf_tid(); i < n; i += cf_nthreads()) {
-    C pred = cf_load(p[i]) > C(threshold) ? C(1) : C(0);
+    C pred = cf_load(p[i]) > thr ? C(1) : C(0);
     hits += (pred == cf_load(t[i])) ? 1ull : 0ull;
   }
   cf_block_reducer red;

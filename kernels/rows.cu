@@ -8,32 +8,34 @@
 #include "cf_rows.cuh"
 
 template <class T, class R>
-__global__ void cf_softmax_fwd(const T* x, T* y, cf_index rows, cf_index n) {
+__global__ void CF_MAX_1024 cf_softmax_fwd(const T* x, T* y, cf_index rows, cf_index n) {
   R r;
   CF_ROWS_LOOP(R) cf_row_softmax(r, x + row * n, y + row * n, n);
 }
 
 template <class T, class R>
-__global__ void cf_softmax_bwd(const T* y, const T* dy, T* dx, cf_index rows, cf_index n) {
+__global__ void CF_MAX_1024 cf_softmax_bwd(const T* y, const T* dy, T* dx, cf_index rows,
+                                           cf_index n) {
   R r;
   CF_ROWS_LOOP(R) cf_row_softmax_bwd(r, y + row * n, dy + row * n, dx + row * n, n);
 }
 
 template <class T, class R>
-__global__ void cf_log_softmax_fwd(const T* x, T* y, cf_index rows, cf_index n) {
+__global__ void CF_MAX_1024 cf_log_softmax_fwd(const T* x, T* y, cf_index rows, cf_index n) {
   R r;
   CF_ROWS_LOOP(R) cf_row_log_softmax(r, x + row * n, y + row * n, n);
 }
 
 template <class T, class R>
-__global__ void cf_log_softmax_bwd(const T* y, const T* dy, T* dx, cf_index rows, cf_index n) {
+__global__ void CF_MAX_1024 cf_log_softmax_bwd(const T* y, const T* dy, T* dx, cf_index rows,
+                                               cf_index n) {
   R r;
   CF_ROWS_LOOP(R) cf_row_log_softmax_bwd(r, y + row * n, dy + row * n, dx + row * n, n);
 }
 
 // Results that are one value per row are written by the row's first thread only.
 template <class T, class R>
-__global__ void cf_logsumexp_fwd(const T* x, T* out, cf_index rows, cf_index n) {
+__global__ void CF_MAX_1024 cf_logsumexp_fwd(const T* x, T* out, cf_index rows, cf_index n) {
   R r;
   CF_ROWS_LOOP(R) {
     T v = cf_from<T>(cf_row_logsumexp(r, x + row * n, n));
@@ -42,7 +44,7 @@ __global__ void cf_logsumexp_fwd(const T* x, T* out, cf_index rows, cf_index n) 
 }
 
 template <class T, class R>
-__global__ void cf_row_max_fwd(const T* x, T* out, cf_index rows, cf_index n) {
+__global__ void CF_MAX_1024 cf_row_max_fwd(const T* x, T* out, cf_index rows, cf_index n) {
   R r;
   CF_ROWS_LOOP(R) {
     T v = cf_from<T>(cf_row_max(r, x + row * n, n));
@@ -51,7 +53,8 @@ __global__ void cf_row_max_fwd(const T* x, T* out, cf_index rows, cf_index n) {
 }
 
 template <class T, class R>
-__global__ void cf_row_argmax_fwd(const T* x, long long* out, cf_index rows, cf_index n) {
+__global__ void CF_MAX_1024 cf_row_argmax_fwd(const T* x, long long* out, cf_index rows,
+                                              cf_index n) {
   R r;
   CF_ROWS_LOOP(R) {
     cf_index k = cf_row_argmax(r, x + row * n, n);

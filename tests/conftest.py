@@ -19,6 +19,18 @@ def device(request):
     return request.param
 
 
+@pytest.fixture(autouse=True)
+def _restore_process_settings():
+    """Each test starts from the settings the previous one found (floatx, image_data_format
+    ...): a test that changes them cannot leak into the next one on the same worker."""
+    from cuflow.backend import config
+
+    saved = dict(config._state)
+    yield
+    config._state.clear()
+    config._state.update(saved)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
@@ -28,3 +40,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("gpu") and not HAS_GPU:
             item.add_marker(pytest.mark.skip(reason=NO_GPU))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Skips as one line per reason, so a real failure is not lost among a thousand GPU skips
+    (pytest's own -rs lists every skipped location)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    counts = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        counts[reason] = counts.get(reason, 0) + 1
+    terminalreporter.section("skipped, by reason")
+    for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        terminalreporter.write_line(f"{n:6d}  {reason}")

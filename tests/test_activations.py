@@ -53,10 +53,12 @@ CASES = [
      [0]),
     ("relu_max", lambda x: A.relu(x, max_value=2.0), lambda x: np.clip(x, 0, 2), [0, 2]),
     ("relu_max6", lambda x: A.relu(x, max_value=6.0), lambda x: np.clip(x, 0, 6), [0, 6]),
-    ("relu_threshold", lambda x: A.relu(x, threshold=0.5), lambda x: np.where(x >= 0.5, x, 0),
+    ("relu_threshold", lambda x: A.relu(x, threshold=0.5), lambda x: np.where(x > 0.5, x, 0),
      [0.5]),
     ("relu_all", lambda x: A.relu(x, negative_slope=0.1, max_value=2.0, threshold=0.5),
-     lambda x: np.where(x >= 0.5, np.minimum(x, 2.0), 0.1 * (x - 0.5)), [0.5, 2]),
+     lambda x: np.where(x > 0.5, np.minimum(x, 2.0), 0.1 * (x - 0.5)), [0.5, 2]),
+    ("relu_slope_max", lambda x: A.relu(x, negative_slope=0.1, max_value=2.0),
+     lambda x: np.where(x >= 0, np.minimum(x, 2.0), 0.1 * x), [0, 2]),
     ("relu6", A.relu6, lambda x: np.clip(x, 0, 6), [0, 6]),
     ("leaky_relu", A.leaky_relu, lambda x: np.where(x >= 0, x, 0.2 * x), [0]),
     ("leaky_relu_03", lambda x: A.leaky_relu(x, negative_slope=0.3),
@@ -87,6 +89,18 @@ CASES = [
      []),
     ("log_sigmoid", A.log_sigmoid, lambda x: -_softplus(-x), []),
     ("hard_tanh", A.hard_tanh, lambda x: np.clip(x, -1, 1), [-1, 1]),
+    ("hard_shrink", A.hard_shrink, lambda x: np.where(np.abs(x) > 0.5, x, 0), [-0.5, 0.5]),
+    ("soft_shrink", lambda x: A.soft_shrink(x, threshold=1.0),
+     lambda x: np.where(x > 1, x - 1, np.where(x < -1, x + 1, 0)), [-1, 1]),
+    ("tanh_shrink", A.tanh_shrink, lambda x: x - np.tanh(x), []),
+    ("sparse_plus", A.sparse_plus,
+     lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4)), [-1, 1]),
+    ("sparse_sigmoid", A.sparse_sigmoid, lambda x: np.clip((x + 1) / 2, 0, 1), [-1, 1]),
+    ("squareplus", lambda x: A.squareplus(x, b=2), lambda x: (x + np.sqrt(x * x + 2)) / 2, []),
+    ("threshold", lambda x: A.threshold(x, 0.5, -2.0), lambda x: np.where(x > 0.5, x, -2.0),
+     [0.5]),
+    ("glu", A.glu, lambda x: x[:, :3] * _sigmoid(x[:, 3:]), []),
+    ("glu_axis0", lambda x: A.glu(x, axis=0), lambda x: x[:2] * _sigmoid(x[2:]), []),
 ]
 
 
@@ -96,7 +110,7 @@ def test_activation_values(device, case):
     _, fn, ref, _ = case
     for dtype, rtol in ((np.float64, 1e-9), (np.float32, 2e-6)):
         out = fn(cf.Tensor(X.astype(dtype), device=device))
-        assert isinstance(out, cf.Tensor) and out.dtype == dtype and out.shape == X.shape
+        assert isinstance(out, cf.Tensor) and out.dtype == dtype and out.shape == ref(X).shape
         np.testing.assert_allclose(out.numpy(), ref(X), rtol=rtol, atol=rtol)
 
 
@@ -105,6 +119,42 @@ def test_activation_values(device, case):
 def test_activation_gradients(device, case):
     _, fn, _, kinks = case
     check_gradients(fn, [away_from(X, kinks)], device=device)
+
+
+def test_relu_threshold_zeroes_the_threshold_itself_as_keras():
+    x = np.array([-10, -5, 0.0, 5, 10])
+    np.testing.assert_allclose(A.relu(x, threshold=5.0).numpy(), [0, 0, 0, 0, 10])
+    np.testing.assert_allclose(A.relu(x, threshold=5.0, max_value=5.0).numpy(), [0, 0, 0, 0, 5])
+    np.testing.assert_allclose(
+        A.relu(x, negative_slope=0.5, max_value=5.0, threshold=5.0).numpy(),
+        [-7.5, -5.0, -2.5, 0.0, 5.0])
+
+
+@pytest.mark.parametrize("fn,ref", [(A.softmax, lambda v: _softmax(v.ravel()).reshape(v.shape)),
+                                    (A.log_softmax,
+                                     lambda v: np.log(_softmax(v.ravel())).reshape(v.shape))])
+def test_softmax_over_a_tuple_of_axes_or_all_of_them(fn, ref):
+    x = R.normal(size=(2, 3, 4, 5))
+    out = fn(x, axis=(1, 3)).numpy()
+    for i in range(2):
+        for k in range(4):
+            np.testing.assert_allclose(out[i, :, k, :], ref(x[i, :, k, :]), rtol=1e-9)
+    np.testing.assert_allclose(fn(x, axis=None).numpy(), ref(x), rtol=1e-9)
+    np.testing.assert_allclose(fn(x, axis=(-1,)).numpy(), fn(x, axis=-1).numpy())
+    check_gradients(lambda t: fn(t, axis=(0, 2)), [x])
+
+
+def test_sparsemax_projects_onto_the_simplex():
+    x = np.linspace(1, 12, num=12).reshape(-1, 2)
+    expected = np.zeros_like(x)
+    expected[:, -1] = 1.0
+    np.testing.assert_allclose(A.sparsemax(x).numpy(), expected)
+    expected = np.zeros_like(x)
+    expected[-1, :] = 1.0
+    np.testing.assert_allclose(A.sparsemax(x, axis=-2).numpy(), expected)
+    out = A.sparsemax(np.array([[0.1, 0.2, 0.15]])).numpy()
+    np.testing.assert_allclose(out.sum(), 1.0) and np.testing.assert_array_less(-1e-12, out)
+    assert A.get("sparsemax") is A.sparsemax and A.serialize(A.glu) == "glu"
 
 
 def test_get_and_aliases():

@@ -53,7 +53,10 @@ def test_defaults_match_keras():
     assert I.RandomNormal().get_config() == {"mean": 0.0, "stddev": 0.05, "seed": None}
     assert I.RandomUniform().get_config() == {"minval": -0.05, "maxval": 0.05, "seed": None}
     assert I.VarianceScaling().get_config() == {"scale": 1.0, "mode": "fan_in",
-                                                "distribution": "truncated_normal", "seed": None}
+                                                "distribution": "truncated_normal", "seed": None,
+                                                "input_axes": None, "output_axes": None}
+    assert I.GlorotUniform().get_config() == {"seed": None, "input_axes": None,
+                                              "output_axes": None}
 
 
 @pytest.mark.parametrize("shape, fans", [
@@ -97,14 +100,15 @@ def test_variance_scaling_modes(mode, distribution):
 
 
 def test_variance_scaling_validation():
-    with pytest.raises(ValueError, match="scale must be a positive float"):
+    with pytest.raises(ValueError, match="Argument `scale` must be positive float. Received: "
+                                         "scale=0.0"):
         I.VarianceScaling(scale=0.0)
-    with pytest.raises(ValueError, match="mode must be one of fan_in, fan_out, fan_avg"):
+    with pytest.raises(ValueError, match="Invalid `mode` argument: fan_sum"):
         I.VarianceScaling(mode="fan_sum")
-    with pytest.raises(ValueError, match="distribution must be one of"):
+    with pytest.raises(ValueError, match="Invalid `distribution` argument: cauchy"):
         I.VarianceScaling(distribution="cauchy")
     assert I.VarianceScaling(distribution="normal").distribution == "truncated_normal"
-    with pytest.raises(ValueError, match="seed must be None or a non-negative int"):
+    with pytest.raises(ValueError, match="`seed` argument should be an instance of"):
         I.RandomNormal(seed=-1)
     with pytest.raises(ValueError, match="expected a floating dtype, received int32"):
         I.GlorotUniform()((3, 3), dtype="int32")
@@ -208,3 +212,91 @@ def test_config_roundtrip(init):
     assert type(back) is type(init) and back.get_config() == init.get_config()
     if init.get_config().get("seed") is not None:
         np.testing.assert_array_equal(back((4, 3)).numpy(), init((4, 3)).numpy())
+
+
+def test_variance_scaling_with_axes_takes_the_fans_from_them():
+    assert I.compute_fans((512, 8, 64), input_axes=[0], output_axes=[1, 2]) == (512, 512)
+    assert I.compute_fans((512, 8, 64), input_axes=[0, 1], output_axes=[2]) == (4096, 64)
+    init = I.VarianceScaling(scale=2.0, seed=1, input_axes=[0], output_axes=[1, 2])
+    x = draw(init, (64, 40, 50))
+    assert abs(x.std() / math.sqrt(2.0 / 64) - 1) < 0.02
+    x = draw(I.VarianceScaling(scale=2.0, seed=1), (64, 40, 50))  # conv rule: fan_in 64 * 40
+    assert abs(x.std() / math.sqrt(2.0 / 2560) - 1) < 0.02
+    glorot = I.GlorotUniform(input_axes=[0], output_axes=[1, 2])
+    assert glorot.get_config() == {"seed": None, "input_axes": [0], "output_axes": [1, 2]}
+    assert I.GlorotUniform.from_config(glorot.get_config()).input_axes == [0]
+
+
+def test_seed_generator_seeds_advance_and_round_trip():
+    init = I.RandomNormal(seed=cf.random.SeedGenerator(5))
+    a, b = init((4, 3)).numpy(), init((4, 3)).numpy()
+    assert not np.array_equal(a, b)  # the generator advances on each call
+    config = init.get_config()
+    assert config["seed"]["class_name"] == "SeedGenerator" and \
+        config["seed"]["config"] == {"seed": 5}
+    again = I.RandomNormal.from_config(config)
+    assert again.get_config() == config
+    np.testing.assert_array_equal(again((4, 3)).numpy(), a)
+    auto = I.Orthogonal(seed=cf.random.SeedGenerator())  # a drawn seed, kept in the config
+    assert I.Orthogonal.from_config(auto.get_config()).get_config() == auto.get_config()
+
+
+def test_get_with_a_tensor_or_array_returns_its_values():
+    values = np.random.default_rng(0).uniform(size=(5, 5)).astype("float32")
+    for ident in (values, cf.Tensor(values)):
+        init = I.get(ident)
+        np.testing.assert_array_equal(init(shape=(5, 5)).numpy(), values)
+        assert init((5, 5), dtype="float64").dtype == np.float64
+        with pytest.raises(ValueError, match=r"Expected `shape` to be \(5, 5\)"):
+            init(shape=(10, 10))
+
+
+def test_identity_initializer_deserializes_as_the_initializer_not_the_layer():
+    init = I.Identity(gain=2.0)
+    back = cf.utils.deserialize_keras_object(cf.utils.serialize_keras_object(init))
+    assert type(back) is I.Identity and back.gain == 2.0
+    keras_entry = {"module": "keras.initializers", "class_name": "Identity",
+                   "config": {"gain": 1.0}, "registered_name": None}
+    assert type(cf.utils.deserialize_keras_object(keras_entry)) is I.Identity
+    layer_entry = {**keras_entry, "module": "keras.layers", "config": {}}
+    assert isinstance(cf.utils.deserialize_keras_object(layer_entry), cf.layers.Identity)
+    assert type(I.get("IdentityInitializer")) is I.Identity
+
+
+def _dft_args(frames=256, bins=513):
+    return -2 * np.pi * np.arange(frames).reshape(-1, 1, 1) * \
+        (np.arange(bins) / ((bins - 1) * 2.0)).reshape(1, 1, -1)
+
+
+@pytest.mark.parametrize("window", ["hann", "hamming", "blackman", "blackmanharris", "nuttall",
+                                    "flattop", "boxcar", "bartlett", "triang", "cosine", "tukey"])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_windows_match_scipy(window, periodic):
+    signal = pytest.importorskip("scipy.signal")
+    for n in (1, 7, 8, 64):
+        np.testing.assert_allclose(I.get_window(window, n, periodic),
+                                   signal.get_window(window, n, fftbins=periodic), atol=1e-12)
+
+
+def test_stft_kernels_windows_and_scaling():
+    args = _dft_args()
+    plain = I.STFT("real", None)((256, 1, 513)).numpy()
+    np.testing.assert_allclose(plain, np.cos(args), atol=1e-4)
+    win = I.get_window("hamming", 256, True).reshape(-1, 1, 1)
+    out = I.STFT("real", "hamming", None, True)((256, 1, 513), "float64").numpy()
+    np.testing.assert_allclose(out, np.cos(args) * win, atol=1e-12)
+    win = I.get_window("tukey", 256).reshape(-1, 1, 1)
+    out = I.STFT("imag", "tukey", "density", False)((256, 1, 513), "float64").numpy()
+    np.testing.assert_allclose(out, np.sin(args) * win / np.sqrt((win ** 2).sum()), atol=1e-12)
+    arr = np.arange(1, 257.0)
+    out = I.STFT("imag", list(arr), "spectrum")((256, 1, 513), "float64").numpy()
+    np.testing.assert_allclose(out, np.sin(args) * arr.reshape(-1, 1, 1) / arr.sum(),
+                               atol=1e-12)
+    init = I.STFT("imag", "tukey", "density", False)
+    assert I.deserialize(I.serialize(init)).get_config() == init.get_config()
+    assert type(I.get("STFTInitializer")) is I.STFT and I.stft is I.STFT
+    for bad in ({"side": "imaginary"}, {"scaling": "l2"}, {"window": "unknown"}):
+        with pytest.raises(ValueError):
+            I.STFT(**bad)
+    with pytest.raises(ValueError, match="must be equal to \\[frame_length\\]"):
+        I.STFT("real", [1.0, 2.0])((4, 1, 3))

@@ -43,3 +43,12 @@ def test_keras_style_access():
     assert isinstance(keras.initializers.get("he_normal"), keras.initializers.HeNormal)
     assert isinstance(keras.regularizers.get("l2"), keras.regularizers.L2)
     assert isinstance(keras.constraints.get("max_norm"), keras.constraints.MaxNorm)
+
+
+def test_version_is_callable_as_keras_version():
+    import re
+
+    import cuflow as keras
+
+    assert keras.version() == keras.__version__ == tf.keras.version()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", keras.version())

@@ -17,11 +17,18 @@ def test_python_floats_default_to_float32_and_arrays_keep_dtype(device):
     assert cf.Tensor(np.zeros(2), dtype="float16", device=device).dtype == np.float16
 
 
-@pytest.mark.parametrize("bad", [["a", "b"], np.array(["x"]), np.array([object()]),
-                                 np.array([1 + 2j])])
+@pytest.mark.parametrize("bad", [["a", "b"], np.array(["x"]), np.array([object()])])
 def test_non_numeric_data_is_a_type_error(bad):
     with pytest.raises(TypeError, match="dtype|Tensor"):
         cf.Tensor(bad)
+
+
+def test_complex_data_is_held_without_gradients():
+    # complex tensors as Keras's NumPy backend: data, no autodiff; Python complex is complex64
+    assert cf.Tensor(np.array([1 + 2j])).dtype == np.complex128
+    assert cf.Tensor([1 + 2j]).dtype == np.complex64
+    with pytest.raises(TypeError, match="only floating tensors can require gradients"):
+        cf.Tensor(np.array([1j]), requires_grad=True)
 
 
 @on_every_device
@@ -125,3 +132,12 @@ def test_variable_assign_keeps_buffer_and_checks_shape(device):
 def test_to_same_device_is_identity():
     t = cf.Tensor([1.0])
     assert t.to("cpu") is t
+
+
+def test_floor_divide_and_mod_operators_match_numpy():
+    a = np.array([7, -8, 9])
+    t = cf.Tensor(a)
+    np.testing.assert_array_equal((t // 2).numpy(), a // 2)
+    np.testing.assert_array_equal((17 // t).numpy(), 17 // a)
+    np.testing.assert_array_equal((t % 3).numpy(), a % 3)
+    np.testing.assert_array_equal((10 % t).numpy(), 10 % a)

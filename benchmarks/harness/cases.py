@@ -59,7 +59,9 @@ DEFAULT_GPU_MODELS = STEP_GROUPS["all"]
 DEFAULT_CPU_MODELS = ("mlp_small", "cnn_b64")  # a few seconds on a 2-core machine
 # (steps per round, warm-up steps, rounds); the median round is reported
 DEFAULT_GPU_TIMING = (50, 5, 3)
-DEFAULT_CPU_TIMING = (10, 2, 1)
+# a CPU step is milliseconds and the machine's load varies: enough steps and rounds that the
+# median means something, and the spread (slowest-fastest round) shows how much it moved
+DEFAULT_CPU_TIMING = (30, 5, 5)
 
 
 def resolve_models(models=None, device="cpu"):

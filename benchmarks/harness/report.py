@@ -12,12 +12,16 @@ def format_step_table(result):
     lines = [head]
     for c in result["cases"]:
         lines.append(f"  {c['name']}: {c['description']}")
-    cols = (f"{'case':<18} {'variant':<17} {'steps/s':>10} {'µs/step':>11} "
+    cols = (f"{'case':<18} {'variant':<17} {'steps/s':>10} {'spread':>17} {'µs/step':>11} "
             f"{'vs torch eager':>15} {'vs torch graph':>15}  note")
     lines += ["", cols, "-" * len(cols)]
 
     def ratio(v):
         return f"{v:.2f}x" if v is not None else "-"
+
+    def spread(row):  # the slowest and fastest round, steps/s
+        rates = row.get("round_steps_per_s") or []
+        return f"{min(rates):,.1f}-{max(rates):,.1f}" if len(rates) > 1 else "-"
 
     for row in result["rows"]:
         lead = f"{row['case']:<18} {row['variant']:<17} "
@@ -26,7 +30,8 @@ def format_step_table(result):
         elif row["status"] == "error":
             lines.append(lead + f"ERROR: {row['error']}")
         else:
-            lines.append(lead + f"{row['steps_per_s']:>10,.1f} {row['us_per_step']:>11,.1f} "
+            lines.append(lead + f"{row['steps_per_s']:>10,.1f} {spread(row):>17} "
+                                f"{row['us_per_step']:>11,.1f} "
                                 f"{ratio(row['vs_torch_eager']):>15} "
                                 f"{ratio(row['vs_torch_cuda_graph']):>15}"
                                 + (f"  {row['note']}" if row.get("note") else ""))

@@ -13,7 +13,7 @@ from .autodiff import no_grad
 from .backend import device, devices, get_device, set_device
 from .errors import DeviceError, OutOfMemoryError, UnsafeModelError
 from .gradient_tape import GradientTape
-from .tensor import Tensor, Variable, is_tensor, stop_gradient
+from .tensor import Tensor, Variable, is_tensor, name_scope, stop_gradient
 
 
 def __getattr__(name):
@@ -23,7 +23,7 @@ def __getattr__(name):
     lazy = {"layers", "models", "optimizers", "losses", "metrics", "callbacks", "activations",
             "initializers", "regularizers", "constraints", "utils", "datasets", "saving",
             "preprocessing", "applications", "config", "mixed_precision", "debug",
-            "distribute", "random", "testing", "keras"}
+            "distribute", "random", "testing", "keras", "quantizers", "dtype_policies"}
     if name in lazy:
         return importlib.import_module(f".{name}", __name__)
     if name == "Sequential":
@@ -34,6 +34,11 @@ def __getattr__(name):
     raise AttributeError(f"module 'cuflow' has no attribute {name!r}")
 
 
+def version():
+    """cuflow's version string (``keras.version()``)."""
+    return __version__
+
+
 def to_device(x, device_spec=None):
     """Move an array or Tensor to ``device_spec`` (default: the current device) once."""
     dev = device_spec if device_spec is not None else get_device()
@@ -41,5 +46,6 @@ def to_device(x, device_spec=None):
 
 
 __all__ = ["DeviceError", "GradientTape", "OutOfMemoryError", "Tensor", "UnsafeModelError",
-           "Variable", "autodiff", "device", "devices", "get_device", "is_tensor", "no_grad",
-           "ops", "set_device", "stop_gradient", "to_device", "__version__"]
+           "Variable", "autodiff", "device", "devices", "get_device", "is_tensor", "name_scope",
+           "no_grad", "ops", "set_device", "stop_gradient", "to_device", "version",
+           "__version__"]

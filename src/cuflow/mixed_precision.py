@@ -22,6 +22,8 @@ _POLICIES = {
 class Policy:
     """A dtype policy: ``compute_dtype`` for math, ``variable_dtype`` for weights."""
 
+    quantization_mode = None  # cuflow.dtype_policies' quantized policies set it
+
     def __init__(self, name):
         if isinstance(name, Policy):
             name = name.name

@@ -36,11 +36,22 @@ def set_seed(seed: int) -> None:
 class SeedGenerator:
     """A stateful seed (``keras.random.SeedGenerator``): each draw advances it."""
 
-    def __init__(self, seed=None):
-        self._rng = np.random.default_rng(seed)
+    def __init__(self, seed=None, **kwargs):
+        kwargs.pop("name", None)  # Keras's config may carry a name
+        if seed is None:  # as Keras: a seed drawn now, so the config rebuilds this generator
+            seed = int(_host.integers(0, 2**31 - 1))
+        self._initial_seed = int(seed)
+        self._rng = np.random.default_rng(self._initial_seed)
 
     def next(self):
         return int(self._rng.integers(0, 2**31 - 1))
+
+    def get_config(self):
+        return {"seed": self._initial_seed}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 def _generator(seed):

@@ -13,13 +13,13 @@ import numpy as np
 from . import autodiff
 from .backend import backend_of, get_backend, get_device, parse_device
 
-_ALLOWED_KINDS = "biuf"
+_ALLOWED_KINDS = "biufc"  # complex tensors hold data (as Keras's NumPy backend); no gradients
 
 
 def _check_dtype(dtype, received):
     if dtype.kind not in _ALLOWED_KINDS:
-        raise TypeError(f"cuflow tensors hold bool, integer or floating data; received dtype "
-                        f"{dtype} from {type(received).__name__}")
+        raise TypeError(f"cuflow tensors hold bool, integer, floating or complex data; received "
+                        f"dtype {dtype} from {type(received).__name__}")
 
 
 class Tensor:
@@ -53,6 +53,8 @@ class Tensor:
         _check_dtype(arr.dtype, data)
         if python_data and dtype is None and arr.dtype == np.float64:
             arr = arr.astype(np.float32)
+        elif python_data and dtype is None and arr.dtype == np.complex128:
+            arr = arr.astype(np.complex64)  # Python complex numbers are complex64, as Keras
         self.data = arr
         self._backend = bk
         self._node = None
@@ -216,6 +218,18 @@ class Tensor:
     def __rtruediv__(self, o):
         return _ops.divide(o, self)
 
+    def __floordiv__(self, o):
+        return _ops.floor_divide(self, o)
+
+    def __rfloordiv__(self, o):
+        return _ops.floor_divide(o, self)
+
+    def __mod__(self, o):
+        return _ops.mod(self, o)
+
+    def __rmod__(self, o):
+        return _ops.mod(o, self)
+
     def __pow__(self, o):
         return _ops.power(self, o)
 
@@ -337,6 +351,25 @@ class Tensor:
 
 
 _names = itertools.count()
+_scopes = []  # the open name_scope names, outermost first
+
+
+class name_scope:
+    """``with name_scope("block"):`` Variables created inside get the path ``"block/<name>"``
+    (their ``name`` stays as given), as ``keras.name_scope``. Scopes nest."""
+
+    def __init__(self, name, **kwargs):
+        if not isinstance(name, str):
+            raise ValueError(f"name_scope expects a string name; received {name!r}")
+        self.name = name
+
+    def __enter__(self):
+        _scopes.append(self.name)
+        return self
+
+    def __exit__(self, *exc):
+        _scopes.pop()
+        return False
 
 
 class Variable(Tensor):
@@ -346,7 +379,7 @@ class Variable(Tensor):
     device graphs and optimizer tables keep pointing at live memory.
     """
 
-    __slots__ = ("trainable", "constraint")
+    __slots__ = ("trainable", "constraint", "overwrite_with_gradient", "path")
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, device=None,
                  constraint=None):
@@ -362,7 +395,17 @@ class Variable(Tensor):
         self.trainable = bool(trainable)
         self.requires_grad = self.trainable
         self.name = name if name is not None else f"Variable:{next(_names)}"
+        # Keras's variable path: the open name scopes, then the name
+        self.path = "/".join([*_scopes, str(self.name)])
         self.constraint = constraint
+        # Keras: an optimizer writes such a variable's gradient into it instead of a step
+        self.overwrite_with_gradient = False
+
+    def numpy(self):
+        """A host copy of the value: a snapshot that later assignments (an optimizer step
+        updates variables in place) leave unchanged, as Keras's ``variable.numpy()``."""
+        host = self._backend.to_numpy(self.data)
+        return host.copy() if host is self.data else host
 
     def _set_trainable(self, flag):
         self.trainable = bool(flag)
@@ -389,7 +432,9 @@ class Variable(Tensor):
         self.data -= self._coerce(value)
         return self
 
+    @property
     def value(self):
+        """The current value as a Tensor sharing this Variable's buffer (Keras's property)."""
         return Tensor._wrap(self.data, backend=self._backend)
 
     def __repr__(self):

@@ -77,3 +77,18 @@ def test_kernel_methods_pass_their_arguments_through(name):
 def test_counter_generator_is_optional():
     with pytest.raises(NotImplementedError, match="_Minimal has no counter-based generator"):
         _Minimal().random_uniform_counter((2,), "float32", None)
+
+
+def test_backend_pickles_by_reference_after_its_kernels_are_loaded():
+    import pickle
+
+    import numpy as np
+
+    import cuflow as cf
+    from cuflow.backend import get_backend
+
+    v = cf.Variable(np.ones(2, np.float32), device="cpu")
+    _ = (v * 2.0).numpy()  # loads the CPU kernel module into the backend
+    back = pickle.loads(pickle.dumps(v))
+    assert back._backend is get_backend("cpu")
+    np.testing.assert_array_equal(back.numpy(), [1.0, 1.0])

@@ -114,3 +114,16 @@ def test_seed_backends_reseeds_existing_backends_and_seeds_new_ones(monkeypatch)
     monkeypatch.setattr(devmod, "_backends", {})
     again = devmod.get_backend("cpu")  # a backend created after the seeding starts seeded
     assert again is not first and again._seed == 11
+
+
+def test_fastest_is_auto_with_a_measured_choice():
+    from cuflow.backend import selection
+
+    try:
+        dev = selection.set_device("fastest")
+        assert dev == selection.parse_device("auto") and selection._measure_pending
+        assert "(auto: " in selection.device_choice()
+    finally:
+        selection.set_device("cpu")
+    assert selection.device_choice() == "cpu"  # an explicit choice needs no explanation
+    assert not selection._measure_pending

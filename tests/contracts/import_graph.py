@@ -23,7 +23,7 @@ STACK = {
     "tensor": ["tensor", "autodiff", "gradient_tape", "random"],
     "ops": ["ops"],
     "objects": ["activations", "initializers", "regularizers", "constraints", "losses",
-                "metrics", "optimizers", "mixed_precision"],
+                "metrics", "optimizers", "mixed_precision", "quantizers", "dtype_policies"],
     "layers": ["layers"],
     "models": ["models", "trainers"],
     "around": ["saving", "callbacks", "distribute", "debug", "preprocessing", "applications",

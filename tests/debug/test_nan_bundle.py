@@ -93,7 +93,9 @@ def test_finite_step_saves_nothing(tmp_path):
 def test_replay_rebuilds_from_config_and_names_the_first_layer(tmp_path):
     model = mlp()
     x, y = data(8)
-    x[0, 0] = np.nan  # a bad input: the first layer's output is the first non-finite one
+    weights = model.get_weights()
+    weights[0][0, 0] = np.nan  # a bad weight: the first layer's output is the first non-finite
+    model.set_weights(weights)
     path = save_bundle(str(tmp_path / "b.npz"), model, x, y)
     cfg = json.loads(str(np.load(path, allow_pickle=False)["model_config"][()]))
     assert cfg["class_name"] == "Sequential"
@@ -145,3 +147,29 @@ def test_replay_compares_cpu_and_gpu(tmp_path):
     gpu_rows = [r for r in report.table if r["device"] == "gpu:0" and r["layer"] == "d1"]
     assert gpu_rows[0]["vs_cpu"] < 1e-4
     assert model.device == "gpu:0"
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_nan_in_the_data_is_blamed_on_the_data(tmp_path):
+    path = tmp_path / "nan.npz"
+    model = mlp()
+    x, y = data(16)
+    x[3, 2] = np.nan
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0, nan_bundle=str(path))
+    lines = []
+    report = replay(str(path), model=model, print_fn=lines.append)
+    assert report.layer_name == "(x)"
+    assert "the batch's x holds 1 non-finite value(s): the NaN came in with the data" in \
+        report.reason
+    assert "First problem: (x)" in lines[0]
+
+
+def test_the_report_prints_once_in_a_repl(tmp_path):
+    path = tmp_path / "ok.npz"
+    model = mlp()
+    x, y = data(8)
+    save_bundle(str(path), model, x, y)
+    lines = []
+    report = replay(str(path), model=model, print_fn=lines.append)
+    assert len(lines) == 1 and "NaN replay on" in lines[0]  # the table, printed once
+    assert repr(report) == "<ReplayReport no problem found>"  # what a REPL echoes after it

@@ -31,5 +31,6 @@ def test_accepted_values_are_normalised():
         number("O", "x", -1, 0.0)
     with pytest.raises(ValueError, match="O: x must be a number; received True"):
         number("O", "x", True)
-    with pytest.raises(ValueError, match=r"O: rate must be a number in \[0, 1\]; received 1.5"):
+    with pytest.raises(ValueError, match=r"`rate`. Expected a float value between 0 and 1. "
+                                         r"Received: rate=1.5"):
         dropout_rate("O", 1.5)

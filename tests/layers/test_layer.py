@@ -125,3 +125,51 @@ def test_clear_session_resets_names():
     cf.backend.clear_session()
     assert layers.Dense(1).name == "dense"
     assert layers.Dense(1).name == "dense_1"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.Dropout(0.5), lambda: layers.SpatialDropout2D(0.5),
+    lambda: layers.GaussianNoise(0.1), lambda: layers.GaussianDropout(0.1),
+    lambda: layers.AlphaDropout(0.1), lambda: layers.ActivityRegularization(l1=0.1),
+    lambda: layers.MaxPooling2D(), lambda: layers.AveragePooling1D(),
+    lambda: layers.GlobalMaxPooling3D(), lambda: layers.GlobalAveragePooling1D(),
+    lambda: layers.Activation("relu"), lambda: layers.ReLU(), lambda: layers.ELU(),
+    lambda: layers.LeakyReLU(), lambda: layers.Softmax(), lambda: layers.Identity(),
+    lambda: layers.Masking(), lambda: layers.UnitNormalization(),
+    lambda: layers.Reshape((2, 3))])
+def test_weightless_layers_are_built_at_construction(make):
+    # as Keras 3: a layer with no weights to make is built once constructed ...
+    layer = make()
+    assert layer.built
+    assert layer.weights == []
+
+    # ... unless a subclass overrides build(), which must then run on the first call
+    seen = []
+
+    class Custom(type(layer)):
+        def build(self, input_shape):
+            seen.append(tuple(input_shape))
+
+    cfg = layer.get_config()
+    cfg.pop("name")
+    custom = Custom(**cfg)
+    if isinstance(layer, layers.Reshape):
+        assert custom.built  # Keras's Reshape marks itself built whatever its class does
+        return
+    assert not custom.built
+    shape = (2, 4, 4, 3) if isinstance(layer, layers.SpatialDropout2D) else \
+        (2, 3, 6) if isinstance(layer, (layers.AveragePooling1D, layers.GlobalAveragePooling1D)) \
+        else (2, 3, 4, 6, 5) if isinstance(layer, layers.GlobalMaxPooling3D) else (2, 4, 4, 3)
+    custom(np.ones(shape, "float32"))
+    assert custom.built and seen == [shape]
+
+
+def test_a_plain_layer_subclass_is_not_built_at_construction():
+    class Plain(layers.Layer):
+        def call(self, x):
+            return x
+
+    layer = Plain()
+    assert not layer.built
+    layer(np.ones((1, 2), "float32"))
+    assert layer.built

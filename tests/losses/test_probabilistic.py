@@ -276,3 +276,35 @@ def test_focal_defaults_like_keras():
     c = losses.CategoricalFocalCrossentropy()
     assert (c.alpha, c.gamma, c.from_logits, c.label_smoothing, c.axis) == (0.25, 2.0, False,
                                                                             0.0, -1)
+
+
+def test_categorical_generalized_cross_entropy_against_numpy():
+    y_true = np.array([0, 1, 2, 1])
+    y_pred = np.array([[0.7, 0.3, 0.0], [0.2, 0.2, 0.6], [0.1, 0.1, 0.8], [0.0, 1.0, 0.0]])
+    p = y_pred[np.arange(4), y_true]
+    for q in (0.5, 0.8):
+        got = losses.CategoricalGeneralizedCrossEntropy(q=q, reduction=None)(y_true, y_pred)
+        np.testing.assert_allclose(got.numpy(), (1 - p ** q) / q, rtol=1e-12)
+    cfg = losses.CategoricalGeneralizedCrossEntropy(q=0.1, name="gce").get_config()
+    assert cfg["q"] == 0.1 and losses.deserialize(
+        {"class_name": "CategoricalGeneralizedCrossEntropy", "config": cfg}).q == 0.1
+    with pytest.raises(ValueError, match="q must be in the interval"):
+        losses.CategoricalGeneralizedCrossEntropy(q=1.0)
+
+
+def test_shape_resolved_crossentropy_picks_binary_sparse_or_categorical():
+    ce = losses.probabilistic.ShapeResolvedCrossentropy()
+    probs = np.array([[0.9, 0.1], [0.2, 0.8]])
+    want = -(np.log(0.9) + np.log(0.8)) / 2
+    np.testing.assert_allclose(float(ce(np.array([0, 1]), probs)), want, rtol=1e-6)
+    np.testing.assert_allclose(float(ce(np.array([[1, 0], [0, 1]]), probs)), want, rtol=1e-6)
+    np.testing.assert_allclose(float(ce(np.array([[1.0], [0.0]]), np.array([[0.9], [0.2]]))),
+                               want, rtol=1e-6)
+
+
+def test_crossentropies_refuse_broadcast_labels():
+    y_true = np.array([[0.0], [1.0], [1.0]])
+    y_pred = np.full((3, 3), 0.3)
+    for loss in (losses.BinaryCrossentropy(), losses.CategoricalCrossentropy()):
+        with pytest.raises(ValueError, match="must have the same shape"):
+            loss(y_true, y_pred)

@@ -67,3 +67,11 @@ def test_function_aliases():
     assert losses.mape is losses.mean_absolute_percentage_error
     assert losses.msle is losses.mean_squared_logarithmic_error
     assert losses.logcosh is losses.log_cosh
+
+
+def test_y_true_broadcasts_against_y_pred_as_keras():
+    y_true, y_pred = np.array([[1.0], [2.0]]), np.array([[0.0, 3.0], [2.0, 5.0]])
+    got = losses.MeanSquaredError(reduction=None)(y_true, y_pred)
+    np.testing.assert_allclose(got.numpy(), np.mean((y_true - y_pred) ** 2, axis=-1))
+    with pytest.raises(ValueError, match="same shape"):
+        losses.MeanSquaredError()(np.ones((2, 3)), np.ones((2, 2)))

@@ -159,3 +159,25 @@ def test_numpy_labels_follow_predictions_device(device, rng):
     out = m(np.array([0, 1, 2, 0, 1, 2]), _t(logits, device))
     assert out.device == device
     assert m.variables[0].device == device
+
+
+def test_binary_accuracy_rank_1_and_elementwise_sample_weights():
+    m = metrics.BinaryAccuracy()
+    m.update_state(np.array([1, 1, 0, 0]), np.array([0.98, 1, 0, 0.6]),
+                   sample_weight=np.array([1, 0, 0, 1]))
+    np.testing.assert_allclose(float(m.result().numpy()), 0.5)
+    for sw in (np.array([[1, 0], [0, 1]]), np.array([[1, 0]]), 2.0):
+        m = metrics.BinaryAccuracy()
+        yt, yp = np.array([[1, 1], [0, 0]]), np.array([[0.98, 1], [0, 0.6]])
+        m.update_state(yt, yp, sample_weight=sw)
+        w = np.broadcast_to(np.asarray(sw, float), (2, 2))
+        hits = ((yp > 0.5) == yt).astype(float)
+        np.testing.assert_allclose(float(m.result().numpy()), (hits * w).sum() / w.sum())
+
+
+def test_sparse_top_k_from_sorted_ids_and_k_attribute():
+    m = metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True)
+    assert m.k == 2 and m.get_config()["from_sorted_ids"] is True
+    m.update_state(np.array([2, 1, 0]), np.array([[3, 2, 1], [0, 2, 1], [1, 2, 0]]))
+    np.testing.assert_allclose(float(m.result().numpy()), 1 / 3, rtol=1e-6)
+    assert metrics.TopKCategoricalAccuracy(k=1).k == 1

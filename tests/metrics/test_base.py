@@ -233,3 +233,55 @@ def test_vector_results_reach_fit_evaluate_logs_and_the_progress_bar(capsys):
     loss, scores = model.evaluate(x, y, batch_size=8, verbose=0)
     assert isinstance(loss, float) and scores.shape == (3,)
     np.testing.assert_allclose(scores, f1.result().numpy())
+
+
+class _KerasStyleMSE(cuflow.metrics.Metric):
+    """A Keras-style subclass: Variables from add_variable, assigned in update_state."""
+
+    def __init__(self, name="kmse", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.sum = self.add_variable(shape=(), initializer=cuflow.initializers.Zeros(),
+                                     name="sum")
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype="int32",
+                                       name="total")
+
+    def update_state(self, y_true, y_pred):
+        d = cuflow.ops.convert_to_tensor(y_true, "float32") - cuflow.ops.convert_to_tensor(
+            y_pred, "float32")
+        self.sum.assign(self.sum + cuflow.ops.sum(d * d))
+        self.total.assign(self.total.numpy() + d.shape[0])
+
+    def result(self):
+        return self.sum / cuflow.ops.cast(self.total, "float32")
+
+    def reset_state(self):
+        self.sum.assign(0.0)
+        self.total.assign(0)
+
+
+def test_keras_style_metric_variables_stateless_forms_and_tracking():
+    rng = np.random.default_rng(0)
+    yt, yp = rng.random((6, 2)), rng.random((6, 2))
+    m = _KerasStyleMSE()
+    assert [v.name for v in m.variables] == ["sum", "total"]
+    assert m.total.dtype == np.int32 and m.dtype == "float32"
+    new = m.stateless_update_state(m.variables, yt, yp)
+    assert float(m.sum.numpy()) == 0.0 and int(m.total.numpy()) == 0  # unchanged
+    np.testing.assert_allclose(float(m.stateless_result(new).numpy()),
+                               np.sum((yt - yp) ** 2) / 6, rtol=1e-5)
+    m.update_state(yt, yp)
+    assert [int(v.numpy()) for v in m.stateless_reset_state()] == [0, 0]
+    assert int(m.total.numpy()) == 6
+    m.extra = {"a": [cuflow.Variable(0.0)], "sub": _KerasStyleMSE()}
+    assert len(m.variables) == 5
+    with pytest.raises(AttributeError):
+        m.dtype = "float16"
+
+
+def test_metric_dtype_accepts_integer_and_policies():
+    assert cuflow.metrics.Mean(dtype="int32").dtype == "int32"
+    assert cuflow.metrics.Mean(dtype="mixed_float16").dtype == "float16"
+    assert cuflow.metrics.Mean(dtype=cuflow.mixed_precision.Policy("float64")).dtype == "float64"
+    p = cuflow.metrics.Precision()
+    assert [v.name for v in p.variables] == ["true_positives", "false_positives"]
+    assert p.true_positives is p.variables[0]

@@ -286,3 +286,33 @@ def test_single_threshold_rate_metric_uses_half():
 def test_bad_arguments_raise(make, exc, match):
     with pytest.raises(exc, match=match):
         make()
+
+
+def test_prgain_auc_against_numpy_reference():
+    rng = np.random.default_rng(3)
+    yt = rng.integers(0, 2, 200)
+    yp = np.clip(yt * 0.3 + rng.random(200) * 0.7, 0, 1)
+    m = metrics.AUC(num_thresholds=20, curve="PRGAIN", summation_method="minoring")
+    m.update_state(yt, yp)
+    th = np.array([-1e-7] + [(i + 1) / 19 for i in range(18)] + [1 + 1e-7])
+    pos = yp[None, :] > th[:, None]
+    tp = (pos & (yt == 1)).sum(1).astype(float)
+    fp = (pos & (yt == 0)).sum(1).astype(float)
+    fn = (~pos & (yt == 1)).sum(1).astype(float)
+    tn = (~pos & (yt == 0)).sum(1).astype(float)
+    with np.errstate(all="ignore"):
+        scale = np.nan_to_num((tp + fn) / (tn + fp))
+        rg = np.where(tp == 0, 0.0, 1 - scale * np.nan_to_num(fn / tp))
+        pg = np.where(tp == 0, 1.0, 1 - scale * np.nan_to_num(fp / tp))
+    rg = np.maximum(rg, 0.0)
+    want = np.sum((rg[:-1] - rg[1:]) * np.minimum(pg[:-1], pg[1:]))
+    np.testing.assert_allclose(float(m.result().numpy()), want, rtol=1e-5)
+
+
+def test_class_id_needs_2d_predictions_and_threshold_errors_name_bad_values():
+    with pytest.raises(ValueError, match="must be a 2D array"):
+        metrics.Precision(class_id=2)(np.array([0, 1, 1]), np.array([0.2, 0.1, 0.6]))
+    with pytest.raises(ValueError, match=r"Received: \[-1, 2\]"):
+        metrics.FalsePositives(thresholds=[-1, 0.5, 2])
+    with pytest.raises(ValueError, match=r"Received: \[None\]"):
+        metrics.FalsePositives(thresholds=[None])

@@ -139,3 +139,26 @@ def test_bad_inputs_raise():
         metrics.Hinge().update_state(np.zeros((2, 3)), np.zeros((2, 4)))
     with pytest.raises(ValueError, match="out of range"):
         metrics.CategoricalCrossentropy(axis=3).update_state(np.ones((2, 3)), np.ones((2, 3)))
+
+
+def test_sparse_categorical_crossentropy_ignore_class_as_keras():
+    yt = np.array([0, 1, 2])
+    yp = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])
+    per = -np.log([0.95, 0.1])
+    m = metrics.SparseCategoricalCrossentropy(ignore_class=0)
+    np.testing.assert_allclose(float(m(yt, yp).numpy()), per.sum() / 3, rtol=1e-5)
+    m = metrics.SparseCategoricalCrossentropy(ignore_class=0)
+    m.update_state(yt, yp, sample_weight=np.array([0.5, 1.5, 2.0]))
+    np.testing.assert_allclose(float(m.result().numpy()), (1.5 * per[0] + 2 * per[1]) / 3.5,
+                               rtol=1e-5)
+    assert m.get_config()["ignore_class"] == 0
+
+
+def test_metric_and_loss_of_one_name_deserialize_to_their_own_kind():
+    import cuflow
+
+    for obj in (metrics.BinaryCrossentropy(name="bce"), cuflow.losses.BinaryCrossentropy()):
+        back = cuflow.utils.deserialize_keras_object(cuflow.utils.serialize_keras_object(obj))
+        assert type(back) is type(obj)
+    back = metrics.MeanMetricWrapper.from_config({"name": "m", "dtype": "float32", "fn": "mse"})
+    assert back._fn is cuflow.losses.mse  # a loss function by its alias

@@ -1,5 +1,6 @@
 """clone_model: the same architecture with fresh weights, for Sequential and functional models,
-with replaced inputs and a clone_function; subclassed models need get_config."""
+with replaced inputs and a clone_function; subclassed models from their config (their own
+get_config or their __init__ arguments), built like the original."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def test_clone_keeps_input_layer_names_and_rejects_non_models():
         models.clone_model(layers.Dense(2))
 
 
-def test_subclassed_model_without_get_config_cannot_be_cloned():
+def test_subclassed_models_are_cloned_from_their_config_and_built_alike():
     class Plain(Model):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -61,8 +62,21 @@ def test_subclassed_model_without_get_config_cannot_be_cloned():
         def call(self, x):
             return self.d(x)
 
-    with pytest.raises(ValueError, match="get_config"):
-        models.clone_model(Plain())
+    plain = Plain()
+    plain(np.ones((2, 3), "float32"))
+    clone = models.clone_model(plain)  # Keras's automatic config: no arguments to keep
+    assert type(clone) is Plain and clone.built and clone.d.kernel.shape == (3, 1)
+    assert clone.d.kernel is not plain.d.kernel
+    with pytest.raises(ValueError, match="only supported for Sequential models or Functional"):
+        models.clone_model(plain, clone_function=lambda layer: layer)
+
+    class Holds(Model):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+    with pytest.raises(NotImplementedError, match="override `get_config\\(\\)`"):
+        models.clone_model(Holds(layers.Dense(1)))
 
     class WithConfig(Plain):
         def __init__(self, units=1, **kwargs):

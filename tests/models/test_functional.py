@@ -99,3 +99,99 @@ def test_broken_configs_are_refused_by_name():
         Model(x, None)
     with pytest.raises(TypeError, match="must be symbolic tensors"):
         Model(np.ones((1, 2)), Dense(1)(x))
+
+
+def _names(model):
+    return [layer.name for layer in model.layers]
+
+
+def test_layers_are_ordered_as_keras_by_depth_then_first_visit():
+    a, b = Input((3,), name="a"), Input((3,), name="b")
+    h = Dense(3, name="d2")(Dense(3, name="d1")(a))
+    out = layers.Concatenate(name="cat")([h, b])
+    # Keras 3: deepest first; "b" is one call from the output, so it comes after d1
+    assert _names(Model([a, b], out)) == ["a", "d1", "d2", "b", "cat"]
+    assert _names(Model([b, a], out)) == ["a", "d1", "d2", "b", "cat"]
+    x = Input((4,), name="x")
+    shared = Dense(4, name="shared")
+    y = shared(shared(x))
+    assert _names(Model(x, [layers.Add(name="add")([y, x]), y])) == ["x", "shared", "add"]
+    # an input that no output uses has depth 0: first among the layers of depth 0
+    unused = Input((2,), name="unused")
+    assert _names(Model([x, unused], y)) == ["x", "shared", "unused"]
+
+
+class _Built(Model):
+    """A subclass making its graph in __init__ and calling super().__init__(inputs, outputs)."""
+
+    def __init__(self, units=3, **kwargs):
+        inp = Input((4,))
+        super().__init__(inputs=inp, outputs=Dense(units, name="head")(inp), **kwargs)
+        self.units = units
+
+    def twice(self, x):
+        return 2 * self(x)
+
+
+class _ArgsKwargs(Model):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def marker(self):
+        return "kept"
+
+
+def test_a_subclass_calling_super_init_with_inputs_and_outputs_is_functional():
+    model = _Built(units=2, name="built")
+    assert isinstance(model, _Built) and isinstance(model, Functional)
+    assert model.name == "built" and _names(model)[-1] == "head" and model.units == 2
+    x = np.ones((5, 4), "float32")
+    np.testing.assert_allclose(model.twice(x), 2 * model.predict(x, verbose=0), rtol=1e-6)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.zeros((5, 2), "float32"), verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 1
+
+
+def test_from_config_revives_a_subclass_taking_args_and_kwargs_as_functional():
+    inp = Input((4,))
+    model = _ArgsKwargs(inp, Dense(2)(inp), name="ak")
+    again = _ArgsKwargs.from_config(model.get_config())
+    assert type(again) is type(model) and again.marker() == "kept" and again.name == "ak"
+    assert type(Model.from_config(model.get_config())) is Functional
+    again.set_weights(model.get_weights())
+    x = np.arange(8, dtype="float32").reshape(2, 4)
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(TypeError, match="Unable to revive model from config"):
+        _Built.from_config({"units": 2, "unknown": 1})
+
+
+class _Param(Model):
+    def __init__(self, *args, param=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.param = param
+
+    def get_config(self):
+        return {**super().get_config(), "param": self.param}
+
+
+def test_from_config_passes_a_subclass_its_own_config_keys():
+    inp = Input((3,))
+    model = _Param(inputs=inp, outputs=Dense(2)(inp), param=3)
+    again = _Param.from_config(model.get_config())
+    assert type(again) is type(model) and again.param == 3
+    with pytest.raises(AttributeError, match="`Model.layers` attribute is reserved"):
+        model.layers = []
+
+
+def test_a_list_given_to_a_dict_input_model_warns_as_keras():
+    import warnings
+
+    i1, i2 = Input((2,), name="i1"), Input((2,), name="i2")
+    out = layers.Add()([i1, i2])
+    x = [np.ones((2, 2), "float32"), np.zeros((2, 2), "float32")]
+    with pytest.warns(UserWarning, match="structure of `inputs` doesn't match"):
+        got = Model({"i1": i1, "i2": i2}, out).predict(x, verbose=0)
+    np.testing.assert_array_equal(got, np.ones((2, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a tuple for a list of inputs: no warning
+        Model([i1, i2], out).predict(tuple(x), verbose=0)

@@ -119,3 +119,42 @@ def test_build_from_a_shape_and_save_load_through_the_saving_seam(tmp_path):
     other.load_weights(tmp_path / "t.weights.npz")
     for a, b in zip(model.get_weights(), other.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+class _Wraps(Model):
+    """A subclassed model wrapping one layer (Keras's run_layer_test training step)."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def call(self, x, training=False):
+        return self.layer(x, training=training)
+
+
+@pytest.mark.parametrize("kind", [tuple, list])
+def test_a_subclass_wrapping_a_multi_input_layer_builds_and_fits(kind):
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    x = kind([a, 2 * a])
+    model = _Wraps(cf.layers.Add())
+    model.build(kind([(None, 3), (None, 3)]))
+    assert model.built and model._input_batch_shapes == [(None, 3), (None, 3)]
+
+    def batches():
+        while True:
+            yield x, np.zeros((2, 6), "float32")
+
+    model = _Wraps(cf.layers.Concatenate())
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match="trainable weights"):
+        hist = model.fit(batches(), steps_per_epoch=1, verbose=0)
+    want = np.mean(np.concatenate([a, 2 * a], axis=1).astype(np.float64) ** 2)
+    np.testing.assert_allclose(hist.history["loss"], [want], rtol=1e-6)
+
+
+def test_build_names_a_value_that_is_not_a_shape():
+    with pytest.raises(ValueError, match=r"input_shape='3x4'"):
+        _Wraps(cf.layers.Add()).build("3x4")
+    model = _Wraps(cf.layers.Dense(2))
+    model.build([(None, 3)])  # a one-element list: that one input
+    assert [tuple(w.shape) for w in model.weights] == [(3, 2), (2,)]

@@ -7,7 +7,7 @@ import pytest
 
 from cuflow import layers
 from cuflow.layers import Dense, Input
-from cuflow.models import Sequential
+from cuflow.models import Model, Sequential
 
 from ._builders import article_model
 
@@ -71,3 +71,17 @@ def test_sequential_add_and_build_errors():
     assert model.output.shape == (None, 2) and model.count_params() == 12
     with pytest.raises(TypeError, match="no layers"):
         Sequential().pop()
+
+
+def test_a_built_model_as_first_layer_gives_the_input_and_layers_is_reserved():
+    from cuflow import layers as L
+
+    inp = L.Input((4, 4, 3))
+    inner = Model(inp, L.Conv2D(2, 3, padding="same")(inp))
+    model = Sequential([inner, L.Flatten(), L.Dense(1)])
+    assert model.built and model.inputs[0].shape == (None, 4, 4, 3)
+    assert model(np.ones((2, 4, 4, 3), "float32")).shape == (2, 1)
+    empty = Sequential()
+    assert not hasattr(empty, "inputs") and not hasattr(empty, "outputs")
+    with pytest.raises(AttributeError, match=r"Use `add\(\)` and `pop\(\)`"):
+        empty.layers = []

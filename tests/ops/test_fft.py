@@ -157,7 +157,7 @@ def test_fft_errors():
         ops.stft(cf.Tensor(np.ones(20)), 8, 2, 8, window="blackman")
     with pytest.raises(ValueError, match=r"window.*\(8,\)"):
         ops.stft(cf.Tensor(np.ones(20)), 8, 2, 8, window=np.ones(5))
-    with pytest.raises(TypeError, match="float32 or float64"):
+    with pytest.raises(TypeError, match="`float32` or `float64`"):
         ops.stft(cf.Tensor(np.ones(20, np.int64)), 8, 2, 8)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         ops.istft((cf.Tensor(np.ones(5)), cf.Tensor(np.ones(5))), 8, 2, 8)

@@ -61,10 +61,62 @@ def test_upsample_bilinear_matches_half_pixel_reference(device):
 
 
 def test_upsample_errors():
-    with pytest.raises(ValueError, match=r"'bilinear' \(2D\)"):
+    with pytest.raises(ValueError, match=r"one of \('bilinear', 'bicubic', 'lanczos3', "
+                                         r"'lanczos5'\) \(2D\); received 'bilinear' for a 1D"):
         ops.upsample(t(np.ones((1, 4, 2))), 2, interpolation="bilinear")
     with pytest.raises(ValueError, match="rank 3, 4 or 5"):
         ops.upsample(t(np.ones((4, 2))), 2)
+
+
+def _kernel_matrix(n_in, factor, kernel):
+    """Keras's image.resize weights for an upscale: kernel(|source - j|) over the input
+    samples j, each row normalised to 1."""
+    src = (np.arange(n_in * factor) + 0.5) / factor - 0.5
+    w = np.array([[kernel(abs(s - j)) for j in range(n_in)] for s in src])
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _keys(t):
+    return (1.5 * t - 2.5) * t * t + 1 if t < 1 else \
+        ((-0.5 * t + 2.5) * t - 4) * t + 2 if t < 2 else 0.0
+
+
+def _lanczos(a):
+    return lambda t: 1.0 if t == 0 else (np.sinc(t) * np.sinc(t / a) if t < a else 0.0)
+
+
+@pytest.mark.parametrize("method,kernel", [("bilinear", lambda t: max(0.0, 1 - t)),
+                                           ("bicubic", _keys), ("lanczos3", _lanczos(3)),
+                                           ("lanczos5", _lanczos(5))])
+def test_upsample_resampling_methods_match_keras_resize_weights(method, kernel, device):
+    x = R.normal(size=(2, 4, 6, 2))
+    want = np.einsum("ih,bhwc,jw->bijc", _kernel_matrix(4, 2, kernel), x,
+                     _kernel_matrix(6, 3, kernel))
+    close(ops.upsample(t(x, device), (2, 3), interpolation=method), want, rtol=1e-6, atol=1e-12)
+    first = np.transpose(x, (0, 3, 1, 2))
+    close(ops.upsample(t(first, device), (2, 3), method, "channels_first"),
+          np.transpose(want, (0, 3, 1, 2)), rtol=1e-6, atol=1e-12)
+    check_gradients(lambda a: ops.upsample(a, 2, interpolation=method), [x[:1, :3, :3]],
+                    device=device)
+
+
+def test_upsample_integer_inputs_as_keras(device):
+    # nearest keeps the integer dtype (a repeat); resampling computes in float32, then rounds
+    # back, clipped to the input's range (Keras's image.resize on integers)
+    x = np.arange(12).reshape(2, 2, 1, 3)
+    y = ops.upsample(t(x, device), (1, 2))
+    assert y.dtype == x.dtype
+    np.testing.assert_array_equal(y.numpy(), np.repeat(x, 2, axis=2))
+    y1 = ops.upsample(t(x[:, :, 0].astype("int32"), device), 3)
+    assert y1.dtype == np.int32
+    np.testing.assert_array_equal(y1.numpy(), np.repeat(x[:, :, 0], 3, axis=1))
+    img = np.array([[0, 10, 200], [255, 30, 7]], dtype="uint8")[None, :, :, None]
+    for method, kernel in [("bilinear", lambda t: max(0.0, 1 - t)), ("bicubic", _keys)]:
+        got = ops.upsample(t(img, device), 2, interpolation=method)
+        assert got.dtype == np.uint8
+        ref = np.einsum("ih,bhwc,jw->bijc", _kernel_matrix(2, 2, kernel), img.astype(float),
+                        _kernel_matrix(3, 2, kernel))
+        np.testing.assert_array_equal(got.numpy(), np.clip(np.round(ref), 0, 255))
 
 
 # ---- psnr ---------------------------------------------------------------------------------------

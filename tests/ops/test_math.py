@@ -68,7 +68,7 @@ def test_segment_max_gradient_goes_to_first_tie():
 def test_segment_errors():
     with pytest.raises(ValueError, match="out of range for num_segments=2"):
         ops.segment_sum(cf.Tensor(np.ones(3)), np.array([0, 1, 2]), 2)
-    with pytest.raises(ValueError, match="leading dimensions"):
+    with pytest.raises(ValueError, match="leading dimension"):
         ops.segment_max(cf.Tensor(np.ones(3)), np.array([0, 1]))
     with pytest.raises(TypeError, match="integers"):
         ops.segment_sum(cf.Tensor(np.ones(3)), np.array([0.0, 1.0, 1.0]))
@@ -171,3 +171,28 @@ def test_extract_sequences_errors():
     x = cf.Tensor(np.ones((2, 4)))
     with pytest.raises(ValueError, match="sequence_stride"):
         ops.extract_sequences(x, 2, 0)
+
+
+def test_erfc_and_cdist():
+    import scipy.special
+    from scipy.spatial.distance import cdist as sp_cdist
+
+    x = np.array([-1e5, -3.0, 0.0, 1e-5, 5.0, 20.0])
+    np.testing.assert_allclose(ops.erfc(x).numpy(), scipy.special.erfc(x), rtol=1e-14)
+    assert ops.erfc(np.arange(3)).dtype == np.float32  # integers promote, as Keras
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(5, 3))
+    np.testing.assert_allclose(ops.cdist(a, b).numpy(), sp_cdist(a, b), rtol=1e-12)
+    batched = ops.cdist(np.stack([a, a]), np.stack([b, b])).numpy()
+    np.testing.assert_allclose(batched[1], sp_cdist(a, b), rtol=1e-12)
+    check_gradients(ops.cdist, [a, b])
+    check_gradients(ops.erfc, [rng.uniform(-2, 2, (3, 4))])
+    with pytest.raises(ValueError, match="Last dimension of inputs to `cdist` must match"):
+        ops.cdist(a, rng.normal(size=(5, 4)))
+    with pytest.raises(ValueError, match="rank >= 2"):
+        ops.cdist(a[0], b)
+
+
+def test_logsumexp_defaults_to_all_axes():
+    x = np.random.default_rng(4).normal(size=(3, 4))
+    np.testing.assert_allclose(ops.logsumexp(x).numpy(), np.log(np.exp(x).sum()), rtol=1e-12)

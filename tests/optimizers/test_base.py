@@ -43,11 +43,13 @@ def test_unknown_kwarg_raises_type_error_naming_it():
         O.Lamb(bogus=1)
 
 
-def test_decay_is_ignored_with_a_warning_and_accumulation_is_refused():
+def test_decay_is_ignored_with_a_warning_and_bad_accumulation_steps_refused():
     with pytest.warns(UserWarning, match="decay.*no longer supported"):
         O.SGD(0.1, decay=0.5)
-    with pytest.raises(NotImplementedError, match="gradient_accumulation_steps"):
-        O.Adam(gradient_accumulation_steps=2)
+    for bad in (1, 2.5, True):
+        with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+            O.Adam(gradient_accumulation_steps=bad)
+    assert O.Adam(gradient_accumulation_steps=2).gradient_accumulation_steps == 2
 
 
 # ---- learning rate -------------------------------------------------------------------------

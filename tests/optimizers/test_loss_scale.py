@@ -36,9 +36,10 @@ def test_scale_doubles_after_growth_steps_and_static_scale_stays():
     for _ in range(4):
         opt.apply([np.ones(1, np.float32)], [v])
     assert opt.loss_scale == 8.0
-    static = O.LossScaleOptimizer(O.SGD(0.1), dynamic=False, initial_scale=2.0)
-    static.apply([np.array([np.nan], np.float32)], [v])
-    assert static.loss_scale == 2.0 and static.skipped_steps == 1
+    assert [x.name for x in opt.variables[:2]] == ["step_counter", "dynamic_scale"]
+    assert float(opt.dynamic_scale.numpy()) == 8.0
+    with pytest.raises(ValueError, match="set `loss_scale_factor`"):
+        O.LossScaleOptimizer(O.SGD(0.1), dynamic=False)
 
 
 def test_config_round_trip_and_errors():
@@ -52,5 +53,10 @@ def test_config_round_trip_and_errors():
         O.LossScaleOptimizer(O.SGD(), initial_scale=0)
     with pytest.raises(ValueError, match="dynamic_growth_steps"):
         O.LossScaleOptimizer(O.SGD(), dynamic_growth_steps=0)
-    with pytest.raises(TypeError, match="unexpected"):
+    with pytest.raises(ValueError, match="arguments: `bogus`"):
         O.LossScaleOptimizer(O.SGD(), bogus=1)
+    with pytest.raises(ValueError, match="on the `inner_optimizer`"):
+        O.LossScaleOptimizer(O.SGD(), clipnorm=1.0)
+    O.LossScaleOptimizer(O.SGD(), clipnorm=None, use_ema=False)  # old configs' defaults
+    assert sorted(opt.get_config()) == ["dynamic_growth_steps", "initial_scale",
+                                        "inner_optimizer", "name"]

@@ -38,7 +38,7 @@ def test_save_load_round_trip_continues_identically(device, rng):
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"clipnorm": 1.0, "global_clipnorm": 1.0}, "only one of"),
+    ({"clipnorm": 1.0, "global_clipnorm": 1.0}, "Only one of `clipnorm`"),
     ({"learning_rate": "fast"}, "learning_rate.*'fast'"),
     ({"momentum": 1.5}, "momentum=1.5"),
     ({"momentum": True}, "momentum=True"),

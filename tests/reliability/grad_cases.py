@@ -101,7 +101,12 @@ def _ops_table():
                         [anyv(2, 3, lo=-4, hi=8, kinks=(-3, 0, 3, 6))])
                        for n in ops.ACTIVATIONS]
     t["clip"] = unary(lambda x: ops.clip(x, -0.5, 0.7), lambda *s: anyv(*s, kinks=(-0.5, 0.7)))
-    t["softmax"] = unary(ops.softmax) + [(lambda x: ops.softmax(x, axis=0), [anyv(3, 2)])]
+    # a softmax over a size-1 axis warns (as Keras): the size-1 case is a (1, 2) row instead
+    t["softmax"] = [(ops.softmax, [anyv(3, 4)]), (ops.softmax, [anyv(1, 2)]),
+                    (ops.softmax, [fort(anyv(3, 4))]),
+                    (lambda x: ops.softmax(x, axis=0), [anyv(3, 2)]),
+                    (lambda x: ops.softmax(x, axis=None), [anyv(2, 3)]),
+                    (lambda x: ops.softmax(x, axis=(0, 2)), [anyv(2, 2, 3)])]
     t["log_softmax"] = unary(ops.log_softmax) + [(lambda x: ops.log_softmax(x, 0), [anyv(3, 2)])]
     for name in ("add", "subtract", "multiply"):
         t[name] = _binary(getattr(ops, name))
@@ -167,7 +172,20 @@ def _ops_table():
                                [anyv(*shape)])]
     t["upsample"] = [(lambda x: ops.upsample(x, 2), [anyv(1, 3, 2)]),
                      (lambda x: ops.upsample(x, 2, "bilinear"), [anyv(1, 2, 3, 1)]),
-                     (lambda x: ops.upsample(x, (1, 2, 2)), [fort(anyv(1, 2, 1, 2, 1))])]
+                     (lambda x: ops.upsample(x, (1, 2, 2)), [fort(anyv(1, 2, 1, 2, 1))]),
+                     (lambda x: ops.upsample(x, 2, "bicubic"), [anyv(1, 3, 3, 1)]),
+                     (lambda x: ops.upsample(x, (2, 1), "lanczos3"), [anyv(1, 3, 2, 1)])]
+    # overlapping windows of two widths (5 -> 3), one cell, and more cells than elements
+    t["adaptive_average_pool"] = [
+        (lambda x: ops.adaptive_average_pool(x, 3), [anyv(2, 5, 2)]),
+        (lambda x: ops.adaptive_average_pool(x, (1, 4)), [anyv(1, 3, 3, 1)]),
+        (lambda x: ops.adaptive_average_pool(x, 2, "channels_first"),
+         [fort(anyv(1, 2, 3, 2, 3))])]
+    t["adaptive_max_pool"] = [
+        (lambda x: ops.adaptive_max_pool(x, 3), [distinct(2, 5, 2)]),
+        (lambda x: ops.adaptive_max_pool(x, (1, 4)), [distinct(1, 3, 3, 1)]),
+        (lambda x: ops.adaptive_max_pool(x, 2, "channels_first"),
+         [fort(distinct(1, 2, 3, 2, 3))])]
     t["cast"] = unary(lambda x: ops.cast(x, "float64"))  # a narrower cast rounds: not checkable
     t["concatenate"] = [(lambda a, b: ops.concatenate([a, b], 0), [anyv(2, 3), anyv(1, 3)]),
                         (lambda a, b: ops.concatenate([a, b]), [anyv(1), anyv(1)]),
@@ -240,10 +258,11 @@ def loss_op_cases():
 # ---- cuflow.activations -------------------------------------------------------------------------
 def _late_excluded():
     from .grad_cases_extra import EXTRA_OPS_EXCLUDED
+    from .grad_cases_ks_ops import KS_OPS_EXCLUDED
     from .grad_keras_ops_cases import KERAS_OPS_EXCLUDED
 
-    return {k: v for k, v in {**EXTRA_OPS_EXCLUDED, **KERAS_OPS_EXCLUDED}.items()
-            if hasattr(ops, k)}
+    return {k: v for k, v in {**EXTRA_OPS_EXCLUDED, **KERAS_OPS_EXCLUDED,
+                              **KS_OPS_EXCLUDED}.items() if hasattr(ops, k)}
 
 
 def _activations_table():
@@ -258,6 +277,8 @@ def _activations_table():
         t[name] = unary(fn, wide)
     t["relu"] += [(lambda x: activations.relu(x, 0.2, 5.0, 0.3),
                    [anyv(3, 4, lo=-4, hi=8, kinks=(0.3, 5.0, 5.06))])]
+    # a softmax over a size-1 axis warns (as Keras): the size-1 case is a (1, 2) row instead
+    t["softmax"] = [c if c[1][0].shape != (1,) else (c[0], [wide(1, 2)]) for c in t["softmax"]]
     t["softmax"] += [(lambda x: activations.softmax(x, axis=0), [anyv(3, 2)])]
     return t
 
@@ -423,9 +444,10 @@ OPS_EXCLUDED = {
 
 def ops_table():
     from .grad_cases_extra import extra_ops_table
+    from .grad_cases_ks_ops import ks_ops_table
     from .grad_keras_ops_cases import keras_ops_table
 
-    return {**_ops_table(), **extra_ops_table(), **keras_ops_table()}
+    return {**_ops_table(), **extra_ops_table(), **keras_ops_table(), **ks_ops_table()}
 
 
 def activations_table():

@@ -255,6 +255,10 @@ def _pool_layers():
             lambda n=n: getattr(L, f"GlobalMaxPooling{n}D")(**F64), shape, gen=distinct)
         t[f"GlobalAveragePooling{n}D"] = variants(
             lambda n=n: getattr(L, f"GlobalAveragePooling{n}D")(keepdims=True, **F64), shape)
+        t[f"AdaptiveMaxPooling{n}D"] = variants(
+            lambda n=n: getattr(L, f"AdaptiveMaxPooling{n}D")(3, **F64), shape, gen=distinct)
+        t[f"AdaptiveAveragePooling{n}D"] = variants(
+            lambda n=n: getattr(L, f"AdaptiveAveragePooling{n}D")(3, **F64), shape)
     return t
 
 

@@ -82,3 +82,30 @@ def test_read_zip_allows_only_the_members_asked_for():
         "config.json": b"{}", "extra.py": b"import os"}
     with pytest.raises(ValueError, match="not a readable archive"):
         archive.read_zip(b"not a zip", "f", lambda n: True)
+
+
+def test_a_file_cut_short_anywhere_is_called_truncated_not_crafted(tmp_path):
+    import numpy as np
+
+    import cuflow
+    from cuflow.errors import UnsafeModelError
+    from cuflow.layers import Dense, Input
+    from cuflow.models import Sequential, load_model
+
+    model = Sequential([Input((4,)), Dense(3)])
+    model.compile("adam", "mse")
+    path = tmp_path / "m.cuflow"
+    model.save(path)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.cuflow"
+    for n in sorted(set(np.linspace(1, len(data) - 1, 60).astype(int))):
+        cut.write_bytes(data[:n])
+        try:
+            load_model(cut)
+        except UnsafeModelError as e:
+            raise AssertionError(f"cut at {n} of {len(data)} bytes called unsafe: {e}") from None
+        except ValueError as e:
+            assert "truncated, corrupt" in str(e) or "does not match the hash" in str(e), str(e)
+        else:
+            raise AssertionError(f"cut at {n} of {len(data)} bytes loaded")
+    assert isinstance(load_model(path), cuflow.models.Sequential)

@@ -150,10 +150,12 @@ def test_keras3_functional_archive(tmp_path):
 def test_keras3_unsupported_option_is_named(tmp_path):
     config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
               "config": {"name": "s", "layers": [
-                  entry("InputLayer", {"batch_shape": [None, 4], "name": "i"}),
-                  entry("Dense", {**dense("d", 2, "relu"), "lora_rank": 4})]}}
-    write_keras_archive(tmp_path / "x.keras", config, {"d": []})
-    with pytest.raises(ValueError, match="lora_rank"):
+                  entry("InputLayer", {"batch_shape": [None, 4], "dtype": "int32",
+                                       "name": "i"}),
+                  entry("Embedding", {"name": "e", "input_dim": 5, "output_dim": 2,
+                                      "dtype": "gptq/4/128_from_float32"})]}}
+    write_keras_archive(tmp_path / "x.keras", config, {"e": []})
+    with pytest.raises(NotImplementedError, match="does not support GPTQ quantization"):
         saving.load_model(tmp_path / "x.keras")
 
 

@@ -123,3 +123,23 @@ def test_compile_config_round_trip():
     assert args["loss"].get_config()["delta"] == 2.0
     assert args["metrics"][1].name == "mse2" and args["loss_weights"] == [1.0]
     assert compile_utils.loss_from_config("mine", {"mine": np.abs}) is np.abs
+
+
+def test_weighted_metrics_use_sample_weights_and_are_logged_as_keras_names():
+    model = keras.models.Sequential([layers.Input((3,)),
+                                     layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", "mae"],
+                  weighted_metrics=["mae", "mse", "mae"])
+    x = np.arange(12, dtype="float32").reshape(4, 3) / 10
+    y = np.zeros((4, 1), "float32")
+    sw = np.array([1.0, 0.0, 2.0, 1.0], "float32")
+    logs = model.evaluate(x, y, sample_weight=sw, return_dict=True, verbose=0)
+    err = x.astype(np.float64).sum(axis=1)
+    mae, wmae = err.mean(), (sw * err).sum() / sw.sum()
+    want = {"loss": (sw * err ** 2).sum() / 4, "mae": mae, "mae_1": mae, "weighted_mae": wmae,
+            "mse": (sw * err ** 2).sum() / sw.sum(), "weighted_mae_1": wmae}
+    assert sorted(logs) == sorted(want)
+    for k, v in want.items():
+        np.testing.assert_allclose(logs[k], v, rtol=1e-5, err_msg=k)
+    hist = model.fit(x, y, sample_weight=sw, epochs=1, verbose=0)
+    assert sorted(hist.history) == sorted(want)

@@ -113,3 +113,46 @@ def test_an_allocation_failure_names_the_loop_and_batch_size(monkeypatch):
     monkeypatch.setattr(model, "_train_step", fail)
     with pytest.raises(OutOfMemoryError, match=r"fit \(batch_size=4\)"):
         model.fit(X, Y, batch_size=4, verbose=0)
+
+
+def _batches(n, rows=2):
+    """A finite generator of ``n`` (x, y) batches: the slices of X / Y, in order."""
+    for i in range(n):
+        yield X[i * rows:(i + 1) * rows], Y[i * rows:(i + 1) * rows]
+
+
+def test_fit_on_a_generator_without_steps_runs_until_it_is_exhausted():
+    model = _model()
+    w0, b0 = model.get_weights()
+    rec = Recorder()
+    with pytest.warns(UserWarning, match="ran out of data"):
+        hist = model.fit(_batches(4), epochs=3, verbose=0, callbacks=[rec])
+    # every batch trained once, in the first epoch; the second found nothing and stopped
+    assert int(model.optimizer.iterations.numpy()) == 4
+    assert len(hist.history["loss"]) == 1
+    assert [e for kind, *e in rec.events if kind == "epoch"] == [[0], [1]]
+    assert not np.allclose(model.get_weights()[0], w0)
+
+
+def test_evaluate_and_predict_on_a_generator_without_steps_see_every_batch():
+    model = _model()
+    w, b = (np.asarray(a, np.float64) for a in model.get_weights())
+    want = np.mean((X[:8].astype(np.float64) @ w + b - Y[:8]) ** 2)
+    np.testing.assert_allclose(model.evaluate(_batches(4), verbose=0), want, rtol=1e-5)
+    pred = model.predict((x for x, _ in _batches(5)), verbose=0)
+    np.testing.assert_allclose(pred, X @ w + b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_generator_shorter_than_steps_per_epoch_warns_as_keras():
+    model = _model()
+    with pytest.warns(UserWarning, match="ran out of data"):
+        model.fit(_batches(3), epochs=1, steps_per_epoch=5, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 3
+
+
+def test_data_that_is_neither_arrays_nor_batches_is_named():
+    model = _model()
+    with pytest.raises(ValueError, match="unrecognized data type: x=0"):
+        model.fit(0, verbose=0)
+    with pytest.raises(ValueError, match="take one batch of arrays; received generator"):
+        model.predict_on_batch(x for x, _ in _batches(1))

@@ -95,8 +95,27 @@ def test_variables_to_train_are_cached_only_while_fit_asks():
     assert step.variables_to_train(model) is cached
 
 
-def test_a_model_without_trainable_weights_is_named():
+def test_a_model_without_trainable_weights_steps_without_an_update_as_keras():
     model = _linear()
     model.trainable = False
-    with pytest.raises(ValueError, match=f"model {model.name!r} has no trainable weights"):
+    before = model.get_weights()
+    with pytest.warns(UserWarning, match="does not have any trainable weights"):
         step.train_step(model, cf.Tensor(X), cf.Tensor(Y))
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    loss, _, _ = _mse_and_grads(*before, X, Y)  # the metrics still see the batch
+    np.testing.assert_allclose(float(model.get_metrics_result()["loss"].numpy()), loss,
+                               rtol=1e-5)
+    assert int(model.optimizer.iterations.numpy()) == 0
+
+
+def test_fit_and_train_on_batch_of_a_weightless_model_report_the_loss():
+    model = Sequential([layers.Input((3,)), layers.Flatten()])
+    model.compile(optimizer="sgd", loss="mse")
+    x = X[:, :3]
+    with pytest.warns(UserWarning, match="trainable weights"):
+        hist = model.fit(x, x * 0.5, epochs=2, batch_size=5, verbose=0)
+    want = float(np.mean((x.astype(np.float64) * 0.5) ** 2))
+    np.testing.assert_allclose(hist.history["loss"], [want, want], rtol=1e-5)
+    with pytest.warns(UserWarning, match="trainable weights"):
+        np.testing.assert_allclose(model.train_on_batch(x, x * 0.5), want, rtol=1e-5)

@@ -280,3 +280,18 @@ def test_builtin_steps_are_callable_with_keras_data_tuples():
     assert set(logs) == {"accuracy", "loss"}
     assert model.predict_step((keras.Tensor(x),)).shape == (16, 2)
     assert [m.name for m in model.metrics] == ["loss", "compile_metrics"]
+
+
+def test_jit_compile_is_readable_and_settable_as_keras(device):
+    with cf.device(device):
+        model = Sequential([Input((3,)), Dense(2)])
+        on_gpu = device.startswith("gpu")
+        assert model.jit_compile is on_gpu and model.run_eagerly is False  # before compile
+        model.compile(optimizer="sgd", loss="mse", jit_compile=False)
+        assert model.jit_compile is False
+        model.compile(optimizer="sgd", loss="mse")  # "auto": graphs on a GPU only
+        assert model.jit_compile is on_gpu
+        model.jit_compile = True
+        assert model.jit_compile is True
+    with pytest.raises(ValueError, match="received 'xla'"):
+        model.jit_compile = "xla"

@@ -16,6 +16,11 @@ class Backend(abc.ABC):
     #: the array module (numpy or cupy): the array-generic reference for every op
     xp = None
 
+    def __reduce__(self):
+        # one backend per device: pickled by reference (its lazily imported kernel modules
+        # cannot be pickled, and a copy would be a second backend for the same device)
+        return (_backend_of_device, (self.device,))
+
     # ---- arrays -------------------------------------------------------------------------
     @abc.abstractmethod
     def asarray(self, data, dtype=None):
@@ -155,3 +160,9 @@ class Backend(abc.ABC):
 
     def __repr__(self):
         return f"<{type(self).__name__} device={self.device!r}>"
+
+
+def _backend_of_device(device):
+    from .selection import get_backend
+
+    return get_backend(device)

@@ -81,10 +81,31 @@ def parse_device(spec) -> str:
     return f"gpu:{n}"
 
 
+# How the default device was chosen, for the one line a user sees (device_choice()).
+_chosen_by = None
+
+
+def _auto_reason(resolved):
+    count, why = _probe_gpu()
+    return f"auto: CuPy sees {count} GPU(s)" if resolved != "cpu" else f"auto: {why}"
+
+
+def device_choice() -> str:
+    """``'cpu (auto: CuPy is not installed ...)'``: the default device and why it was chosen,
+    for ``cuflow info`` and the first line of ``cuflow train``."""
+    dev = get_device()
+    return f"{dev} ({_chosen_by})" if _chosen_by else dev
+
+
 def _initial_default() -> str:
+    global _chosen_by
     spec = os.environ.get("CUFLOW_DEVICE", "auto") or "auto"
+    if spec.strip().lower() == "fastest":
+        spec = "auto"
     resolved = parse_device(spec)
     count, why = _probe_gpu()
+    _chosen_by = (_auto_reason(resolved) if spec.strip().lower() == "auto"
+                  else f"CUFLOW_DEVICE={spec}")
     if spec.strip().lower() == "auto":
         if resolved == "cpu":
             log.info("cuflow: using the CPU (%s)", why)
@@ -108,9 +129,12 @@ def set_device(spec="auto", measure=False) -> str:
     """Set the default device for this process; returns the canonical device chosen.
 
     ``measure=True`` (with "auto") makes the next ``fit`` time a few training steps of its model
-    on each device and move the model to the faster (``cuflow.debug.device_pick``).
+    on each device and move the model to the faster (``cuflow.debug.device_pick``);
+    ``"fastest"`` means ``"auto"`` with ``measure=True``.
     """
-    global _default, _measure_pending
+    global _default, _measure_pending, _chosen_by
+    if isinstance(spec, str) and spec.strip().lower() == "fastest":  # as `--device fastest`
+        spec, measure = "auto", True
     resolved = parse_device(spec)
     if measure and not (isinstance(spec, str) and spec.strip().lower() == "auto"):
         raise ValueError(f"measure=True needs set_device('auto'); received {spec!r}")
@@ -119,6 +143,8 @@ def set_device(spec="auto", measure=False) -> str:
         count, why = _probe_gpu()
         log.info("cuflow: auto selected %s%s", resolved, f" ({why})" if why else "")
     _default = resolved
+    _chosen_by = (_auto_reason(resolved) if isinstance(spec, str) and
+                  spec.strip().lower() == "auto" else None)  # an explicit choice needs no why
     return resolved
 
 

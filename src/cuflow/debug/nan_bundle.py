@@ -173,7 +173,9 @@ class ReplayReport:
                      else f"No problem found: {self.reason}")
         return "\n".join(lines)
 
-    __repr__ = __str__
+    def __repr__(self):  # short: replay() has printed the table already, a REPL echoes this
+        where = f"first problem: {self.layer_name}" if self.layer_name else "no problem found"
+        return f"<ReplayReport {where}>"
 
 
 def _rebuild(bundle):
@@ -183,7 +185,10 @@ def _rebuild(bundle):
     if not cfg or "unavailable" in cfg:
         raise ValueError(f"the bundle has no usable model config "
                          f"({(cfg or {}).get('unavailable', 'none saved')}); pass model=")
-    return model_from_config(cfg)
+    try:
+        return model_from_config(cfg)
+    except ValueError as e:  # a custom class the registry cannot find by name
+        raise ValueError(f"{e}; or pass model= (the model that was trained)") from None
 
 
 def _set_weights(model, bundle):
@@ -275,6 +280,11 @@ def replay(path, model=None, devices=None, training=True, print_fn=print):
     from ._state import TrainingState
 
     bundle = Bundle(path)
+    report = _check_data(bundle)  # NaN that came in with the batch is no layer's fault
+    if report is not None:
+        if print_fn is not None:
+            print_fn(str(report))
+        return report
     if model is None:
         model = _rebuild(bundle)
     devs = devices or [d for d in all_devices() if d in ("cpu", "gpu:0")]
@@ -293,6 +303,26 @@ def replay(path, model=None, devices=None, training=True, print_fn=print):
     if print_fn is not None:
         print_fn(str(report))
     return report
+
+
+def _check_data(bundle):
+    """A report naming the batch itself when its x, y or sample_weight hold NaN or inf."""
+    from ..tree import flatten
+
+    table, first = [], None
+    for what in ("x", "y", "sample_weight"):
+        arrays = [np.asarray(a) for a in flatten(getattr(bundle, what), skip_none=True)]
+        if not arrays:
+            continue
+        nonfinite, max_abs = _stats(arrays)
+        table.append({"layer": f"({what})", "device": "data", "shape": tuple(arrays[0].shape),
+                      "nonfinite": nonfinite, "max_abs": max_abs, "vs_cpu": None})
+        if nonfinite and first is None:
+            first = (f"({what})", f"the batch's {what} holds {nonfinite} non-finite value(s): "
+                                  f"the NaN came in with the data, before any layer ran")
+    if first is None:
+        return None
+    return ReplayReport(first[0], first[1], table, ["data"])
 
 
 def _max_diff(outs, ref_outs):

@@ -33,7 +33,7 @@ if not any(isinstance(f, _AliasImporter) for f in sys.meta_path):
 
 
 def __getattr__(name):
-    if name in ("Input", "Model", "Sequential"):
+    if name in ("Input", "Model", "Sequential", "version", "__version__"):
         import cuflow
 
         return getattr(cuflow, name)

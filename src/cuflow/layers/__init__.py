@@ -60,8 +60,19 @@ from .merging.elementwise import (
 from .normalization.batch_normalization import BatchNormalization
 from .normalization.group_normalization import GroupNormalization
 from .normalization.layer_normalization import LayerNormalization
+from .normalization.rms_normalization import RMSNormalization
 from .normalization.spectral_normalization import SpectralNormalization
 from .normalization.unit_normalization import UnitNormalization
+from .pooling.adaptive_average_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+)
+from .pooling.adaptive_max_pooling import (
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from .pooling.average_pooling import (
     AveragePooling1D,
     AveragePooling2D,

@@ -10,7 +10,8 @@ import numpy as np
 from ..tensor import Tensor, Variable
 from ..tree import flatten as _flatten
 from ..tree import map_structure
-from . import naming
+from . import auto_config, naming
+from .call_losses import call_scope, record_activity_losses
 from .core.keras_tensor import KerasTensor, call_symbolic, probe_output_shape
 from .input_conversion import convert_inputs, is_array_leaf, shape_of
 
@@ -54,6 +55,18 @@ def _out_of_memory(layer, inputs, exc):
                             f"size, or mixed precision (mixed_float16)")
 
 
+def _input_masks(inputs):
+    """The masks attached to ``inputs`` (as Keras): a tensor's mask, or for a list / tuple of
+    tensors the list of their masks (None where all of them are unmasked)."""
+    if isinstance(inputs, Tensor):
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple)):
+        masks = [t._keras_mask if isinstance(t, Tensor) else None for t in inputs]
+        if any(m is not None for m in masks):
+            return masks
+    return None
+
+
 def _is_dtype(value):
     if value is None:
         return True
@@ -88,6 +101,14 @@ class Layer:
                                 f"input_spec={spec!r}")
         self.__dict__["_input_spec"] = value
 
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # the __init__ arguments, for get_config of a class that does not write one (Keras)
+        config, reason = auto_config.capture(cls, args, kwargs)
+        object.__setattr__(instance, "_auto_config", config)
+        object.__setattr__(instance, "_auto_config_reason", reason)
+        return instance
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "_single_input" not in cls.__dict__ and cls.__module__ in _SINGLE_INPUT_MODULES:
@@ -95,16 +116,21 @@ class Layer:
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
             # as Keras 3: a layer whose build() ran is built, however build() was reached
-            def marked(self, input_shape, _build=build):
-                _build(self, input_shape)
+            def marked(self, *args, _build=build, **kwargs):  # build(None) as Keras allows
+                _build(self, *args, **kwargs)
                 self.built = True
 
             marked._marks_built = True
             marked.__doc__ = build.__doc__
             cls.build = marked
 
-    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
+                 **kwargs):
         object.__setattr__(self, "_layers", [])
+        if activity_regularizer is not None:  # Keras: any layer's outputs may be regularized
+            from .. import regularizers
+
+            self.activity_regularizer = regularizers.get(activity_regularizer)
         unknown = [k for k in kwargs if k not in _BASE_KWARGS]
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
@@ -115,10 +141,16 @@ class Layer:
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.built = False
-        from ..mixed_precision import Policy, global_policy
+        from .. import dtype_policies
+        from ..mixed_precision import global_policy
 
-        policy = global_policy() if dtype is None else Policy(
-            dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype)
+        if dtype is None:
+            policy = global_policy()
+        elif isinstance(dtype, dict) and dtype.get("class_name") in (None, "DTypePolicy",
+                                                                    "FloatDTypePolicy"):
+            policy = dtype_policies.get(dtype.get("config", {}).get("name"))
+        else:  # a name, a policy, or a quantized policy's config ("int8_from_float32")
+            policy = dtype_policies.get(dtype)
         self.dtype_policy = policy
         self.dtype = policy.variable_dtype
         self.compute_dtype = policy.compute_dtype
@@ -127,6 +159,9 @@ class Layer:
         self._activity_losses = []
         self._added_losses = []
         self.supports_masking = getattr(self, "supports_masking", False)
+        # as Keras: under a mixed policy, float inputs are cast to the compute dtype unless the
+        # layer sets autocast=False (the normalization layers take them as they come)
+        self.autocast = bool(kwargs.get("autocast", True))
         self._inbound_nodes = []
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = None
@@ -220,6 +255,11 @@ class Layer:
         return var
 
     @property
+    def variable_dtype(self):
+        """The dtype of the layer's weights (Keras's name; ``dtype`` is the same)."""
+        return self.dtype_policy.variable_dtype
+
+    @property
     def trainable(self):
         return self._trainable
 
@@ -286,7 +326,8 @@ class Layer:
 
     @property
     def losses(self):
-        out = [reg(var) for var, reg in self._regularized]
+        # as Keras: a frozen weight (e.g. a kernel under LoRA) adds no regularization loss
+        out = [reg(var) for var, reg in self._regularized if var.trainable]
         out += self._activity_losses + self._added_losses
         for layer in self._layers:
             out += layer.losses
@@ -302,11 +343,20 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
+    def _build_at_init(self):
+        """As Keras 3: a weightless layer calls this at the end of ``__init__`` and is built
+        from then on, unless its class (a user subclass, say) overrides ``build``, which must
+        then run on the first call."""
+        if type(self).build is Layer.build:
+            self.built = True
+
     def _autocast(self, t):
         if isinstance(t, Tensor) and t.dtype.kind == "f" and t.dtype != self.compute_dtype:
             from .. import ops
 
-            return ops.cast(t, self.compute_dtype)
+            out = ops.cast(t, self.compute_dtype)
+            out._keras_mask = t._keras_mask
+            return out
         return t
 
     def cast_weight(self, w):
@@ -370,10 +420,11 @@ class Layer:
                     self._check_input_spec(inputs)
                 return call_symbolic(self, inputs, args, kwargs)
             device = self._weights_device()
-            inputs = convert_inputs(inputs, device, self._multi_input, self.compute_dtype)
+            inputs = convert_inputs(inputs, device, self._multi_input,
+                                    self.compute_dtype if self.autocast else self.dtype)
         if self.input_spec is not None:
             self._check_input_spec(inputs)
-        if self.compute_dtype != self.dtype:  # mixed precision: compute in the policy's dtype
+        if self.compute_dtype != self.dtype and self.autocast:  # mixed precision
             inputs = map_structure(self._autocast, inputs)
         if not self.built:
             scalars = [inputs] if self._single_input else \
@@ -389,16 +440,20 @@ class Layer:
         if "training" in kwargs and not (var_kw or "training" in accepted):
             kwargs.pop("training")
         mask = kwargs.pop("mask", None)
-        if mask is None and not isinstance(inputs, (list, tuple, dict)):
-            mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
+        if mask is None:
+            mask = _input_masks(inputs)
         if mask is not None and (var_kw or "mask" in accepted):
             kwargs["mask"] = mask
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            with call_scope(self):  # the outermost call clears the losses of the last one
+                already = len(self._activity_losses)
+                outputs = self.call(inputs, *args, **kwargs)
         except MemoryError as e:
             raise _out_of_memory(self, inputs, e) from None
+        record_activity_losses(self, outputs, already)
         out_mask = self.compute_mask(inputs, mask)
-        if out_mask is not None and isinstance(outputs, Tensor):
+        if out_mask is not None and isinstance(outputs, Tensor) and \
+                not isinstance(out_mask, (list, tuple)):
             outputs._keras_mask = out_mask
         return outputs
 
@@ -420,6 +475,9 @@ class Layer:
                   "dtype": self.dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not \
+                Layer.__init__:  # a custom layer without get_config: its __init__ arguments
+            return auto_config.auto_config(self, config)
         return config
 
     @classmethod

@@ -11,6 +11,7 @@ from .probabilistic import (
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     Poisson,
     SparseCategoricalCrossentropy,
@@ -19,6 +20,7 @@ from .probabilistic import (
     binary_focal_crossentropy,
     categorical_crossentropy,
     categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     kl_divergence,
     kld,
     poisson,
@@ -52,13 +54,14 @@ _CLASSES = {c.__name__: c for c in (
     MeanSquaredLogarithmicError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, KLDivergence, Hinge, SquaredHinge, CategoricalHinge,
     CosineSimilarity, Poisson, BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice,
-    Tversky, CTC, Circle)}
+    Tversky, CTC, Circle, CategoricalGeneralizedCrossEntropy)}
 _FUNCTIONS = {f.__name__: f for f in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, hinge,
     squared_hinge, categorical_hinge, cosine_similarity, poisson, binary_focal_crossentropy,
-    categorical_focal_crossentropy, dice, tversky, ctc, circle)}
+    categorical_focal_crossentropy, dice, tversky, ctc, circle,
+    categorical_generalized_cross_entropy)}
 _FUNCTIONS.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
                    "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld,
                    "kullback_leibler_divergence": kld, "logcosh": log_cosh, "bce": bce,

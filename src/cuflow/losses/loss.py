@@ -34,8 +34,8 @@ def standardize_reduction(reduction):
         r = "sum_over_batch_size" if r == "auto" else r
         if r in REDUCTIONS:
             return r
-    raise ValueError(f"Invalid reduction {reduction!r}; expected one of {', '.join(REDUCTIONS)} "
-                     f"or None")
+    raise ValueError(f"Invalid value for argument `reduction`. Expected one of "
+                     f"{', '.join(REDUCTIONS)} or None. Received: reduction={reduction!r}")
 
 
 EPSILON = 1e-7  # keras.backend.epsilon()
@@ -118,7 +118,10 @@ class Loss:
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred)")
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "dtype": self.dtype}
+        config = {"name": self.name, "reduction": self.reduction}
+        if self.dtype is not None:  # Keras writes name and reduction only
+            config["dtype"] = self.dtype
+        return config
 
     @classmethod
     def from_config(cls, config):

@@ -173,8 +173,53 @@ KLDivergence = _wrapper_class("KLDivergence", kl_divergence, "kl_divergence",
 Poisson = _wrapper_class("Poisson", poisson, "poisson", "Mean of y_pred - y_true * log(y_pred).")
 
 
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """Per-sample ``(1 - p**q) / q`` with ``p`` the probability y_pred gives the integer label
+    ``y_true`` (Zhang & Sabuncu, 2018): crossentropy as q -> 0, mean absolute error at q = 1."""
+    y_pred = as_pred(y_pred)
+    labels = ops.cast(as_true(y_true, y_pred, cast=False), "int32")
+    onehot = ops.cast(ops.one_hot(labels, int(y_pred.shape[-1])), y_pred.dtype)
+    p = ops.sum(y_pred * onehot, axis=-1)
+    return (1.0 - ops.power(p, float(q))) / q
+
+
+class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+    """The generalized crossentropy for noisy integer labels; ``q`` in (0, 1)."""
+
+    def __init__(self, q=0.5, reduction="sum_over_batch_size",
+                 name="categorical_generalized_cross_entropy", dtype=None):
+        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 < q < 1:
+            raise ValueError(f"q must be in the interval (0, 1); received q={q!r}")
+        super().__init__(categorical_generalized_cross_entropy, reduction=reduction, name=name,
+                         dtype=dtype, q=q)
+        self.q = q
+
+
+class ShapeResolvedCrossentropy(LossFunctionWrapper):
+    """``compile(loss="crossentropy")`` (or "ce"), as Keras: binary crossentropy when y_pred has
+    one column, sparse categorical when y_true has a lower rank (or one column against several),
+    else categorical; decided from the shapes of each call."""
+
+    def __init__(self, name="crossentropy", reduction="sum_over_batch_size", dtype=None):
+        super().__init__(self._pick, reduction=reduction, name=name, dtype=dtype)
+
+    @staticmethod
+    def _pick(y_true, y_pred):
+        t_shape = tuple(getattr(y_true, "shape", ()))
+        p_shape = tuple(y_pred.shape)
+        if p_shape and p_shape[-1] == 1:
+            return binary_crossentropy(y_true, y_pred)
+        if len(t_shape) < len(p_shape) or (t_shape and t_shape[-1] == 1 and p_shape[-1] > 1):
+            return sparse_categorical_crossentropy(y_true, y_pred)
+        return categorical_crossentropy(y_true, y_pred)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction, "dtype": self.dtype}
+
+
 __all__ = [
-    "BCE", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "BCE", "CategoricalGeneralizedCrossEntropy", "categorical_generalized_cross_entropy",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy", "KLD", "KLDivergence", "Poisson",
     "SparseCategoricalCrossentropy", "bce", "binary_crossentropy", "binary_focal_crossentropy",
     "categorical_crossentropy", "categorical_focal_crossentropy", "kl_divergence", "kld",

@@ -159,7 +159,11 @@ def add_to(buffer, value, scale=None):
     argument); a Python ``scale`` multiplies in the same pass, as the training loop's loss
     update does every step."""
     value = value.data if isinstance(value, Tensor) else value
-    buffer += value if scale is None else value * scale
+    if scale is not None:
+        value = value * scale
+    if hasattr(value, "dtype") and value.dtype != buffer.dtype:
+        value = value.astype(buffer.dtype)  # a Keras-style integer or float32 state variable
+    buffer += value
 
 
 def tensors(state):

@@ -24,10 +24,11 @@ def _accuracy(y_true, y_pred):
 
 
 def _binary_accuracy(y_true, y_pred, threshold=0.5):
-    """Mean over the last axis of (y_pred > threshold) == y_true."""
+    """1.0 where (y_pred > threshold) == y_true, elementwise (Keras 3: the metric wrapper
+    averages per sample)."""
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     hits = ops.equal(ops.cast(ops.greater(y_pred, threshold), y_true.dtype), y_true)
-    return ops.mean(_hits(hits), axis=-1)
+    return _hits(hits)
 
 
 def _categorical_accuracy(y_true, y_pred):
@@ -65,8 +66,15 @@ def _top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _in_top_k(scores, y_pred, k)
 
 
-def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 where the integer label's class is among the k highest scores, per sample."""
+def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """1.0 where the integer label's class is among the k highest scores, per sample; with
+    ``from_sorted_ids`` y_pred holds class ids sorted by score and the first k are searched."""
+    if from_sorted_ids:
+        shape = tuple(y_true.shape)
+        ids = ops.reshape(y_pred, (-1, y_pred.shape[-1]))[:, :k]
+        labels = ops.cast(ops.reshape(y_true, (-1, 1)), ids.dtype)
+        hits = ops.any(ops.equal(labels, ids), axis=1)
+        return ops.reshape(_hits(hits), shape if len(shape) > 1 else (-1,))
     labels = _sparse_labels(y_true, y_pred)
     n = y_pred.shape[-1]
     # out-of-range labels never match, never index
@@ -166,6 +174,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
@@ -173,5 +182,10 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
 
     _direction = "up"
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
-        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
+                 from_sorted_ids=False):
+        kwargs = {"from_sorted_ids": True} if from_sorted_ids else {}
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k,
+                         **kwargs)
+        self.k = k
+        self.from_sorted_ids = bool(from_sorted_ids)

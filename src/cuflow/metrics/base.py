@@ -16,7 +16,7 @@ import numpy as np
 from .. import ops
 from ..backend import device as on_device
 from ..backend import get_device
-from ..tensor import Tensor
+from ..tensor import Tensor, Variable
 from ._inputs import add_to, on, sum64, tensors, to_samplewise, to_tensors
 
 
@@ -27,9 +27,12 @@ def snake_case(name):
 class Metric:
     """Base class: ``update_state`` accumulates, ``result`` reads, ``reset_state`` clears.
 
-    Subclasses declare state with ``add_variable(name, shape, initializer)`` in ``__init__``,
-    update ``self._state[name]`` in place (``add_to``) so the arrays keep their device addresses
-    (what a captured CUDA graph replays against), and compute the result in ``_result``.
+    Subclasses declare state with ``add_variable(shape, initializer, dtype, name=...)`` in
+    ``__init__`` (it returns the state Variable, as Keras's); built-in metrics update
+    ``self._state[name]`` (the Variable's array) in place with ``add_to`` so the arrays keep their
+    device addresses (what a captured CUDA graph replays against), and compute the result in
+    ``_result``. A Keras-style subclass may instead ``assign`` its Variables in ``update_state``
+    and override ``result``.
     """
 
     #: "up" when bigger is better, "down" when smaller is; callbacks' mode="auto" reads it
@@ -37,46 +40,138 @@ class Metric:
 
     def __init__(self, name=None, dtype=None):
         self.name = name if name is not None else snake_case(type(self).__name__)
-        self.dtype = np.dtype(dtype if dtype is not None else "float32").name
-        if np.dtype(self.dtype).kind != "f":  # state accumulates means: floats only
-            raise TypeError(f"metric {self.name!r}: dtype must be a floating dtype; received "
-                            f"{dtype!r}")
-        self._specs = {}  # name -> (shape, initial value)
-        self._state = {}  # name -> array on self._device, created on first use
+        self._dtype = _metric_dtype(dtype)
+        self._specs = {}  # name -> (shape, fill value or None, host initial value)
+        self._vars = {}  # name -> state Variable (its .data is self._state[name])
+        self._state = {}  # name -> array on self._device
         self._device = None
 
+    @property
+    def dtype(self):
+        """The dtype results are computed and returned in (read-only, as Keras's)."""
+        return self._dtype
+
     # ---- state ---------------------------------------------------------------------------
-    def add_variable(self, name, shape=(), initializer=0.0):
-        self._specs[name] = (tuple(shape), float(initializer))
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """A state Variable of ``shape`` filled by ``initializer`` (a number, "zeros", "ones", an
+        initializer object or callable), tracked in ``variables`` and cleared by
+        ``reset_state``. ``dtype`` defaults to float32 (built-in metrics keep float64 counts)."""
+        if name is None:
+            name = f"variable_{len(self._specs)}"
+        shape = tuple(int(d) for d in shape)
+        dt = np.dtype(dtype if dtype is not None else "float32")
+        if isinstance(initializer, (int, float, np.number)) and not isinstance(initializer, bool):
+            host = np.full(shape, initializer, dt)
+        elif isinstance(initializer, (Tensor, np.ndarray)) or hasattr(initializer,
+                                                                      "__cuda_array_interface__"):
+            host = _host(initializer, dt, shape)  # an initial value, as Keras accepts
+        elif initializer in ("zeros", "ones"):
+            host = (np.zeros if initializer == "zeros" else np.ones)(shape, dt)
+        elif isinstance(initializer, str):
+            from .. import initializers
+
+            host = _host(initializers.get(initializer)(shape, dtype=dt.name), dt, shape)
+        elif callable(initializer):
+            host = _host(initializer(shape, dtype=dt.name), dt, shape)
+        else:
+            raise ValueError(f"metric {self.name!r}: unsupported initializer {initializer!r} "
+                             f"for variable {name!r}")
+        flat = host.reshape(-1)
+        fill = flat[0].item() if flat.size and (flat == flat[0]).all() else None
+        self._specs[name] = (shape, fill, host)
+        if self._device is None:
+            self._device = get_device()
+        with on_device(self._device):
+            var = Variable(host, trainable=False, name=name, dtype=dt)
+        self._vars[name] = var
+        self._state[name] = var.data
+        return var
+
+    def _counts(self, name, shape=()):
+        """A built-in metric's float64 count state (exact past 2**24 samples)."""
+        return self.add_variable(shape, dtype="float64", name=name)
 
     def _ensure_state(self, device=None):
-        """State on ``device`` (default: where it is, or the current device)."""
-        if device is None:
-            device = self._device if self._device is not None else get_device()
-        if device == self._device and len(self._state) == len(self._specs):
+        """State on ``device`` (default: where it is): moving devices is one explicit copy,
+        done only when y_pred moves."""
+        if device is None or device == self._device:
             return self._state
-        old, old_device = self._state, self._device
-        new = {}
-        for name, (shape, init) in self._specs.items():
-            if name in old and old_device == device:
-                new[name] = old[name]
-            elif name in old:  # moving devices: one explicit copy, only when y_pred moves
-                new[name] = Tensor._wrap(old[name]).to(device).data
-            else:
-                with on_device(device):
-                    new[name] = ops.full(shape, init, dtype="float64").data
-        self._state, self._device = new, device
-        return new
+        for name, var in self._vars.items():
+            moved = Tensor._wrap(var.data).to(device)
+            var.data, var._backend = moved.data, moved._backend
+            self._state[name] = var.data
+        self._device = device
+        return self._state
 
     def reset_state(self):
-        for name, (_shape, init) in self._specs.items():
-            if name in self._state:
-                self._state[name].fill(init)  # in place: the arrays keep their addresses
+        for name, (_shape, fill, host) in self._specs.items():
+            arr = self._state[name]
+            if fill is not None:
+                arr.fill(fill)  # in place: the arrays keep their addresses
+            else:
+                self._vars[name].assign(host)
 
     @property
     def variables(self):
-        state = self._ensure_state()
-        return [Tensor._wrap(state[n]) for n in self._specs]
+        """The state Variables: this metric's, then those of Variables and metrics held in its
+        attributes (lists and dicts too), as Keras tracks them."""
+        out, seen = [], set()
+
+        def add(v):
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+
+        for v in self._vars.values():
+            add(v)
+        for value in list(vars(self).values()):
+            for v in _tracked_variables(value):
+                add(v)
+        return out
+
+    # ---- stateless forms (Keras's functional API over the state values) -----------------------
+    def _swap_values(self, values):
+        variables = self.variables
+        if len(values) != len(variables):
+            raise ValueError(f"metric {self.name!r} has {len(variables)} variables; received "
+                             f"{len(values)} values")
+        saved = [v.data.copy() for v in variables]
+        for v, value in zip(variables, values):
+            v.assign(value.data if isinstance(value, Tensor) else value)
+        return variables, saved
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """``update_state`` from the values ``metric_variables``; returns the new values and
+        leaves this metric's own state unchanged."""
+        variables, saved = self._swap_values(metric_variables)
+        try:
+            self.update_state(*args, **kwargs)
+            return [Tensor._wrap(v.data.copy(), backend=v._backend) for v in variables]
+        finally:
+            for v, value in zip(variables, saved):
+                v.assign(value)
+
+    def stateless_result(self, metric_variables):
+        """``result`` computed from the values ``metric_variables``."""
+        variables, saved = self._swap_values(metric_variables)
+        try:
+            out = self.result()
+            return Tensor._wrap(out.data.copy(), backend=out._backend)
+        finally:
+            for v, value in zip(variables, saved):
+                v.assign(value)
+
+    def stateless_reset_state(self):
+        """The state values ``reset_state`` would produce; this metric's state is unchanged."""
+        variables = self.variables
+        saved = [v.data.copy() for v in variables]
+        try:
+            self.reset_state()
+            return [Tensor._wrap(v.data.copy(), backend=v._backend) for v in variables]
+        finally:
+            for v, value in zip(variables, saved):
+                v.assign(value)
 
     # ---- protocol ------------------------------------------------------------------------
     def update_state(self, *args, **kwargs):
@@ -110,6 +205,46 @@ class Metric:
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
+def _metric_dtype(dtype):
+    """A metric's dtype name: ``floatx()`` by default (not the global policy, as Keras), a dtype
+    policy's compute dtype, or any numeric dtype (integer ones too, as Keras accepts)."""
+    if dtype is None:
+        from ..backend.config import floatx
+
+        return floatx()
+    compute = getattr(dtype, "compute_dtype", None)
+    if compute is not None:
+        return np.dtype(compute).name
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        from ..mixed_precision import Policy
+
+        return Policy(dtype).compute_dtype
+    dt = np.dtype(dtype)
+    if dt.kind not in "biuf":
+        raise TypeError(f"metric dtype must be numeric; received {dtype!r}")
+    return dt.name
+
+
+def _host(value, dt, shape):
+    arr = value.numpy() if isinstance(value, Tensor) else value
+    if hasattr(arr, "get"):  # a device array
+        arr = arr.get()
+    return np.array(arr, dtype=dt).reshape(shape)
+
+
+def _tracked_variables(value):
+    if isinstance(value, Variable):
+        yield value
+    elif isinstance(value, Metric):
+        yield from value.variables
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _tracked_variables(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _tracked_variables(v)
+
+
 class _Reduce(Metric):
     _reduce = None  # "mean" or "sum": how values are reduced to one per sample
 
@@ -133,7 +268,7 @@ class Sum(_Reduce):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.add_variable("total")
+        self.add_variable(name="total", dtype="float64")
 
     def update_state(self, values, sample_weight=None):
         _, values, sw = to_tensors(None, values, sample_weight, need_true=False)
@@ -150,8 +285,8 @@ class Mean(_Reduce):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.add_variable("total")
-        self.add_variable("count")
+        self.add_variable(name="total", dtype="float64")
+        self.add_variable(name="count", dtype="float64")
 
     def update_state(self, values, sample_weight=None):
         _, values, sw = to_tensors(None, values, sample_weight, need_true=False)

@@ -36,11 +36,13 @@ NEG_INF = -1e10  # Keras' stand-in for -inf in top-k filtering
 def _parse_thresholds(thresholds, default):
     if thresholds is None:
         return [default]
-    values = [thresholds] if np.ndim(thresholds) == 0 else list(np.ravel(thresholds))
-    values = [float(t) for t in values]
-    bad = [t for t in values if not 0.0 <= t <= 1.0]
-    if bad or not values:
-        raise ValueError(f"Threshold values must be in [0, 1]. Received: {thresholds!r}")
+    given = list(thresholds) if isinstance(thresholds, (list, tuple)) else \
+        np.ravel(thresholds).tolist()
+    bad = [t for t in given if t is None or not 0.0 <= float(t) <= 1.0]
+    values = [] if bad else [float(t) for t in given]
+    if bad or not values:  # Keras names the values out of range
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: "
+                         f"{bad if bad else thresholds!r}")
     return values
 
 
@@ -67,6 +69,9 @@ def confusion(y_true, y_pred, sample_weight, thresholds, top_k=None, class_id=No
     """
     if y_pred.dtype.kind != "f":
         y_pred = ops.cast(y_pred, "float32")
+    if class_id is not None and y_pred.ndim == 1:
+        raise ValueError(f"When class_id is provided, y_pred must be a 2D array with shape "
+                         f"(num_samples, num_classes), found shape: {tuple(y_pred.shape)}")
     y_pred, y_true = squeeze_or_expand_to_same_rank(y_pred, y_true)
     if tuple(y_true.shape) != tuple(y_pred.shape):
         raise ValueError(f"y_true and y_pred must have the same shape; received "
@@ -132,8 +137,8 @@ class _ThresholdRatio(Metric):
         self.top_k = top_k
         self.class_id = class_id
         self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
-        self.add_variable("true_positives", (len(self.thresholds),))
-        self.add_variable(self._other, (len(self.thresholds),))
+        self.true_positives = self._counts("true_positives", (len(self.thresholds),))
+        setattr(self, self._other, self._counts(self._other, (len(self.thresholds),)))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
@@ -166,6 +171,16 @@ class Recall(_ThresholdRatio):
     _other = "false_negatives"
 
 
+def _pr_gain(tp, fp, tn, fn):
+    """(recall gain, precision gain) of Flach & Kull (2015), as Keras: both scaled by P / N;
+    no true positives gives recall gain 0 and precision gain 1; negative recall gains are 0."""
+    scale = ops.divide_no_nan(tp + fn, tn + fp)
+    no_tp = ops.equal(tp, 0.0)
+    recall_gain = ops.where(no_tp, 0.0, 1.0 - scale * ops.divide_no_nan(fn, tp))
+    precision_gain = ops.where(no_tp, 1.0, 1.0 - scale * ops.divide_no_nan(fp, tp))
+    return ops.maximum(recall_gain, 0.0), precision_gain
+
+
 class AUC(Metric):
     """Area under the ROC or precision-recall curve, by a Riemann sum over thresholds."""
 
@@ -176,9 +191,9 @@ class AUC(Metric):
                  name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
         super().__init__(name=name if name is not None else "auc", dtype=dtype)
-        if str(curve).upper() not in ("ROC", "PR"):
+        if str(curve).upper() not in ("ROC", "PR", "PRGAIN"):
             raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are '
-                             f'["ROC", "PR"]')
+                             f'["ROC", "PR", "PRGAIN"]')
         methods = ("interpolation", "minoring", "majoring")
         if str(summation_method).lower() not in methods:
             raise ValueError(f'Invalid AUC summation method value: "{summation_method}". '
@@ -214,7 +229,7 @@ class AUC(Metric):
     def _declare(self, num_labels):
         shape = (self.num_thresholds,) + ((num_labels,) if self.multi_label else ())
         for name in self._NAMES:
-            self.add_variable(name, shape)
+            setattr(self, name, self._counts(name, shape))
         self.num_labels = num_labels
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -269,8 +284,10 @@ class AUC(Metric):
         recall = ops.divide_no_nan(tp, tp + fn)
         if self.curve == "ROC":
             x, y = ops.divide_no_nan(fp, fp + tn), recall
-        else:
+        elif self.curve == "PR":
             x, y = recall, ops.divide_no_nan(tp, tp + fp)
+        else:
+            x, y = _pr_gain(tp, fp, tn, fn)
         if self.summation_method == "interpolation":
             heights = (y[:-1] + y[1:]) / 2.0
         elif self.summation_method == "minoring":
@@ -298,7 +315,7 @@ class _ConditionCount(Metric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.thresholds = _parse_thresholds(thresholds, 0.5)
-        self.add_variable("accumulator", (len(self.thresholds),))
+        self.accumulator = self._counts("accumulator", (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
@@ -379,7 +396,7 @@ class _SensitivitySpecificityBase(Metric):
             self.thresholds = [0.0] + [(i + 1) / (n - 1) for i in range(n - 2)] + [1.0]
             self._evenly = "exact"
         for cell in self._NAMES:
-            self.add_variable(cell, (len(self.thresholds),))
+            setattr(self, cell, self._counts(cell, (len(self.thresholds),)))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)

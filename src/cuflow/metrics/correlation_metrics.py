@@ -112,12 +112,12 @@ class R2Score(Metric):
                              f">= 0. Received: num_regressors={num_regressors!r}")
         self.class_aggregation = class_aggregation
         self.num_regressors = int(num_regressors)
-        self.add_variable("num_samples")
+        self.add_variable(name="num_samples", dtype="float64")
         self.num_outputs = None
 
     def _build(self, n):
         for name in self._NAMES:
-            self.add_variable(name, (n,))
+            self.add_variable((n,), dtype="float64", name=name)
         self.num_outputs = n
 
     def update_state(self, y_true, y_pred, sample_weight=None):

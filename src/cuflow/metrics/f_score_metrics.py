@@ -27,7 +27,7 @@ class FBetaScore(Metric):
         super().__init__(name=name, dtype=dtype)
         if average not in _AVERAGES:
             raise ValueError(f"Invalid `average` argument value. Expected one of: {{None, "
-                             f"'micro', 'macro', 'weighted'}}. Received: average={average!r}")
+                             f"'micro', 'macro', 'weighted'}}. Received: average={average}")
         if not isinstance(beta, float):
             raise ValueError(f"Invalid `beta` argument value. It should be a Python float. "
                              f"Received: beta={beta!r} of type '{type(beta)}'")
@@ -37,7 +37,7 @@ class FBetaScore(Metric):
         if threshold is not None:
             if not isinstance(threshold, float):
                 raise ValueError(f"Invalid `threshold` argument value. It should be a Python "
-                                 f"float. Received: threshold={threshold!r} of type "
+                                 f"float. Received: threshold={threshold} of type "
                                  f"'{type(threshold)}'")
             if not 0.0 < threshold <= 1.0:
                 raise ValueError(f"Invalid `threshold` argument value. It should verify "
@@ -51,7 +51,7 @@ class FBetaScore(Metric):
     def _build(self, num_classes):
         shape = () if self.average == "micro" else (num_classes,)
         for cell in self._NAMES:
-            self.add_variable(cell, shape)
+            self.add_variable(shape, dtype="float64", name=cell)
         self.num_classes = num_classes
 
     def update_state(self, y_true, y_pred, sample_weight=None):

@@ -39,7 +39,8 @@ class _IoUBase(Metric):
         self.sparse_y_true = sparse_y_true
         self.sparse_y_pred = sparse_y_pred
         self.axis = axis
-        self.add_variable("total_confusion_matrix", (self.num_classes, self.num_classes))
+        self.total_cm = self.add_variable((self.num_classes, self.num_classes), dtype="float64",
+                                          name="total_confusion_matrix")
 
     def _weights(self, sw, labels):
         """Weights per label, flattened. Keras flattens them and broadcasts; weights of a

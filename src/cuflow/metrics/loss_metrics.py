@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ._inputs import arange, squeeze_or_expand_to_same_rank
+from ._inputs import arange, squeeze_or_expand_to_same_rank, to_tensors
 from .base import MeanMetricWrapper, functional
 
 
@@ -58,9 +58,10 @@ def _categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing
                        from_logits=bool(from_logits), label_smoothing=float(label_smoothing))
 
 
-def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
+                                     ignore_class=None):
     """Crossentropy with integer labels against class scores on ``axis``, per sample; NaN
-    for a label outside [0, classes).
+    for a label outside [0, classes), 0 for ``ignore_class``.
 
     The labels go through the categorical kernel as one-hot rows (the same value): the sparse
     kernel's wrapper checks the label range on the host, a device sync a metric must not make.
@@ -79,6 +80,9 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1)
     one_hot = ops.cast(ops.equal(y_true[..., None], arange(y_pred.device, n)), y_pred.dtype)
     per = ops.loss("categorical_crossentropy", one_hot, y_pred, from_logits=bool(from_logits))
     valid = ops.logical_and(ops.greater_equal(y_true, 0), ops.less(y_true, n))
+    if ignore_class is not None:
+        ignored = ops.equal(y_true, ignore_class)
+        return ops.where(ignored, 0.0, ops.where(valid, per, np.nan))
     return ops.where(valid, per, np.nan)
 
 
@@ -175,8 +179,21 @@ class SparseCategoricalCrossentropy(_LossMetric):
     _function = staticmethod(sparse_categorical_crossentropy)
 
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
-                 axis=-1):
-        super().__init__(name, dtype, from_logits=from_logits, axis=axis)
+                 ignore_class=None, axis=-1):
+        kwargs = {"ignore_class": ignore_class} if ignore_class is not None else {}
+        super().__init__(name, dtype, from_logits=from_logits, axis=axis, **kwargs)
+        self.ignore_class = ignore_class
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """As Keras: ignored labels count 0; with sample weights their weight is dropped too
+        (the loss mask applies to weighted updates only)."""
+        if self.ignore_class is None or sample_weight is None:
+            return super().update_state(y_true, y_pred, sample_weight)
+        yt, yp, sw = to_tensors(y_true, y_pred, sample_weight)
+        keep = ops.cast(ops.not_equal(ops.reshape(yt, sw.shape) if yt.size == sw.size else yt,
+                                      self.ignore_class), sw.dtype if sw.dtype.kind == "f"
+                        else "float32")
+        self._accumulate(self._values(yt, yp), sw * keep)
 
 
 class KLDivergence(_LossMetric):

@@ -66,6 +66,10 @@ def _valid_names():
 def get_function(name):
     """A metric function by its name (used to rebuild MeanMetricWrapper configs)."""
     fn = _FUNCTIONS.get(name)
+    if fn is None:  # a loss function wrapped as a metric (Keras: MeanMetricWrapper(fn=mse))
+        from ..losses.lookup import _FUNCTIONS as _LOSS_FUNCTIONS
+
+        fn = _LOSS_FUNCTIONS.get(name)
     if fn is None:
         raise ValueError(f"Unknown metric function {name!r}; expected one of "
                          f"{sorted(_FUNCTIONS)} (pass custom functions in custom_objects)")

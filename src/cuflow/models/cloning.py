@@ -58,8 +58,12 @@ def clone_model(model, input_tensors=None, clone_function=None):
             model, layer_entry=lambda layer: {"class_name": type(layer).__name__, "config": {}})
         return functional_from_config(config, layer_fn=layer_fn,
                                                     input_tensors=replace)
-    overrides = any("get_config" in c.__dict__ for c in cls.__mro__[:cls.__mro__.index(Model)])
-    if not overrides:
-        raise ValueError(f"clone_model cannot rebuild the subclassed model {cls.__name__!r}: "
-                         f"give it get_config() (and from_config if needed)")
-    return cls.from_config(model.get_config())
+    if clone_function is not None or input_tensors is not None:
+        raise ValueError(f"Arguments `clone_function` and `input_tensors` are only supported "
+                         f"for Sequential models or Functional models. Received model of type "
+                         f"{cls.__name__!r}")
+    # a subclassed model: from its config (its own get_config, or its __init__ arguments),
+    # built for the same input shape, as Keras
+    from .serialization import model_from_config, model_to_config
+
+    return model_from_config(model_to_config(model), {cls.__name__: cls})

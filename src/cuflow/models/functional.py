@@ -52,6 +52,63 @@ def _toposort_nodes(outputs):
     return order
 
 
+def _keras_layer_order(flat_in, outputs):
+    """``model.layers`` as Keras 3 orders them: by depth (the longest path to an output),
+    deepest first; at equal depth, in the order a depth-first walk from the outputs (each
+    output in turn, each call's inputs in order) first meets them."""
+    in_ids = {id(t) for t in flat_in}
+    first_seen, finished, order = {}, set(), []  # order: nodes, inputs first
+
+    def walk(kt):
+        layer, idx, _ = kt._keras_history
+        node = layer._inbound_nodes[idx]
+        if id(node) in finished:
+            return
+        if id(kt) in in_ids and not isinstance(layer, InputLayer):
+            finished.add(id(node))
+            return
+        first_seen.setdefault(id(layer), (len(first_seen), layer))
+        stack = [(node, iter(() if isinstance(layer, InputLayer) else node.symbolic_inputs()))]
+        while stack:
+            n, pending = stack[-1]
+            nxt = next(pending, None)
+            if nxt is None:
+                stack.pop()
+                finished.add(id(n))
+                order.append(n)
+                continue
+            player, pidx, _ = nxt._keras_history
+            pnode = player._inbound_nodes[pidx]
+            if id(pnode) in finished:
+                continue
+            if id(nxt) in in_ids and not isinstance(player, InputLayer):
+                finished.add(id(pnode))
+                continue
+            first_seen.setdefault(id(player), (len(first_seen), player))
+            inner = () if isinstance(player, InputLayer) else pnode.symbolic_inputs()
+            stack.append((pnode, iter(inner)))
+
+    for kt in _flatten(outputs):
+        walk(kt)
+    in_graph = {id(n) for n in order}
+    node_depth, layer_depth = {}, {}
+    for n in reversed(order):
+        depth = max(node_depth.setdefault(id(n), 0), layer_depth.get(id(n.layer), 0))
+        layer_depth[id(n.layer)] = depth
+        node_depth[id(n)] = depth
+        if not isinstance(n.layer, InputLayer):
+            for p in n.parent_nodes:
+                if id(p) in in_graph:
+                    node_depth[id(p)] = max(depth + 1, node_depth.get(id(p), 0))
+    for t in flat_in:  # an input no output uses still comes first at its own depth
+        layer = t._keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)] = 0
+            first_seen[id(layer)] = (-1, layer)
+    ranked = sorted(first_seen.values(), key=lambda e: (-layer_depth[id(e[1])], e[0]))
+    return [layer for _, layer in ranked]
+
+
 class Functional(Model):
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if inputs is None or outputs is None:
@@ -77,15 +134,7 @@ class Functional(Model):
                 raise ValueError(f"the graph is disconnected: input {n.layer.name!r} is used by "
                                  f"the outputs but is not in Model(inputs=...)")
         self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
-        layers = []
-        for t in flat_in:  # Keras lists the input layers first, in the order given
-            layer = t._keras_history[0]
-            if all(layer is not x for x in layers):
-                layers.append(layer)
-        for n in self._nodes:
-            if all(n.layer is not x for x in layers):
-                layers.append(n.layer)
-        object.__setattr__(self, "_layers", layers)
+        object.__setattr__(self, "_layers", _keras_layer_order(flat_in, outputs))
         self.input_names = [t._keras_history[0].name for t in flat_in]
         self.output_names = [t._keras_history[0].name for t in _flatten(outputs)]
         self._input_batch_shapes = [t.shape for t in flat_in]
@@ -108,6 +157,12 @@ class Functional(Model):
         return self._outputs_struct
 
     def call(self, inputs, training=None, mask=None):
+        if isinstance(inputs, dict) != isinstance(self._inputs_struct, dict):
+            import warnings
+
+            warnings.warn(f"The structure of `inputs` doesn't match the expected structure.\n"
+                          f"Expected: {map_structure(lambda t: t.name, self._inputs_struct)}\n"
+                          f"Received: inputs={type(inputs).__name__}", stacklevel=2)
         flat = _flatten(inputs)
         if len(flat) != len(self._flat_inputs):
             raise ValueError(f'model "{self.name}" expects {len(self._flat_inputs)} input(s) '
@@ -136,7 +191,9 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        return functional_from_config(config, custom_objects=custom_objects)
+        if cls is Functional:
+            return functional_from_config(config, custom_objects=custom_objects)
+        return Model.from_config.__func__(cls, config, custom_objects=custom_objects)
 
 
 def functional_config(model, layer_entry=None):
@@ -195,7 +252,8 @@ def _is_ref(x):
         all(isinstance(i, int) and not isinstance(i, bool) for i in x[1:])
 
 
-def functional_from_config(config, custom_objects=None, layer_fn=None, input_tensors=None):
+def functional_from_config(config, custom_objects=None, layer_fn=None, input_tensors=None,
+                           model_cls=None):
     """Rebuild the graph: create each layer, then replay its calls once their inputs exist.
 
     ``layer_fn(entry) -> Layer`` replaces deserialization (clone_model); ``input_tensors``
@@ -299,4 +357,12 @@ def functional_from_config(config, custom_objects=None, layer_fn=None, input_ten
 
     ins = tensors(config.get("input_layers"), "input_layers")
     outs = tensors(config.get("output_layers"), "output_layers")
-    return Functional(ins, outs, name=config.get("name"), trainable=config.get("trainable", True))
+    if model_cls is None:
+        return Functional(ins, outs, name=config.get("name"),
+                          trainable=config.get("trainable", True))
+    # a Model subclass taking (inputs, outputs, ...) (Model.from_config): the config's other
+    # keys (its own get_config's) are its keyword arguments, as Keras
+    extra = {k: v for k, v in config.items() if k not in (
+        "name", "trainable", "layers", "input_layers", "output_layers")}
+    return model_cls(inputs=ins, outputs=outs, name=config.get("name"),
+                     trainable=config.get("trainable", True), **extra)

@@ -8,6 +8,7 @@ debugging reports ``cuflow.debug``, both reached through ``cuflow.trainers.seams
 from __future__ import annotations
 
 from ..layers import Layer
+from ..layers.auto_config import auto_config
 from ..layers.naming import to_snake_case, unique_name
 from ..trainers import seams
 from ..trainers.trainer import Trainer
@@ -24,10 +25,19 @@ class Model(Trainer, Layer):
                 # a Model subclass without its own __init__ (say, only a custom train_step)
                 # built from inputs and outputs: a functional model keeping the subclass's
                 # methods, as Keras does. A subclass with __init__ decides its own arguments.
-                return super().__new__(_functional_subclass(cls))
-        return super().__new__(cls)
+                return super().__new__(_functional_subclass(cls), *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
+        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
+            from .functional import Functional
+
+            if not isinstance(self, Functional):
+                # a subclass whose __init__ calls super().__init__(inputs=..., outputs=...):
+                # it becomes functional, keeping its own methods (as Keras)
+                self.__class__ = _functional_subclass(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         name = kwargs.pop("name", None)
         trainable = kwargs.pop("trainable", True)
         if args or kwargs:
@@ -44,6 +54,15 @@ class Model(Trainer, Layer):
     def layers(self):
         return list(self._layers)
 
+    @layers.setter
+    def layers(self, _):
+        if hasattr(self, "add") and hasattr(self, "pop"):  # Sequential
+            raise AttributeError("`Sequential.layers` attribute is reserved and should not be "
+                                 "used. Use `add()` and `pop()` to change the layers in this "
+                                 "model.")
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. "
+                             "Please use another name.")
+
     def get_layer(self, name=None, index=None):
         if index is not None:
             if name is not None:
@@ -59,22 +78,34 @@ class Model(Trainer, Layer):
                          f"{[layer.name for layer in self.layers]}")
 
     def build(self, input_shape=None):
+        """Build a subclassed model by calling it on zeros of ``input_shape``: one shape, or a
+        list / tuple / dict of shapes for a model taking several inputs (as Keras)."""
         if input_shape is not None and not self.built:
-            from ..layers import Input
-
-            shapes = input_shape if isinstance(input_shape, list) else [input_shape]
-            ins = [Input(batch_shape=tuple(s)) for s in shapes]
-            self._input_batch_shapes = [tuple(s) for s in shapes]
-            self.built = True
             import numpy as np
 
             from .. import autodiff
+            from ..layers import Input
             from ..tensor import Tensor
 
-            zeros = [Tensor(np.zeros(tuple(1 if d is None else d for d in t.shape),
-                                     dtype="float32")) for t in ins]
+            shapes = _shape_structure(input_shape)
+            flat = _flatten_shapes(shapes)
+            for s in flat:
+                Input(batch_shape=s)  # validates each shape, naming it
+            self._input_batch_shapes = flat
+            self.built = True
+
+            def zeros(s):
+                return Tensor(np.zeros(tuple(1 if d is None else d for d in s), "float32"))
+
+            if isinstance(shapes, dict):
+                structure = {k: zeros(v) for k, v in shapes.items()}
+            elif _is_shape(shapes):
+                structure = zeros(shapes)
+            else:  # (a one-element list: that one input, as before)
+                structure = type(shapes)(zeros(s) for s in shapes)
+                structure = structure[0] if len(structure) == 1 else structure
             with autodiff.no_grad():
-                self.call(zeros[0] if len(zeros) == 1 else zeros)
+                self.call(structure)
         self.built = True
 
     def to(self, device):
@@ -119,17 +150,49 @@ class Model(Trainer, Layer):
             self, x, y, sample_weight=sample_weight, max_samples=max_samples, print_fn=print_fn)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        config = {"name": self.name, "trainable": self.trainable}
+        if type(self).get_config is Model.get_config and \
+                type(self).__init__ is not Model.__init__:  # a subclass's __init__ arguments
+            return auto_config(self, config)
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """``Model.from_config`` of a functional config builds the functional model, as Keras 3;
         a subclass is made from its config's keys."""
-        if cls is Model and "layers" in config and "input_layers" in config:
-            from .functional import Functional
+        from .functional import functional_from_config
 
-            return Functional.from_config(config, custom_objects=custom_objects)
-        return super().from_config(config)
+        functional = all(k in config for k in ("name", "layers", "input_layers",
+                                                "output_layers"))
+        if functional and _revivable_as_functional(cls):
+            return functional_from_config(config, custom_objects=custom_objects,
+                                          model_cls=None if cls is Model else cls)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(f"Unable to revive model from config. When overriding get_config(), "
+                            f"make sure that the returned config contains all items used as "
+                            f"arguments in the constructor of {cls.__name__}, or define "
+                            f"from_config(cls, config). Received config={config}. Error: {e}"
+                            ) from e
+
+    def to_json(self, **kwargs):
+        """The model's config as a JSON string (``keras.models.model_from_json`` reads it);
+        ``kwargs`` go to ``json.dumps``."""
+        import json
+
+        return json.dumps(seams.saving().serialize_keras_object(self), **kwargs)
+
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize every layer that supports it (``"int8"``, ``"int4"``, ``"float8"``), as
+        Keras's ``Model.quantize``; the model must be built."""
+        from ..layers.core.quantized import quantize_layers
+
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to "
+                             f"{type(self).__name__}: {kwargs}")
+        quantize_layers(self, mode, config, filters, type_check)
 
     # saving lives in cuflow.saving; these are the Keras entry points
     def save(self, filepath, overwrite=True, **kwargs):
@@ -141,6 +204,43 @@ class Model(Trainer, Layer):
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
         return seams.saving().load_weights(self, filepath, skip_mismatch=skip_mismatch,
                                            by_name=by_name, **kwargs)
+
+
+def _revivable_as_functional(cls):
+    """Keras's rule: Model / Functional themselves, or a subclass whose __init__ takes what
+    Functional's does, or ``*args, **kwargs``."""
+    import inspect
+
+    from .functional import Functional
+
+    if cls in (Model, Functional) or cls.__init__ in (Model.__init__, Functional.__init__):
+        return True
+    spec = inspect.getfullargspec(cls.__init__)
+    own = inspect.getfullargspec(Functional.__init__)
+    return spec.args[1:] == own.args[1:] or (spec.varargs is not None and
+                                              spec.varkw is not None)
+
+
+def _is_shape(s):
+    return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)
+
+
+def _shape_structure(input_shape):
+    """One shape as a tuple, or a list / tuple / dict of them."""
+    if _is_shape(input_shape):
+        return tuple(input_shape)
+    if isinstance(input_shape, dict):
+        return {k: tuple(v) for k, v in input_shape.items()}
+    if isinstance(input_shape, (list, tuple)) and all(_is_shape(s) for s in input_shape):
+        return type(input_shape)(tuple(s) for s in input_shape)
+    raise ValueError(f"build() expects a shape or a list / tuple / dict of shapes; received "
+                     f"input_shape={input_shape!r}")
+
+
+def _flatten_shapes(shapes):
+    if isinstance(shapes, dict):
+        return [shapes[k] for k in shapes]
+    return [shapes] if _is_shape(shapes) else list(shapes)
 
 
 _functional_subclasses = {}

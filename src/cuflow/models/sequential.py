@@ -37,6 +37,14 @@ class Sequential(Model):
                     layer._batch_input_shape is not None:
                 object.__setattr__(self, "_input_layer",
                                    InputLayer(batch_shape=layer._batch_input_shape))
+            elif not self._layers and self._input_layer is None and \
+                    isinstance(layer, Model) and layer.built and \
+                    len(getattr(layer, "_flat_inputs", None) or
+                        getattr(layer, "inputs", [])) == 1:
+                # a built model as the first layer: the Sequential takes its input (Keras)
+                first = (getattr(layer, "_flat_inputs", None) or layer.inputs)[0]
+                object.__setattr__(self, "_input_layer",
+                                   InputLayer(batch_shape=first.shape, dtype=first.dtype))
             self._layers.append(layer)
         else:
             raise TypeError(f"Sequential.add expects a Layer; received {type(layer).__name__}")
@@ -92,11 +100,15 @@ class Sequential(Model):
 
     @property
     def inputs(self):
-        return [self._graph_input] if self.built else []
+        if not self.built:  # as Keras: hasattr(model, "inputs") is False before build
+            raise AttributeError(f"Sequential model {self.name!r} has no inputs yet")
+        return [self._graph_input]
 
     @property
     def outputs(self):
-        return [self._graph_output] if self.built else []
+        if not self.built:
+            raise AttributeError(f"Sequential model {self.name!r} has no outputs yet")
+        return [self._graph_output]
 
     @property
     def input(self):

@@ -33,14 +33,10 @@ def class_entry(obj):
 
 
 def check_savable(layer):
-    """Refuse a layer whose class a loader could not find by name."""
-    builtin = registration.builtin_classes(Layer).get(type(layer).__name__)
-    if builtin is type(layer) or registration.is_registered(type(layer)):
-        return
-    raise ValueError(f"layer {layer.name!r} is an instance of {type(layer).__name__}, which is "
-                     f"not registered: decorate the class with "
-                     f"@cuflow.saving.register_serializable() and give it get_config(), so that "
-                     f"loading can find it by name (or use model.save_weights)")
+    """Every layer saves, as Keras: its class name goes into the config and loading finds the
+    class by that name (custom objects, a scope, registration). Only ``get_config`` may refuse
+    (a custom layer given values no config can hold)."""
+    layer.get_config()
 
 
 def serialize_layer(layer):
@@ -91,16 +87,14 @@ def model_to_config(model):
         return {"class_name": "Sequential", "config": sequential_config(model)}
     if cls is Functional:
         return {"class_name": "Functional", "config": functional_config(model)}
-    overrides = any("get_config" in c.__dict__ for c in cls.__mro__
-                    if c not in (Model, Sequential, Functional, Layer, object) and
-                    issubclass(c, Model))
-    if not (registration.is_registered(cls) and overrides):
-        raise ValueError(f"cannot save the subclassed model {cls.__name__!r} as a whole: it "
-                         f"needs get_config() and @cuflow.saving.register_serializable() so "
-                         f"loading can rebuild it by name without running code from the file. "
-                         f"Save its weights instead: model.save_weights('x.weights.npz'), then "
-                         f"rebuild the model in code and call load_weights")
-    out = {**class_entry(model), "config": model.get_config()}
+    try:  # a subclass's get_config, or its __init__ arguments (Keras's automatic config)
+        config = model.get_config()
+    except NotImplementedError as e:
+        raise NotImplementedError(f"cannot save the subclassed model {cls.__name__!r} as a "
+                                  f"whole: {e}\nOr save its weights: model.save_weights("
+                                  f"'x.weights.h5'), then rebuild the model in code and call "
+                                  f"load_weights") from None
+    out = {**class_entry(model), "config": config}
     shapes = getattr(model, "_input_batch_shapes", None)
     if model.built and shapes:
         shapes = [[None] + list(s[1:]) for s in shapes]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend.config import image_data_format
+
 # the array-generic window helpers live in the backend layer (the NumPy backend's im2col/col2im
 # and the CuPy backend's fallback); re-exported here for the ops
 from ..backend.numpy.windows import (  # noqa: F401
@@ -41,7 +43,9 @@ def check_padding(op, padding, allowed=("valid", "same")):
 
 
 def check_format(op, data_format):
-    fmt = data_format or "channels_last"
+    """``data_format`` checked; None means the process setting (``image_data_format``), as
+    Keras."""
+    fmt = data_format or image_data_format()
     if fmt not in ("channels_last", "channels_first"):
         raise ValueError(f"{op}: data_format must be 'channels_last' or 'channels_first'; "
                          f"received {data_format!r}")

@@ -66,7 +66,7 @@ def dtype(x):
 def cast(x, dtype):
     x = to_tensor(x)
     dtype = np.dtype(dtype)
-    if dtype.kind not in "biuf":
+    if dtype.kind not in "biufc":
         raise TypeError(f"cast: unsupported dtype {dtype}")
     out = x.data.astype(dtype)
     if dtype.kind != "f" or x.dtype.kind != "f":

@@ -237,8 +237,8 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     (B, top_paths): each prefix's log-probability (``-inf`` where fewer prefixes exist).
     """
     if strategy not in ("greedy", "beam_search"):
-        raise ValueError(f"ctc_decode: strategy must be 'greedy' or 'beam_search'; received "
-                         f"{strategy!r}")
+        raise ValueError(f"ctc_decode: Invalid strategy {strategy!r}; strategy must be 'greedy' "
+                         f"or 'beam_search'")
     x = to_tensor(inputs)
     if x.ndim != 3:
         raise ValueError(f"ctc_decode: inputs must be (batch, steps, classes); received shape "

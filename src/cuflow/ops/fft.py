@@ -186,7 +186,7 @@ def _window(op, window, sequence_length, fft_length, bk, dtype):
     values, or None (ones)."""
     if isinstance(window, str):
         if window not in ("hann", "hamming"):
-            raise ValueError(f'{op}: if a string is passed to `window`, it must be one of "hann", '
+            raise ValueError(f'{op}: If a string is passed to `window`, it must be one of "hann", '
                              f'"hamming"; received window={window!r}')
         k = np.arange(sequence_length)
         a0 = 0.5 if window == "hann" else 0.54
@@ -196,8 +196,8 @@ def _window(op, window, sequence_length, fft_length, bk, dtype):
     else:
         win = window.numpy() if isinstance(window, Tensor) else np.asarray(window)
         if win.ndim != 1 or win.shape[0] != sequence_length:
-            raise ValueError(f"{op}: the shape of `window` must be ({sequence_length},) "
-                             f"(sequence_length); received window shape {win.shape}")
+            raise ValueError(f"{op}: The shape of `window` must be equal to [sequence_length] = "
+                             f"({sequence_length},); received window shape {win.shape}")
     left = (fft_length - sequence_length) // 2
     win = np.pad(np.asarray(win, dtype=np.float64), (left, fft_length - sequence_length - left))
     return bk.asarray(win.astype(dtype)), True
@@ -225,7 +225,7 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
 
     x = to_tensor(x)
     if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"stft: invalid input type; expected float32 or float64, received "
+        raise TypeError(f"stft: invalid input type; expected `float32` or `float64`, received "
                         f"{x.dtype}")
     _check_stft_args("stft", sequence_length, sequence_stride, fft_length)
     if x.ndim < 1:

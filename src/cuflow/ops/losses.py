@@ -8,11 +8,13 @@ these rules, so both see the same shapes, dtypes and error messages.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..tensor import Tensor
 from ._core import check_float, record, same_device, to_tensor
 from .core import cast as _cast
 from .numpy.logic import not_equal, where
-from .numpy.shape import expand_dims, squeeze, transpose
+from .numpy.shape import broadcast_to, expand_dims, squeeze, transpose
 
 
 def _expand_to(g, ndim):
@@ -90,10 +92,22 @@ def axis_last(x, axis):
     return transpose(x, [i for i in range(x.ndim) if i != ax] + [ax])
 
 
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False
+
+
 def pair(name, y_true, y_pred, axis=-1):
     y_pred = as_pred(y_pred)
     y_true = as_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if y_true.shape != y_pred.shape and "crossentropy" not in name and \
+            _broadcasts_to(y_true.shape, y_pred.shape):
+        # Keras: regression and hinge losses broadcast y_true - y_pred; its crossentropy ops
+        # insist on equal shapes
+        y_true = broadcast_to(y_true, y_pred.shape)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{name}: y_true and y_pred must have the same shape; received "
                          f"y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape}")

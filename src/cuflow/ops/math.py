@@ -33,8 +33,13 @@ def _segments(op, data, segment_ids, num_segments):
     if ids.dtype.kind not in "iu":
         raise TypeError(f"{op}: segment_ids must be integers; received dtype {ids.dtype}")
     if ids.ndim < 1 or ids.ndim > data.ndim or tuple(data.shape[:ids.ndim]) != ids.shape:
-        raise ValueError(f"{op}: segment_ids of shape {ids.shape} must match the leading "
-                         f"dimensions of data of shape {data.shape}")
+        if ids.ndim == 1:
+            raise ValueError(f"{op}: Argument `segment_ids` and `data` should have same leading "
+                             f"dimension. Received segment_ids of shape {ids.shape} and data of "
+                             f"shape {data.shape}")
+        raise ValueError(f"{op}: Argument `segment_ids` should be an 1-D vector, or match the "
+                         f"leading dimensions of `data`; received segment_ids of shape "
+                         f"{ids.shape} and data of shape {data.shape}")
     xp = bk.xp
     flat_ids = ids.data.reshape(-1).astype(np.int64)
     hi = int(flat_ids.max()) if flat_ids.size else -1  # one host read: validation before use
@@ -159,8 +164,8 @@ def in_top_k(targets, predictions, k):
     return const(rank <= k, bk)
 
 
-def logsumexp(x, axis=-1, keepdims=False):
-    """Stable log(sum(exp(x))) over ``axis``."""
+def logsumexp(x, axis=None, keepdims=False):
+    """Stable log(sum(exp(x))) over ``axis`` (all axes by default, as Keras)."""
     x = to_tensor(x)
     check_float("logsumexp", x)
     axes = normalize_axis("logsumexp", axis, x.ndim)
@@ -192,6 +197,19 @@ def _erf_raw(xp, x):
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 erf = _unary("erf", _erf_raw, lambda xp, x, y, g: g * _TWO_OVER_SQRT_PI * xp.exp(-x * x))
+
+
+def _erfc_raw(xp, x):
+    if xp is np:  # math.erfc keeps relative accuracy in the tail, where 1 - erf(x) cancels
+        return np.asarray(np.frompyfunc(math.erfc, 1, 1)(x.astype(np.float64)),
+                          dtype=np.float64).astype(x.dtype)
+    import cupyx.scipy.special  # pragma: no cover - GPU
+
+    return cupyx.scipy.special.erfc(x)  # pragma: no cover
+
+
+erfc = _unary("erfc", _erfc_raw, lambda xp, x, y, g: -g * _TWO_OVER_SQRT_PI * xp.exp(-x * x))
+erfc.__doc__ = "Complementary error function 1 - erf(x), accurate in the tails."
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2
 _GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
@@ -254,6 +272,29 @@ def erfinv(x):
 rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda xp, x, y, g: -0.5 * g * y ** 3)
 
 
+# ---- distances ----------------------------------------------------------------------------------
+
+def cdist(x, y):
+    """Euclidean distances between the rows of ``x`` (..., M, D) and ``y`` (..., N, D): shape
+    (..., M, N). Differentiable; the gradient at a zero distance is taken as 0."""
+    from .numpy.arithmetic import sqrt
+    from .numpy.logic import where
+    from .numpy.reductions import sum as _sum
+    from .numpy.shape import expand_dims
+
+    x, y = to_tensor(x), to_tensor(y)
+    if x.ndim < 2 or y.ndim < 2:
+        raise ValueError(f"`cdist` inputs must have rank >= 2; received shapes {x.shape} and "
+                         f"{y.shape}")
+    if x.shape[-1] != y.shape[-1]:
+        raise ValueError(f"Last dimension of inputs to `cdist` must match; received shapes "
+                         f"{x.shape} and {y.shape}")
+    d = expand_dims(x, -2) - expand_dims(y, -3)
+    sq = _sum(d * d, -1)
+    zero = sq == 0
+    return where(zero, 0.0, sqrt(where(zero, 1.0, sq)))
+
+
 # ---- framing ------------------------------------------------------------------------------------
 
 def _frames_raw(xp, a, length, stride):
@@ -277,7 +318,7 @@ def _overlap_add_raw(xp, frames, stride, total):
 def _check_seq(op, sequence_length, sequence_stride):
     for name, v in (("sequence_length", sequence_length), ("sequence_stride", sequence_stride)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{op}: {name} must be a positive int; received {v!r}")
+            raise ValueError(f"{op}: `{name}` must be a positive integer; received {v!r}")
 
 
 def extract_sequences(x, sequence_length, sequence_stride):
@@ -309,6 +350,6 @@ def _overlap_add(frames, stride, total):
 
 
 __all__ = [
-    "erf", "erfinv", "extract_sequences", "in_top_k", "logsumexp", "rsqrt", "segment_max",
-    "segment_sum", "top_k"
+    "cdist", "erf", "erfc", "erfinv", "extract_sequences", "in_top_k", "logsumexp", "rsqrt",
+    "segment_max", "segment_sum", "top_k"
 ]

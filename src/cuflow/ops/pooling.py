@@ -1,4 +1,5 @@
-"""Max and average pooling (1D/2D/3D) over strided window views, TensorFlow's 'same' padding.
+"""Max and average pooling (1D/2D/3D) over strided window views, TensorFlow's 'same' padding;
+adaptive max and average pooling (a fixed output size, PyTorch's / Keras's windows).
 
 Max pooling routes the gradient to the window's argmax (the first on ties, as TF); average
 pooling with 'same' divides by the number of real (non-padded) elements, as TF.
@@ -8,6 +9,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ..backend.config import floatx
+from ..tensor import Tensor
 from ._core import check_float, record, to_tensor
 from ._im2col import (
     as_tuple,
@@ -21,6 +26,11 @@ from ._im2col import (
     windows,
 )
 from .conv import _to_first, _to_last
+from .core import cast
+from .numpy.arithmetic import maximum
+from .numpy.indexing import getitem, take
+from .numpy.products import matmul
+from .numpy.shape import concatenate, moveaxis
 
 
 def _setup(op, x, pool_size, strides, padding, data_format):
@@ -105,7 +115,99 @@ avg_pool1d, avg_pool2d, avg_pool3d = (_ranked(avg_pool, n) for n in (1, 2, 3))
 average_pool = avg_pool  # Keras's name (keras.ops.average_pool)
 
 
+# ---- adaptive pooling ---------------------------------------------------------------------------
+# Output cell i of an axis of length L pooled to O cells covers [floor(i L / O), ceil((i+1) L / O)),
+# as PyTorch's adaptive pooling and Keras 3's: neighbouring windows may overlap by one element and
+# their sizes differ by at most one. Both ops are built from differentiable ops, one spatial axis
+# at a time (box windows are separable), so they run, and differentiate, on either device.
+
+def _adaptive_setup(op, x, output_size, data_format):
+    fmt = check_format(op, data_format)
+    x = to_tensor(x)
+    n = x.ndim - 2
+    if not 1 <= n <= 3:
+        raise ValueError(f"{op}: expected an input of rank 3, 4 or 5 (batch, *spatial, channels "
+                         f"or batch, channels, *spatial); received shape {x.shape}")
+    sizes = as_tuple(op, "output_size", output_size, n)
+    first = 1 if fmt == "channels_last" else 2
+    axes = tuple(range(first, first + n))
+    for ax in axes:
+        if x.shape[ax] == 0:
+            raise ValueError(f"{op}: cannot pool an empty spatial axis; received input shape "
+                             f"{x.shape} with data_format={fmt!r}")
+    return x, sizes, axes
+
+
+def adaptive_windows(length, out):
+    """The (start, stop) of each of ``out`` adaptive windows over ``length`` elements."""
+    i = np.arange(out)
+    return (i * length) // out, -((-(i + 1) * length) // out)
+
+
+def _along(x, ax, start, stop):
+    return getitem(x, (slice(None),) * ax + (slice(start, stop),))
+
+
+def _sliding_max(x, ax, k):
+    """Max over every run of ``k`` consecutive elements along ``ax`` (stride 1), in
+    O(log k) elementwise maxima: widths double, then one overlapping step reaches ``k``."""
+    width = 1
+    while 2 * width <= k:
+        n = x.shape[ax]
+        x = maximum(_along(x, ax, 0, n - width), _along(x, ax, width, n))
+        width *= 2
+    if width < k:
+        n, shift = x.shape[ax], k - width
+        x = maximum(_along(x, ax, 0, n - shift), _along(x, ax, shift, n))
+    return x
+
+
+def _adaptive_max_axis(x, ax, out):
+    starts, stops = adaptive_windows(x.shape[ax], out)
+    widths = stops - starts
+    parts, order = [], []
+    for k in np.unique(widths):
+        pick = np.flatnonzero(widths == k)
+        parts.append(take(_sliding_max(x, ax, int(k)), starts[pick], axis=ax))
+        order.append(pick)
+    if len(parts) == 1:
+        return parts[0]
+    # the windows of each width, then back into window order
+    return take(concatenate(parts, axis=ax), np.argsort(np.concatenate(order)), axis=ax)
+
+
+def _adaptive_mean_axis(x, ax, out):
+    starts, stops = adaptive_windows(x.shape[ax], out)
+    w = np.zeros((out, x.shape[ax]))
+    for i, (a, b) in enumerate(zip(starts, stops)):
+        w[i, a:b] = 1.0 / (b - a)
+    w = Tensor(w.T.astype(x.dtype), device=x.device)  # (L, out)
+    return moveaxis(matmul(moveaxis(x, ax, -1), w), -1, ax)
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Average over adaptive windows so the spatial axes become ``output_size`` (an int or one
+    int per spatial axis), whatever the input size; 1D, 2D or 3D from the input's rank.
+    Integer inputs average in floatx."""
+    x, sizes, axes = _adaptive_setup("adaptive_average_pool", inputs, output_size, data_format)
+    if x.dtype.kind != "f":
+        x = cast(x, floatx())
+    for ax, out in zip(axes, sizes):
+        x = _adaptive_mean_axis(x, ax, out)
+    return x
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Max over adaptive windows so the spatial axes become ``output_size`` (an int or one int
+    per spatial axis), whatever the input size; 1D, 2D or 3D from the input's rank. The
+    gradient goes to each window's maximum (the first on ties)."""
+    x, sizes, axes = _adaptive_setup("adaptive_max_pool", inputs, output_size, data_format)
+    for ax, out in zip(axes, sizes):
+        x = _adaptive_max_axis(x, ax, out)
+    return x
+
+
 __all__ = [
-    "average_pool", "avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool", "max_pool1d",
-    "max_pool2d", "max_pool3d",
+    "adaptive_average_pool", "adaptive_max_pool", "average_pool", "avg_pool", "avg_pool1d",
+    "avg_pool2d", "avg_pool3d", "max_pool", "max_pool1d", "max_pool2d", "max_pool3d",
 ]

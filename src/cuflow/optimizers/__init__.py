@@ -12,13 +12,16 @@ from .ftrl import Ftrl
 from .lamb import Lamb
 from .lion import Lion
 from .loss_scale import LossScaleOptimizer
+from .multi_optimizer import MultiOptimizer, OptimizerMap
+from .muon import Muon
 from .rmsprop import RMSprop
+from .schedule_free_adamw import ScheduleFreeAdamW
 from .sgd import SGD
 
 # Lower-case name -> class: a closed registry (configs never import anything by name).
 _REGISTRY = {c.__name__.lower(): c
              for c in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion,
-                       Adafactor, Ftrl, Lamb)}
+                       Adafactor, Ftrl, Lamb, Muon, ScheduleFreeAdamW, MultiOptimizer)}
 
 
 def serialize(optimizer):
@@ -62,5 +65,6 @@ def get(identifier):
 
 
 __all__ = ["SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb",
-           "Lion", "LossScaleOptimizer", "Nadam", "Optimizer",
-           "RMSprop", "deserialize", "get", "schedules", "serialize"]
+           "Lion", "LossScaleOptimizer", "Muon", "MultiOptimizer", "Nadam", "Optimizer",
+           "OptimizerMap", "RMSprop", "ScheduleFreeAdamW", "deserialize", "get", "schedules",
+           "serialize"]

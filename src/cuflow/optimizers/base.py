@@ -20,54 +20,18 @@ from .. import autodiff
 from ..tensor import Tensor, Variable
 from . import fused
 from . import schedules as _schedules
+from ._args import (  # noqa: F401  (re-exported: subclasses import them from here)
+    DEFAULT_LR,
+    DEFAULT_SGD_LR,
+    ArgumentError,
+    _as_float,
+    _Default,
+    _LearningRate,
+)
+from .accumulation import accumulate, overwrite_with_gradients
 from .clipping import clip_gradients
 from .ema import overwrite_with_ema, update_ema
-
-
-class _Default(float):
-    """A signature default: lets ``__init__`` tell ``lr=`` from an explicit ``learning_rate=``."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        return float.__repr__(self)
-
-
-# Shared default learning rates (module-level: the marker type must survive as the default).
-DEFAULT_LR = _Default(0.001)
-DEFAULT_SGD_LR = _Default(0.01)
-
-
-class ArgumentError(TypeError, ValueError):
-    """An unknown keyword argument (Keras raises ValueError, Python convention TypeError)."""
-
-
-class _LearningRate(float):
-    """The current learning rate: a float that also answers ``.numpy()`` and ``.assign(v)``,
-    which Keras programs call on the learning-rate Variable Keras returns."""
-
-    __slots__ = ("_opt",)
-
-    def __new__(cls, value, opt):
-        self = float.__new__(cls, value)
-        self._opt = opt
-        return self
-
-    def numpy(self):
-        return np.float32(self)
-
-    def assign(self, value):
-        self._opt.learning_rate = value
-        return self
-
-
-def _as_float(value, what):
-    if isinstance(value, (bool, str)) or value is None:
-        raise ValueError(f"{what} must be a number; received {what}={value!r}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number; received {what}={value!r}") from None
+from .stateless import stateless_apply
 
 
 def _device_of(array) -> str:
@@ -104,14 +68,21 @@ class Optimizer:
         if kwargs:
             raise ArgumentError(f"{type(self).__name__} got unexpected keyword argument(s) "
                                 f"{sorted(kwargs)}")
-        if gradient_accumulation_steps is not None:
-            raise NotImplementedError("gradient_accumulation_steps is not supported yet; "
-                                      f"received {gradient_accumulation_steps!r}")
+        if gradient_accumulation_steps:
+            if isinstance(gradient_accumulation_steps, bool) or not isinstance(
+                    gradient_accumulation_steps, numbers.Integral) or \
+                    gradient_accumulation_steps < 2:
+                raise ValueError(f"`gradient_accumulation_steps` must be an integer >= 2. "
+                                 f"Received: gradient_accumulation_steps="
+                                 f"{gradient_accumulation_steps}")
+            gradient_accumulation_steps = int(gradient_accumulation_steps)
+        else:
+            gradient_accumulation_steps = None
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         set_clips = {k: v for k, v in clips.items() if v is not None}
         if len(set_clips) > 1:
-            raise ValueError(f"only one of clipnorm, clipvalue and global_clipnorm can be set; "
-                             f"received {set_clips}")
+            raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
+                             f"set. Received: {set_clips}")
         for k, v in set_clips.items():
             clips[k] = _as_float(v, k)
         if weight_decay is not None:
@@ -135,7 +106,8 @@ class Optimizer:
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
-        self.gradient_accumulation_steps = None
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._accumulated_gradients = []
         self.built = False
         self._variables = []
         self._trainable_variables = []
@@ -178,7 +150,7 @@ class Optimizer:
         if sched is None:
             return self._lr_value
         if isinstance(sched, _schedules.LearningRateSchedule):
-            return float(sched(int(self._iterations.data)))
+            return float(sched(self._iteration_count()))
         return float(sched())
 
     @property
@@ -202,7 +174,10 @@ class Optimizer:
 
     @property
     def iterations(self):
-        """Number of ``apply`` calls so far: an int64 host Variable."""
+        """Number of updates so far: an int64 host Variable (with gradient accumulation, a
+        Tensor: ``apply`` calls // ``gradient_accumulation_steps``, as Keras)."""
+        if self.gradient_accumulation_steps:
+            return Tensor(np.asarray(self._iteration_count(), np.int64), device="cpu")
         return self._iterations
 
     @property
@@ -224,6 +199,9 @@ class Optimizer:
         self._scratch = [[] for _ in var_list]
         if self.use_ema:
             self._ema = self.add_optimizer_variables(var_list, "average")
+        if self.gradient_accumulation_steps:
+            self._accumulated_gradients = self.add_optimizer_variables(
+                var_list, "gradient_accumulator")
         self.built = True
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none",
@@ -310,6 +288,17 @@ class Optimizer:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the "
                           f"loss. If using `model.compile()`, did you forget to provide a "
                           f"`loss` argument?", UserWarning, stacklevel=2)
+        items = overwrite_with_gradients(self, items)
+        if items and self.gradient_accumulation_steps:
+            items = accumulate(self, items) or []
+            if not items:  # a step that only accumulates
+                self._fused_last = False
+                self._iterations.data += 1
+                return
+        if not items:
+            self._fused_last = False
+            self._iterations.data += 1
+            return
         self._fused_last = self._try_fused(items)
         if not self._fused_last:
             items = clip_gradients(self, items)
@@ -379,7 +368,10 @@ class Optimizer:
 
     # ---- the update -------------------------------------------------------------------------
     def _iteration_count(self) -> int:
-        return int(self._iterations.data)
+        """Updates so far (``apply`` calls, divided by the accumulation steps)."""
+        n = int(self._iterations.data)
+        steps = self.gradient_accumulation_steps
+        return n // steps if steps else n
 
     def _update_step(self, items, lr):
         """Update every variable; built-in optimizers override this with in-place math."""
@@ -398,6 +390,11 @@ class Optimizer:
 
     def assign_sub(self, variable, value):
         variable.assign_sub(value)
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """``apply`` on the given values (Keras's functional form): returns
+        ``(new trainable values, new optimizer values)`` and leaves every Variable unchanged."""
+        return stateless_apply(self, optimizer_variables, grads, trainable_variables)
 
     def scale_loss(self, loss):
         return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
@@ -427,9 +424,14 @@ class Optimizer:
     def load_own_variables(self, store):
         """Restore ``variables`` from a store written by ``save_own_variables``."""
         if len(store) != len(self._variables):
-            hint = " (build the optimizer first)" if not self.built else ""
+            if not self.built:
+                raise ValueError(f"You are calling `load_own_variables()` or `set_weights()` on "
+                                 f"an optimizer that has not yet been built: optimizer "
+                                 f"{self.name!r} has {len(self._variables)} variables but the "
+                                 f"store holds {len(store)}. Call `optimizer.build("
+                                 f"trainable_variables)` first.")
             raise ValueError(f"optimizer {self.name!r} has {len(self._variables)} variables but "
-                             f"the store holds {len(store)}{hint}")
+                             f"the store holds {len(store)}")
         values = []
         for i, v in enumerate(self._variables):
             if str(i) not in store:

@@ -59,6 +59,8 @@ def spec_for(opt):
         return None, "per-variable clipnorm/clipvalue"
     if not opt.built:
         return None, "optimizer not built"
+    if opt.gradient_accumulation_steps:
+        return None, "gradient accumulation (the update runs every n-th step, on the host)"
     spec = opt.fused_update_spec() if _declares_its_update(opt) else None
     if spec is None:
         return None, f"{type(opt).__name__} has no fused kernel"

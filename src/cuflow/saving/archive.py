@@ -187,6 +187,11 @@ def read_zip(source, what, name_ok):
 
 def _read_members(zf, what, name_ok):
     infos = zf.infolist()
+    if infos and min(i.header_offset for i in infos) != 0:
+        # a model file's first member starts at byte 0. A file cut short loses its own zip
+        # directory, and the directory zipfile then finds is that of an inner .npz member,
+        # far into the file: say "truncated", not "crafted"
+        raise _corrupt(what, "the zip directory does not cover the start of the file")
     if len(infos) > MAX_MEMBERS:
         raise UnsafeModelError(f"{what} has {len(infos)} members, above the limit {MAX_MEMBERS}")
     seen, total = set(), 0

@@ -119,6 +119,22 @@ def _builtin_class(name):
     return None
 
 
+def _module_class(module, class_name):
+    """``class_name`` among the built-ins of the family ``module`` names ("keras.initializers",
+    "cuflow.initializers", "keras.src.initializers.constant_initializers" ...), else None."""
+    if not isinstance(module, str):
+        return None
+    parts = module.split(".")
+    parts = parts[1:] if parts[0] in ("keras", "cuflow") else parts
+    parts = parts[1:] if parts and parts[0] == "src" else parts
+    if not parts or parts[0] not in _CLASS_MODULES:
+        return None
+    mod = importlib.import_module(f"cuflow.{parts[0]}")
+    obj = getattr(mod, class_name, None) if class_name in getattr(mod, "__all__", dir(mod)) \
+        else None
+    return obj if inspect.isclass(obj) else None
+
+
 def _resolve(class_name, registered_name, custom):
     for key in (registered_name, class_name):
         if key is not None and key in custom:
@@ -191,6 +207,9 @@ def _deserialize(config, custom):
                              f"register_keras_serializable or pass it in custom_objects")
         return fn
     cls = _resolve(class_name, registered_name, custom)
+    if cls is None:  # the module names the family where a class name is in two (Identity,
+        # a loss and a metric of one name)
+        cls = _module_class(config.get("module"), class_name)
     if cls is None:
         cls = registry.builtin_classes().get(class_name)
         if cls is None and class_name in ("Sequential", "Functional", "Model"):

@@ -51,7 +51,7 @@ def known_class_names(custom_objects=None):
     for mod in (initializers, regularizers, constraints, losses):
         names.update(n for n in getattr(mod, "__all__", ()) if inspect.isclass(getattr(mod, n,
                                                                                      None)))
-    for modname in ("metrics", "optimizers"):
+    for modname in ("metrics", "optimizers", "quantizers", "dtype_policies"):
         try:
             mod = importlib.import_module(f"cuflow.{modname}")
         except ImportError:  # optional pieces still being written: their names stay unknown

@@ -23,6 +23,8 @@ def resolve_loss(v):
     """A loss name / function / object as a ``Loss`` (unknown names fail now, as in Keras)."""
     if v is None:
         return None
+    if isinstance(v, str) and v.lower() in ("crossentropy", "ce"):  # Keras: chosen by shapes
+        return losses_mod.probabilistic.ShapeResolvedCrossentropy(name=v)
     fn = losses_mod.get(v)
     # plain functions compute per-sample values; the wrapper adds weights + reduction
     return fn if isinstance(fn, losses_mod.Loss) else losses_mod.LossFunctionWrapper(fn)
@@ -106,6 +108,23 @@ def _build_metrics(spec, weighted, names, output_losses, ys, preds):
     return built
 
 
+def _unique_log_names(built):
+    """Keras 3's log names: a repeated metric name gets ``_1``, ``_2`` ...; a weighted metric
+    whose name is taken is logged as ``weighted_<name>`` (after the output prefix)."""
+    seen, out = {}, []
+    for name, obj, i, weighted in built:
+        if name in seen and weighted:
+            prefix = name[:len(name) - len(obj.name)] if name.endswith(obj.name) else ""
+            name = f"{prefix}weighted_{obj.name}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name] - 1}"
+        else:
+            seen[name] = 1
+        out.append((name, obj, i, weighted))
+    return out
+
+
 class CompileState:
     """The loss and metrics of one ``compile``: the losses per output and their weights, the
     "loss" tracker, one tracker per output loss (several outputs), and the compiled metrics,
@@ -143,10 +162,10 @@ class CompileState:
         self.output_losses = per_output(self.loss_spec, names, "loss")
         self.output_loss_trackers = [metrics_mod.Mean(name=f"{n}_loss") for n in names] \
             if len(names) > 1 else []
-        self.compiled_metrics = \
-            _build_metrics(self.metrics_spec, False, names, self.output_losses, ys, preds) + \
+        self.compiled_metrics = _unique_log_names(
+            _build_metrics(self.metrics_spec, False, names, self.output_losses, ys, preds) +
             _build_metrics(self.weighted_metrics_spec, True, names, self.output_losses, ys,
-                           preds)
+                           preds))
 
     def loss_terms(self, ys, preds, sw):
         """The weighted sum of the output losses, and each output's loss (None without one)."""

@@ -11,6 +11,8 @@ Allocation failures inside a loop become ``cuflow.OutOfMemoryError`` naming the 
 
 from __future__ import annotations
 
+import warnings
+
 from .. import memory
 from ..tensor import Tensor
 from . import captured_step
@@ -76,7 +78,7 @@ def _epoch_loop(model, cbs, step, data, val, initial_epoch, epochs, validation_f
     for epoch in range(int(initial_epoch), int(epochs)):
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
-        named, returned = None, None
+        named, returned, i = None, None, -1
         for i, (xb, yb, swb) in enumerate(data.batches()):
             cbs.on_train_batch_begin(i)
             if custom:  # a user's train_step(data) returns its own logs
@@ -92,6 +94,8 @@ def _epoch_loop(model, cbs, step, data, val, initial_epoch, epochs, validation_f
             model.stop_training = strategy.any(model.stop_training)
             if model.stop_training:
                 break
+        if _ran_out(data, i + 1):  # a generator exhausted in an earlier epoch: stop here
+            break
         strategy.sync_non_trainable(model)  # data-parallel: identical BatchNorm statistics
         logs = float_logs(returned) if custom else strategy.epoch_logs(model._named_metrics())
         if val is not None and (epoch + 1) % int(validation_freq) == 0:
@@ -102,6 +106,21 @@ def _epoch_loop(model, cbs, step, data, val, initial_epoch, epochs, validation_f
         if model.stop_training:
             break
     return logs
+
+
+def _ran_out(data, batches_seen):
+    """True (with Keras's warning) when a generator yielded nothing this epoch, or fewer batches
+    than the ``steps_per_epoch`` asked for. A generator without ``steps`` ends its first epoch
+    when exhausted, as Keras; a later epoch then has no data and training stops."""
+    if not getattr(data, "exhausted", False):
+        return False
+    short = getattr(data, "steps", None) is not None and batches_seen < data.steps
+    if batches_seen and not short:
+        return False
+    warnings.warn("Your input ran out of data; interrupting training. Make sure that your "
+                  "dataset or generator can generate at least `steps_per_epoch * epochs` "
+                  "batches.", stacklevel=3)
+    return batches_seen == 0
 
 
 # ---- evaluate -----------------------------------------------------------------------------------

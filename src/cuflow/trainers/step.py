@@ -11,6 +11,8 @@ instrument those per model) and through the model's distribution strategy for th
 
 from __future__ import annotations
 
+import warnings
+
 from .. import autodiff
 from ..tree import flatten as _flatten
 
@@ -36,9 +38,10 @@ def train_step(model, x, y, sample_weight=None, loss_check=None):
     ys, preds = model._prepare_step(y, y_pred)
     total, per_output = model._compute_loss(ys, preds, sample_weight)
     variables = variables_to_train(model)
-    if not variables:
-        raise ValueError(f"model {model.name!r} has no trainable weights to train")
     skip_update = False
+    if not variables:  # as Keras: a step that updates nothing, the metrics still recorded
+        warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        skip_update = True
     if loss_check is not None:  # debugging mode: one host read per step
         skip_update = bool(loss_check(total, x, y, sample_weight))
         if skip_update:

@@ -27,6 +27,14 @@ class NotCompiledError(RuntimeError, ValueError):
     Keras 3)."""
 
 
+def _steps(data):
+    """The number of batches, or None for a generator that runs until it is exhausted."""
+    try:
+        return len(data)
+    except TypeError:
+        return None
+
+
 def _abort_job_on_error(method):
     """Under a ``cuflow.distribute`` strategy an exception on one rank ends every rank (the
     others would otherwise wait forever in their next collective)."""
@@ -45,6 +53,8 @@ class Trainer:
     history = None
     _strategy = DEFAULT  # the strategy whose scope compile() ran in (see distribution.py)
     _compile_state = None
+    _jit_compile = "auto"  # compile(jit_compile=): True / "auto" capture CUDA graphs on a GPU
+    run_eagerly = False
     _loss_check = None  # fit(nan_bundle=...): checks each eager step's loss on the host
     _resume_epoch = None  # resume_from_epoch(): where the running fit's epoch loop starts
 
@@ -53,6 +63,21 @@ class Trainer:
         """The distribution strategy this model trains under (the do-nothing default unless
         compiled inside a ``cuflow.distribute`` strategy's scope)."""
         return self._strategy
+
+    @property
+    def jit_compile(self):
+        """Whether fit / evaluate / predict compile their steps (Keras's property): here,
+        capture them as CUDA graphs. ``"auto"`` reads True on a GPU, False on the CPU (which
+        always runs eagerly)."""
+        if self._jit_compile == "auto":
+            return str(getattr(self, "device", "cpu")).startswith("gpu")
+        return bool(self._jit_compile)
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        if value not in (True, False, "auto"):
+            raise ValueError(f"jit_compile must be True, False or 'auto'; received {value!r}")
+        self._jit_compile = value
 
     # ---- compile ---------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -294,7 +319,7 @@ class Trainer:
         data, val = strategy.shard(data), strategy.shard(val)  # this rank's rows of each batch
         self._prepare_model_for(data)
         cbs = seams.callback_list(callbacks, add_history=True, add_progbar=verbose != 0,
-                                  model=self, verbose=verbose, epochs=epochs, steps=len(data))
+                                  model=self, verbose=verbose, epochs=epochs, steps=_steps(data))
         cbs = strategy.filter_callbacks(cbs)  # data-parallel: rank 0 alone prints and writes
         self.stop_training = False
         with debug.kernel_verifier(verify_kernels, self):
@@ -313,7 +338,7 @@ class Trainer:
         data = self._strategy.shard(data)
         self._prepare_model_for(data)
         cbs = seams.callback_list(callbacks, add_history=False, add_progbar=verbose != 0,
-                                  model=self, verbose=verbose, epochs=1, steps=len(data))
+                                  model=self, verbose=verbose, epochs=1, steps=_steps(data))
         cbs = self._strategy.filter_callbacks(cbs)
         logs = epoch_iterator.evaluate_loop(self, data, cbs)
         return self._result(logs, return_dict)
@@ -321,13 +346,16 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         data = self._make_data(x, batch_size=batch_size, steps=steps)
         cbs = seams.callback_list(callbacks, add_history=False, add_progbar=verbose != 0,
-                                  model=self, verbose=verbose, epochs=1, steps=len(data))
+                                  model=self, verbose=verbose, epochs=1, steps=_steps(data))
         return epoch_iterator.predict_loop(self, data, cbs)
 
     # ---- single batches --------------------------------------------------------------------
     def _single_batch(self, x, y=None, sample_weight=None, class_weight=None):
         data = self._make_data(x, y, sample_weight, class_weight=class_weight)
-        if not getattr(data, "n", 1):
+        if not hasattr(data, "n"):
+            raise ValueError(f"the *_on_batch methods take one batch of arrays; received "
+                             f"{type(x).__name__}")
+        if not data.n:
             raise ValueError("a batch needs at least one sample; received 0 samples")
         data.batch_size = max(data.n, 1)
         data.steps = 1

@@ -17,6 +17,7 @@ _SERIALIZATION = {"serialize_keras_object", "deserialize_keras_object"}
 
 __all__ = sorted({"ArrayDataset", "Dataset", "Progbar", "PyDataset", "Sequence", "array_to_img",
                   "get_file", "image_dataset_from_directory", "img_to_array", "load_img",
+                  "model_to_dot", "plot_model",
                   "normalize", "pad_sequences", "save_img", "set_random_seed", "split_dataset",
                   "text_dataset_from_directory", "timeseries_dataset_from_array",
                   "to_categorical"} | _SAVING | _SERIALIZATION)
@@ -31,6 +32,10 @@ def __getattr__(name):
         from ..saving import object_serialization
 
         return getattr(object_serialization, name)
+    if name in ("plot_model", "model_to_dot"):
+        from . import model_visualization
+
+        return getattr(model_visualization, name)
     if name == "Progbar":
         from .progbar import Progbar
 

@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import re
 import shutil
 import subprocess
 from functools import lru_cache
@@ -90,6 +92,22 @@ def signatures(source, arch="compute_90"):
     return {e: parse_demangled(d) for e, d in zip(exprs, out)}
 
 
+@lru_cache(maxsize=None)
+def bounded_to_1024(source):
+    """Regexes of the kernels in ``source`` declared ``CF_MAX_1024`` (``__launch_bounds__(1024)``);
+    a macro-made name (``cf_##name##_fwd``) matches any name in its place."""
+    from cuflow.backend.cuda import compile as kernels
+
+    text = (kernels.kernels_dir() / source).read_text()
+    found = re.findall(r"__global__\s+void\s+CF_MAX_1024\s+([\w#]+)\s*\(", text)
+    return tuple(re.compile(name.replace("##name##", r"\w+") + "$") for name in found)
+
+
+# Blocks above this many threads need the kernel's launch bound (CF_MAX_1024): without it ptxas
+# may give each thread more registers than a 1024-thread block can have.
+UNBOUNDED_MAX_THREADS = 256
+
+
 def _base_type(ctype):
     t = ctype.replace("const", "").replace("*", "").replace("__restrict__", "")
     return " ".join(t.split())
@@ -112,6 +130,12 @@ class FakeKernel:
                               f"parameters {self.params}")
         for i, (a, p) in enumerate(zip(args, self.params)):
             check_arg(f"{where} argument {i} ({p})", a, p)
+        threads = math.prod(tuple(block))
+        name = self.expr.split("<")[0]
+        if threads > UNBOUNDED_MAX_THREADS and \
+                not any(r.match(name) for r in bounded_to_1024(self.source)):
+            raise LaunchError(f"{where}: {threads} threads per block, but {name} has no "
+                              f"__launch_bounds__(1024) (CF_MAX_1024) in {self.source}")
         self.checker.launches.append((self.source, self.expr, tuple(grid), tuple(block), args))
 
 
@@ -138,7 +162,10 @@ def check_arg(where, a, ctype):
 
     base = _base_type(ctype)
     if "*" in ctype:
-        if a is None:  # CuPy 14 passes None as a null pointer (8 zero bytes)
+        if a is None:
+            raise LaunchError(f"{where}: None for a pointer: CuPy 13 passes it as a NULL "
+                              f"kernelParams entry (CuPy issue 9046); pass common.NULL")
+        if type(a) is np.uint64 and a == 0:  # common.NULL: a typed null pointer
             return
         if not isinstance(a, cupy.ndarray):
             raise LaunchError(f"{where}: expected a device array, received {type(a).__name__}")

@@ -70,6 +70,27 @@ def test_bias_activation_launches(checker, dtype, shape):
     assert all(s in ("activations.cu", "reductions.cu") for s, *_ in checker.launches)
 
 
+def test_epilogue_null_pointers_are_typed_not_none(checker):
+    # relu keeps only y (no pre), and one chunk writes db directly (no partials): those pointer
+    # slots get common.NULL, 8 zero bytes. None there is what crashes CuPy 13 (issue 9046).
+    from cuflow.backend.cuda.common import NULL
+
+    z, b = fd.device_array(_rand((5, 3), "float32")), fd.device_array(_rand((3,), "float32", 1))
+    pre, y = gk.bias_activation_forward("relu", z, b)
+    gk.bias_activation_backward("relu", pre, y, fd.device_array(_rand((5, 3), "float32", 2)))
+    (_, fwd, *_, fwd_args), (_, bwd, *_, bwd_args) = checker.launches
+    assert fwd == "cf_bias_relu_fwd<float>" and fwd_args[2] is NULL  # pre: not stored
+    assert bwd == "cf_bias_relu_bwd<float>" and bwd_args[4] is NULL  # partial: one chunk
+
+
+def test_launch_checker_refuses_none_for_a_pointer(checker):
+    kern = checker.get_kernel("activations.cu", "cf_bias_relu_fwd<float>")
+    z = fd.device_array(_rand((2, 2), "float32"))
+    b = fd.device_array(_rand((2,), "float32"))
+    with pytest.raises(fd.LaunchError, match="None for a pointer: CuPy 13"):
+        kern((1,), (32,), (z, b, None, z, np.int64(2), np.int64(2), np.float64(0.0)))
+
+
 def test_unknown_activation_is_refused_before_any_launch():
     pytest.importorskip("cupy", reason="the CUDA wrappers import CuPy before checking names")
     with pytest.raises(ValueError, match="relu6"):

@@ -94,6 +94,22 @@ def test_plan_folds_batch_into_rows_for_a_shared_weight():
     assert plan.batch == 1 and plan.N == 8 * 16 and plan.M == 10 and plan.K == 32
 
 
+def test_plan_never_passes_a_dimension_past_int32():
+    # cuBLAS takes dimensions as C int: N = nbatch * m = 2**31 would wrap negative, 2**32 + 8
+    # would wrap to 8 (a silently truncated product). Shapes only: nothing is allocated.
+    m, k, n = 2**20, 4, 3
+    for nbatch in (2**11, 2**12 + 1):  # nbatch * m = 2**31 and 2**32 + 2**20
+        plan = cublas.plan_matmul((nbatch, m, k), (m * k, k, 1), (k, n), (n, 1))
+        assert plan is not None and plan.batch == nbatch and plan.N == m  # batched instead
+        assert max(plan.M, plan.N, plan.K, plan.ld_p, plan.ld_q, plan.batch) <= 2**31 - 1
+    fold = cublas.plan_matmul((2**10, m, k), (m * k, k, 1), (k, n), (n, 1))
+    assert fold.batch == 1 and fold.N == 2**30  # still one GEMM below the limit
+    # a single GEMM with m past int32 has no cuBLAS plan: cupy.matmul takes it
+    assert cublas.plan_matmul((2**31, k), (k, 1), (k, n), (n, 1)) is None
+    # so does a batch count past int32
+    assert cublas.plan_matmul((2**31, 2, k), (2 * k, k, 1), (2**31, k, n), (k * n, n, 1)) is None
+
+
 def test_plan_rejects_mismatch_and_odd_strides():
     assert cublas.plan_matmul((3, 4), (4, 1), (5, 2), (2, 1)) is None
     assert cublas.plan_matmul((3, 4), (8, 2), (4, 2), (2, 1)) is None  # no unit stride

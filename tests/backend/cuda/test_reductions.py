@@ -83,3 +83,26 @@ def test_accuracy_kernels(shape):
     tb = RNG.integers(0, 2, shape)
     assert int(Dev.get(gk.accuracy_count(Dev.put(tb), Dev.put(p), "binary", 0.1))) == \
         int(nk.accuracy_count(tb, p, "binary", 0.1))
+
+
+FLOAT16_CASES = [
+    # Keras compares in y_pred's dtype: float16(0.3) = 0.30005 is not above float16(0.3)
+    ("binary", np.array([0, 0, 1, 0], np.float16), np.array([0.3, 0.2998, 0.5, 0.1], np.float16)),
+]
+
+
+@pytest.mark.gpu
+def test_float16_kernels_agree_with_the_twins_bit_for_bit():
+    gk = Dev.mod()
+    for kind, t, p in FLOAT16_CASES:
+        got = gk.accuracy_count(Dev.put(t), Dev.put(p), kind, 0.3)
+        assert int(Dev.get(got)) == int(nk.accuracy_count(t, p, kind, 0.3)) == 4
+    # 1 + 2**-11 + 2**-24: one rounding from double gives 1 + 2**-10; through float, 1.0
+    x = np.array([[1.0], [2.0**-11], [2.0**-24]], np.float16)
+    want = nk.sum_batch(x)
+    assert want[0] == np.float16(1 + 2.0**-10)
+    got = Dev.get(gk.sum_batch(Dev.put(x)))
+    assert got.dtype == np.float16 and got.tobytes() == want.tobytes()
+    # the Dense epilogue's bias gradient sums the same way (linear: dz = dy)
+    _, db = gk.bias_activation_backward("linear", None, Dev.put(x), Dev.put(x))
+    assert Dev.get(db).tobytes() == want.tobytes()

@@ -98,3 +98,21 @@ def test_row_kernels(shape, dtype):
         assert_twin(Dev.get(gk.logsumexp(xd)), nk.logsumexp(x), dtype)
         assert_twin(Dev.get(gk.row_max(xd)), nk.row_max(x), dtype)
         np.testing.assert_array_equal(Dev.get(gk.row_argmax(xd)), nk.row_argmax(x))
+
+
+def test_long_rows_launch_1024_threads_on_bounded_kernels(checker):
+    # rows longer than 2048 get 1024-thread blocks: the kernel must carry __launch_bounds__(1024)
+    # (ptxas gave four float64 block reducers 58-64 registers without it: 1024 x 64 = the SM's
+    # whole register file, one more and the launch fails)
+    x = fd.device_array(np.random.default_rng(0).normal(size=(2, 3000)))
+    gk.log_softmax_forward(x)
+    gk.logsumexp(x)
+    (_, name, _, block, _), *_ = checker.launches
+    assert name.startswith("cf_log_softmax_fwd<double") and block == (1024,)
+
+
+def test_launch_checker_refuses_1024_threads_without_a_bound(checker):
+    kern = checker.get_kernel("activations.cu", "cf_relu_fwd<float>")
+    x = fd.device_array(np.zeros(4, np.float32))
+    with pytest.raises(fd.LaunchError, match="1024 threads per block, but cf_relu_fwd has no"):
+        kern((1,), (1024,), (x, x, np.int64(4), np.float64(0.0)))

@@ -55,3 +55,20 @@ def test_validation_and_zero_size_inputs():
     assert int(nk.accuracy_count(np.zeros(0, np.int64), z, "sparse")) == 0
     assert int(nk.accuracy_count(z, z, "categorical")) == 0
     assert float(nk.global_l2_norm([z])) == 0.0
+
+
+def test_float16_binary_accuracy_compares_in_float16_as_keras():
+    # Keras: ops.cast(threshold, y_pred.dtype); float16(0.3) = 0.30005 is not above itself
+    t = np.array([0, 0, 1, 0], np.float16)
+    p = np.array([0.3, 0.2998, 0.5, 0.1], np.float16)
+    assert int(nk.accuracy_count(t, p, "binary", 0.3)) == 4
+    keras_style = (p > np.float16(0.3)).astype(np.float16) == t
+    assert int(np.count_nonzero(keras_style)) == 4
+
+
+def test_float16_sums_round_once_from_float64():
+    # 1 + 2**-11 + 2**-24 lies just above the midpoint of 1 and 1 + 2**-10: one rounding goes up;
+    # rounding through float32 first lands on the midpoint and ties to even, 1.0
+    x = np.array([[1.0], [2.0**-11], [2.0**-24]], np.float16)
+    assert nk.sum_batch(x)[0] == np.float16(1 + 2.0**-10)
+    assert np.float16(np.float32(1 + 2.0**-11 + 2.0**-24)) == np.float16(1.0)

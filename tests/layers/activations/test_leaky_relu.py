@@ -24,5 +24,8 @@ def test_leaky_relu_values_and_config(make, x, want):
 
 def test_leaky_relu_gradient_and_errors(device):
     check_layer_gradients(lambda: layers.LeakyReLU(0.2), [(3, 4)], device)
-    with pytest.raises(ValueError, match="LeakyReLU: negative_slope must be >= 0.0"):
+    with pytest.raises(ValueError, match="The negative_slope value of a Leaky ReLU layer cannot "
+                                         "be None or negative value"):
         layers.LeakyReLU(-0.1)
+    with pytest.raises(ValueError, match="Received: negative_slope=None"):
+        layers.LeakyReLU(None)

@@ -33,7 +33,28 @@ def test_relu_matches_numpy_formula(device):
 
 
 def test_relu_argument_errors():
-    with pytest.raises(ValueError, match="ReLU: max_value must be >= 0.0; received -1"):
+    with pytest.raises(ValueError, match="max_value of a ReLU layer cannot be a negative value. "
+                                         "Received: max_value=-1"):
         layers.ReLU(max_value=-1)
-    with pytest.raises(ValueError, match="ReLU: negative_slope must be a number; received 'x'"):
+    with pytest.raises(ValueError, match="negative_slope of a ReLU layer cannot be None or a "
+                                         "negative value"):
+        layers.ReLU(negative_slope=None)
+    with pytest.raises(ValueError, match="threshold of a ReLU layer cannot be None"):
+        layers.ReLU(threshold=-0.5)
+    with pytest.raises(ValueError, match="ReLU arguments must be numbers; received 'x'"):
         layers.ReLU(negative_slope="x")
+
+
+def test_weightless_activation_layers_are_built_at_construction():
+    for layer in (layers.ReLU(), layers.LeakyReLU(), layers.ELU(), layers.Softmax(),
+                  layers.Activation("tanh")):
+        assert layer.built
+
+    class OwnBuild(layers.ReLU):
+        def build(self, input_shape):
+            self.seen = input_shape
+
+    layer = OwnBuild()
+    assert not layer.built
+    layer(np.ones((2, 3), "float32"))
+    assert layer.built and layer.seen == (2, 3)

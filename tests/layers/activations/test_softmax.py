@@ -32,3 +32,30 @@ def test_softmax_axis_and_mask(device):
     em = np.exp(x[:, 0]) * mask
     np.testing.assert_allclose(m.numpy(), em / em.sum(-1, keepdims=True), rtol=1e-9, atol=1e-12)
     assert round_trip(layers.Softmax(axis=1)).axis == 1
+
+
+def test_softmax_masked_positions_are_zero_even_in_fully_masked_rows():
+    x = np.array([[1.0, 2.0, 5.0, 1.0], [1.0, 1.0, 1.0, 1.0]], dtype="float32")
+    mask = np.array([[True, True, False, False], [False, False, False, False]])
+    out = layers.Softmax()(x, mask=mask).numpy()
+    e = np.exp([1.0, 2.0])
+    np.testing.assert_allclose(out[0], [*(e / e.sum()), 0, 0], rtol=1e-6)
+    np.testing.assert_array_equal(out[1], 0.0)
+    numeric = layers.Softmax()(x, mask=mask.astype("float32")).numpy()  # > 0.5 keeps
+    np.testing.assert_allclose(numeric, out)
+
+
+def test_softmax_over_several_axes_with_a_mask():
+    x = np.array([[1.0, 2.0, 1.0], [1.0, 2.0, 1.0]])
+    mask = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    out = layers.Softmax(axis=(1, 0))(x, mask=mask).numpy()
+    np.testing.assert_allclose(out, [[0.21194154, 0.0, 0.21194154], [0.0, 0.57611686, 0.0]],
+                               rtol=1e-6)
+
+
+def test_softmax_mask_must_broadcast():
+    x = np.array([[1.0, 2.0, 1.0]])
+    with pytest.raises(ValueError, match="must not have more dimensions"):
+        layers.Softmax()(x, mask=np.ones((1, 1, 3)))
+    with pytest.raises(ValueError, match="broadcastable"):
+        layers.Softmax()(x, mask=np.ones((2, 3)))

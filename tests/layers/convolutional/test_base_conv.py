@@ -218,10 +218,20 @@ def test_errors():
         C.Conv2D(4, 3, groups=2)(cf.Tensor(np.zeros((1, 5, 5, 3), np.float32)))
     with pytest.raises(ValueError, match=r"padding must be one of"):
         C.Conv2D(4, 3, padding="causal")
-    with pytest.raises(ValueError, match=r"filters must be a positive integer"):
+    with pytest.raises(ValueError, match=r"Invalid value for argument `filters`. Expected a "
+                                         r"strictly positive value. Received filters=0."):
         C.Conv2D(0, 3)
-    with pytest.raises(ValueError, match=r"kernel_size must be"):
+    with pytest.raises(ValueError, match=r"The `kernel_size` argument must be a tuple of 2 "
+                                         r"integers. Received kernel_size=\(3, 3, 3\)"):
         C.Conv2D(4, (3, 3, 3))
+    with pytest.raises(ValueError, match=r"Received kernel_size=\(1, 0\), including values "
+                                         r"\{0\} that do not satisfy `value > 0`"):
+        C.Conv2D(2, (1, 0))
+    with pytest.raises(ValueError, match=r"Received strides=\(1, 0\), including values \{0\}"):
+        C.Conv2D(2, (2, 2), strides=(1, 0))
+    with pytest.raises(ValueError, match=r"The number of groups must be a positive integer. "
+                                         r"Received: groups=0."):
+        C.Conv2D(5, (2, 2), groups=0)
     with pytest.raises(ValueError, match=r"greater than output padding"):
         C.Conv2DTranspose(4, 3, strides=2, output_padding=2)
     with pytest.raises(TypeError, match=r"unexpected keyword"):

@@ -36,5 +36,5 @@ def test_depthwise_matches_grouped_reference(device, rank, multiplier, strides, 
 def test_depthwise_defaults_and_errors():
     config = C.DepthwiseConv2D(3).get_config()
     assert config["depth_multiplier"] == 1 and config["kernel_size"] == (3, 3)
-    with pytest.raises(ValueError, match="depth_multiplier must be a positive integer"):
+    with pytest.raises(ValueError, match="Invalid value for argument `depth_multiplier`"):
         C.DepthwiseConv2D(3, depth_multiplier=0)

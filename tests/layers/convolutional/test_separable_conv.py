@@ -36,5 +36,5 @@ def test_separable_aliases_and_config():
     assert C.SeparableConvolution2D is C.SeparableConv2D
     config = C.SeparableConv2D(4, 3, depth_multiplier=2).get_config()
     assert config["depth_multiplier"] == 2 and config["filters"] == 4
-    with pytest.raises(ValueError, match="SeparableConv2D: filters must be a positive integer"):
+    with pytest.raises(ValueError, match="SeparableConv2D: Invalid value for argument `filters`"):
         C.SeparableConv2D(0, 3)

@@ -57,9 +57,9 @@ def test_fusable_activation_names_builtins_only():
 
 
 @pytest.mark.parametrize("bad,match", [
-    (lambda: layers.Dense(0), "Dense: units must be a positive integer; received 0"),
-    (lambda: layers.Dense(-3), "received -3"), (lambda: layers.Dense("8"), "received '8'"),
-    (lambda: layers.Dense(2, lora_rank=4), "lora_rank"),
+    (lambda: layers.Dense(0), "expected a positive integer. Received: units=0"),
+    (lambda: layers.Dense(-3), "units=-3"), (lambda: layers.Dense("8"), "units=8"),
+    (lambda: layers.Dense(2, lora_rank=0), "lora_rank=0"),
 ])
 def test_bad_constructor_arguments(bad, match):
     with pytest.raises(ValueError, match=match):

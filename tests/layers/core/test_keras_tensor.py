@@ -1,5 +1,5 @@
-"""``KerasTensor`` and the graph ``Node``: shapes and dtypes, no arithmetic, shape probing, and the
-nodes a symbolic call records."""
+"""``KerasTensor`` and the graph ``Node``: shapes and dtypes, arithmetic as SymbolicOp calls,
+shape probing, and the nodes a symbolic call records."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ def test_keras_tensor_shape_dtype_and_repr():
     assert kt.shape == (None, 3) and kt.ndim == 2 and kt.dtype == "float64"
     assert repr(kt) == "<KerasTensor shape=(None, 3), dtype=float64, name=x>"
     assert KerasTensor((2,), dtype=str).dtype == "string"
-    with pytest.raises(TypeError, match="arithmetic on symbolic KerasTensors is not supported"):
-        kt + 1
+    out = layers.Input((3,), dtype="float64") + 1  # arithmetic records a SymbolicOp call
+    assert isinstance(out, KerasTensor) and out.shape == (None, 3) and out.dtype == "float64"
+    assert type(out._keras_history[0]).__name__ == "SymbolicOp"
     with pytest.raises(TypeError, match="no truth value"):
         bool(kt)
 

@@ -38,3 +38,17 @@ def test_concatenate_values_shapes_and_errors(device):
     with pytest.raises(ValueError, match=r'"cat" \(Concatenate\) requires inputs with matching '
                                          r"shapes except for the concatenation axis 1"):
         layer.compute_output_shape([(None, 3, 4), (None, 2, 5)])
+
+
+def test_concatenate_mask_as_keras():
+    x1 = layers.Masking()(cf.Tensor(np.array([[[0, 0], [1, 2], [0, 0], [3, 4]]], "float32")))
+    x2 = cf.Tensor(np.array([[[0, 0], [0, 0], [1, 2], [3, 4]]], "float32"))
+    out = layers.Concatenate(axis=1)([x1, x2])
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[0, 1, 0, 1, 1, 1, 1, 1]])
+    out = layers.Concatenate(axis=2)([x1, x2])
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[1, 1, 1, 1]])
+    layer = layers.Concatenate()
+    assert layer.compute_mask([x1, x2], [None, None]) is None
+    with pytest.raises(ValueError, match="`mask` should be a list"):
+        layer.compute_mask([x1, x2], np.ones((1, 4), bool))
+    assert layers.Dot(axes=-1).compute_mask([x1, x1], [None, None]) is None

@@ -60,3 +60,31 @@ def test_subtract_takes_exactly_two(device):
     np.testing.assert_allclose(out.numpy(), a - b, rtol=1e-6)
     with pytest.raises(ValueError, match="exactly 2 inputs"):
         layers.Subtract()([np.ones((1, 2))] * 3)
+
+
+def _masked(values):
+    return layers.Masking()(cf.Tensor(np.array(values, dtype="float32")))
+
+
+X1 = [[[0, 0], [-1, -2], [0, 0], [-3, -4]]]
+X2 = [[[0, 0], [0, 0], [-1, -2], [-3, -4]]]
+
+
+@pytest.mark.parametrize("cls,one_masked,both_masked", [
+    # one input masked: a masked-out step takes the other operand (Maximum / Minimum) or counts
+    # as 1 (Multiply); both masked: fully masked steps are 0 and the output carries the OR mask
+    (layers.Maximum, [[[0, 0], [0, 0], [-1, -2], [-3, -4]]],
+     [[[0, 0], [-1, -2], [-1, -2], [-3, -4]]]),
+    (layers.Minimum, [[[0, 0], [-1, -2], [-1, -2], [-3, -4]]],
+     [[[0, 0], [-1, -2], [-1, -2], [-3, -4]]]),
+    (layers.Multiply, [[[0, 0], [0, 0], [-1, -2], [9, 16]]],
+     [[[0, 0], [-1, -2], [-1, -2], [9, 16]]]),
+])
+def test_masked_maximum_minimum_multiply_as_keras(cls, one_masked, both_masked):
+    x1 = _masked(X1)
+    out = cls()([x1, cf.Tensor(np.array(X2, dtype="float32"))])
+    np.testing.assert_allclose(out.numpy(), one_masked)
+    assert out._keras_mask is None
+    out = cls()([x1, _masked(X2)])
+    np.testing.assert_allclose(out.numpy(), both_masked)
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[False, True, True, True]])

@@ -92,12 +92,14 @@ def _built(layer, shape):
 
 
 def test_group_normalization_errors():
-    with pytest.raises(ValueError, match=r"Number of groups \(4\) must be a divisor.*\(6\)"):
+    with pytest.raises(ValueError, match=r"Number of groups \(4\) must be a multiple of the "
+                                         r"number of channels \(6\)"):
         layers.GroupNormalization(groups=4)(np.zeros((2, 6), "float32"))
     with pytest.raises(ValueError, match=r"cannot be more than the number of channels \(3\)"):
         layers.GroupNormalization(groups=4)(np.zeros((2, 3), "float32"))
-    with pytest.raises(ValueError, match="received 0"):
-        layers.GroupNormalization(groups=0)
+    for bad in (0, -2, 1.5, "32"):
+        with pytest.raises(ValueError, match="invalid value for argument `groups`"):
+            layers.GroupNormalization(groups=bad)
     with pytest.raises(ValueError, match="defined dimension"):
         layers.GroupNormalization(groups=2).build((None, None))
     layer = layers.GroupNormalization(groups=2)
@@ -113,3 +115,9 @@ def test_functional_use():
     model = cf.models.Model(inp, out)
     x = R.normal(size=(2, 4, 6)).astype("float32")
     np.testing.assert_allclose(np.linalg.norm(model(x).numpy(), axis=-1), 1.0, rtol=1e-5)
+
+
+def test_mixed_float16_large_inputs_do_not_overflow():
+    x = np.full((2, 4, 8), 70000.0, "float32")
+    out = layers.GroupNormalization(groups=2, dtype="mixed_float16")(x)
+    assert out.dtype == "float16" and not np.isnan(out.numpy()).any()

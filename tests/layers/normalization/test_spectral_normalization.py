@@ -74,3 +74,9 @@ def test_spectral_normalization_config_save_and_errors(tmp_path):
         L.SpectralNormalization(L.Dense(2), power_iterations=0)
     with pytest.raises(ValueError, match="Flatten object has no attribute 'kernel' nor"):
         L.SpectralNormalization(L.Flatten())(f32(2, 3))
+
+
+def test_mixed_float16_output_takes_the_input_dtype():
+    layer = L.SpectralNormalization(L.Dense(2), dtype="mixed_float16")
+    out = layer(np.random.default_rng(0).uniform(size=(4, 3)).astype("float32"), training=True)
+    assert out.dtype == "float16"

@@ -35,3 +35,13 @@ def test_unit_normalization_zero_vector_config_and_errors():
     assert layers.UnitNormalization.from_config(config).get_config() == config
     with pytest.raises(TypeError, match="Received: axis='a'"):
         layers.UnitNormalization(axis="a")
+
+
+def test_built_at_construction_unless_build_is_overridden():
+    assert layers.UnitNormalization().built
+
+    class Custom(layers.UnitNormalization):
+        def build(self, input_shape):
+            pass
+
+    assert not Custom().built

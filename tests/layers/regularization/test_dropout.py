@@ -33,6 +33,34 @@ def test_dropout_noise_shape_rate_one_and_config(device):
     np.testing.assert_array_equal(run(layers.Dropout(1.0), x, device, training=True).numpy(), 0)
     clone = round_trip(layers.Dropout(0.3, noise_shape=(None, 1), seed=1))
     assert clone.noise_shape == (None, 1) and clone.seed == 1
-    with pytest.raises(ValueError, match=r"Dropout: rate must be a number in \[0, 1\]; "
-                                         r"received 1.5"):
+    with pytest.raises(ValueError, match=r"Invalid value received for argument `rate`. "
+                                         r"Expected a float value between 0 and 1. "
+                                         r"Received: rate=1.5"):
         layers.Dropout(1.5)
+
+
+def test_dropout_noise_shape_validation_as_keras():
+    assert layers.Dropout(0.5, noise_shape=[20, 1, 10]).noise_shape == (20, 1, 10)
+    assert layers.Dropout(0.5, noise_shape=(None, 1, None)).noise_shape == (None, 1, None)
+    assert layers.Dropout(0.5, noise_shape=(np.int64(2), 1)).noise_shape == (2, 1)
+    assert layers.Dropout(0.5).noise_shape is None
+    head = r"Invalid value received for argument `noise_shape`. "
+    with pytest.raises(ValueError, match=head + r"Expected a tuple or list of integers. "
+                                                r"Received: noise_shape='bad'"):
+        layers.Dropout(0.5, noise_shape="bad")
+    with pytest.raises(ValueError, match=head + r"Expected an iterable of integers .*"
+                                                r"Received: noise_shape=3"):
+        layers.Dropout(0.5, noise_shape=3)
+    with pytest.raises(ValueError, match=head + r"Expected all elements to be integers or None. "
+                                                r"Received element at index 1: 1.5 "
+                                                r"\(type: float\)"):
+        layers.Dropout(0.5, noise_shape=(20, 1.5, 10))
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match=head + r"Expected all dimensions to be positive "
+                                                    rf"integers or None. Received negative or zero "
+                                                    rf"value at index 1: {bad}"):
+            layers.Dropout(0.5, noise_shape=(20, bad, 10))
+    with pytest.raises(ValueError, match=r"Received: rate=-0.5"):
+        layers.Dropout(-0.5)
+    with pytest.raises(ValueError, match=r"Received: rate='0.5'"):
+        layers.Dropout("0.5")

@@ -30,5 +30,5 @@ def test_gaussian_dropout(device):
         y = G.GaussianDropout(0.3)(t, training=True)
         y.sum().backward()
     np.testing.assert_allclose(t.grad.numpy() * 2.0, y.numpy())
-    with pytest.raises(ValueError, match=r"GaussianDropout: rate must be a number in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"between 0 and 1. Received: rate=-0.1"):
         G.GaussianDropout(-0.1)

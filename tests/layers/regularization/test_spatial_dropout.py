@@ -34,5 +34,5 @@ def test_spatial_dropout_drops_whole_channels(device, cls, rank):
 
 
 def test_spatial_dropout_rate_errors():
-    with pytest.raises(ValueError, match=r"SpatialDropout2D: rate must be a number in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"between 0 and 1. Received: rate=2.0"):
         G.SpatialDropout2D(2.0)

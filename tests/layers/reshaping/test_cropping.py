@@ -22,8 +22,22 @@ def test_cropping(device):
     c = run(S.Cropping3D(1), x[..., None], device)
     assert c.shape == (2, 3, 4, 1, 1)
     assert S.Cropping2D(1).compute_output_shape((None, None, 6, 3)) == (None, None, 4, 3)
-    with pytest.raises(ValueError, match=r'"crop".*cropping.*smaller.*\(2, 5, 6, 3\)'):
+    with pytest.raises(ValueError, match=r'"crop".*Values in `cropping` argument should be '
+                                         r"smaller than the corresponding spatial dimension of "
+                                         r"the input. Received: input_shape=\(2, 5, 6, 3\), "
+                                         r"cropping=\(\(3, 2\), \(0, 0\)\)"):
         run(S.Cropping2D(((3, 2), (0, 0)), name="crop"), x, device)
+    with pytest.raises(ValueError, match=r"`cropping` parameter of `Cropping1D` layer must be "
+                                         r"smaller than the input length. Received: "
+                                         r"input_shape=\(2, 5, 6\), cropping=\(3, 2\)"):
+        run(S.Cropping1D((3, 2)), x[..., 0], device)
+    with pytest.raises(ValueError, match=r"Values in `cropping` argument should be smaller"):
+        S.Cropping3D(((1, 1), (9, 1), (1, 1))).compute_output_shape((None, 4, 10, 4, 2))
+    for bad in [(1,), (1, 2, 3), "1"]:
+        with pytest.raises(ValueError, match=r"The `cropping` argument must be a tuple of 2"):
+            S.Cropping1D(bad)
+    with pytest.raises(ValueError, match=r"`cropping` should have 3 elements"):
+        S.Cropping3D((1, 2))
     for layer in [S.Cropping3D(1), S.Cropping1D((1, 2))]:
         cfg = layer.get_config()
         assert type(layer).from_config(cfg).get_config() == cfg

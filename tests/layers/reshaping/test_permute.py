@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -33,6 +35,9 @@ def test_permute_values_shape_and_errors(device):
     y = run(layers.Permute((3, 1, 2)), x, device)
     np.testing.assert_array_equal(y.numpy(), np.transpose(x, (0, 3, 1, 2)))
     assert layers.Permute((2, 1)).compute_output_shape((None, 3, 4)) == (None, 4, 3)
-    with pytest.raises(ValueError, match=r"Permute: dims must be a permutation of 1..2; "
-                                         r"received \(1, 3\)"):
-        layers.Permute((1, 3))
+    for bad in [(1, 3), (0, 1, 2), (1, 1)]:
+        with pytest.raises(ValueError, match=r"Invalid permutation argument `dims` for Permute "
+                                             r"Layer. The set of indices in `dims` must be "
+                                             rf"consecutive and start from 1. Received "
+                                             rf"dims={re.escape(repr(bad))}"):
+            layers.Permute(bad)

@@ -33,7 +33,13 @@ def test_repeat_vector_values_shape_and_errors(device):
     y = run(layers.RepeatVector(3), x, device)
     np.testing.assert_array_equal(y.numpy(), np.repeat(x[:, None], 3, axis=1))
     assert layers.RepeatVector(3).compute_output_shape((None, 4)) == (None, 3, 4)
-    with pytest.raises(ValueError, match="RepeatVector: n must be a positive integer; received 0"):
-        layers.RepeatVector(0)
+    for n in (0, -2):
+        with pytest.raises(ValueError, match=rf"RepeatVector: Argument `n` should be a positive "
+                                             rf"integer. Received: n={n}"):
+            layers.RepeatVector(n)
+    for n in ("3", 3.5, [3], True):
+        with pytest.raises(TypeError, match=r"Expected an integer value for `n`, got <class "):
+            layers.RepeatVector(n)
+    assert layers.RepeatVector(np.int64(2)).n == 2
     with pytest.raises(ValueError, match="expected a rank-2 input"):
         run(layers.RepeatVector(2), R.normal(size=(2, 3, 4)), device)

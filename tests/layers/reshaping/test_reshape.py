@@ -41,5 +41,20 @@ def test_reshape_values_inferred_axis_and_errors(device):
     assert layers.Reshape((-1, 2)).compute_output_shape((None, None)) == (None, None, 2)
     with pytest.raises(ValueError, match=r"cannot reshape input of shape \(2, 12\) to \(5, -1\)"):
         run(layers.Reshape((5, -1)), x, device)
-    with pytest.raises(ValueError, match=r"Reshape: invalid target_shape \(2, -1, -1\)"):
+    with pytest.raises(ValueError, match=r"at most one unknown dimension \(-1\) in `target_shape`"
+                                         r". Received: target_shape=\(2, -1, -1\)"):
         layers.Reshape((2, -1, -1))
+    with pytest.raises(ValueError, match=r"non-negative integer, or `-1`.*target_shape=\(-2, 5\)"):
+        layers.Reshape((-2, 5))
+    with pytest.raises(TypeError, match=r"tuple of ints; received target_shape=\(2.5,\)"):
+        layers.Reshape((2.5,))
+    with pytest.raises(ValueError, match=r"cannot reshape input of shape \(2, 12\) to \(0, -1\)"):
+        run(layers.Reshape((0, -1)), x, device)
+
+
+def test_reshape_to_a_zero_sized_axis(device):
+    # as Keras: 0 is a valid target dimension (an empty sample)
+    x = np.zeros((2, 0, 3), "float32")
+    out = run(layers.Reshape((0, 5)), x, device)
+    assert out.shape == (2, 0, 5)
+    assert layers.Reshape((0, 5)).compute_output_shape((None, 0, 3)) == (None, 0, 5)

@@ -24,8 +24,18 @@ def test_zero_padding(device):
     y = run(S.ZeroPadding3D(), x[..., None], device)
     assert y.shape == (2, 7, 8, 5, 1)
     assert S.ZeroPadding2D(2).compute_output_shape((None, 5, None, 3)) == (None, 9, None, 3)
-    with pytest.raises(ValueError, match=r"padding must be"):
+    with pytest.raises(ValueError, match=r"`padding` should have two elements"):
         S.ZeroPadding2D((1, 2, 3))
+    for bad in [(1,), (1, 2, 3), "1"]:
+        with pytest.raises(ValueError, match=r"The `padding` argument must be a tuple of 2"):
+            S.ZeroPadding1D(bad)
+    # ZeroPadding1D takes data_format, as Keras 3
+    first = np.transpose(x[:, :, 0], (0, 2, 1))  # (batch, channels, steps)
+    y = run(S.ZeroPadding1D((1, 2), data_format="channels_first"), first, device)
+    np.testing.assert_array_equal(y.numpy(), np.pad(first, [(0, 0), (0, 0), (1, 2)]))
+    assert S.ZeroPadding1D((1, 2), data_format="channels_first").compute_output_shape(
+        (None, 3, 5)) == (None, 3, 8)
+    assert S.ZeroPadding1D((1, 2)).get_config()["padding"] == (1, 2)
     for layer in [S.ZeroPadding2D(((1, 2), (0, 3))), S.ZeroPadding1D(2)]:
         cfg = layer.get_config()
         assert type(layer).from_config(cfg).get_config() == cfg

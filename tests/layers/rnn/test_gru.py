@@ -43,3 +43,15 @@ def test_gru_config_and_cell_read_through():
     assert layer.units == 4 and layer.reset_after is False
     with pytest.raises(AttributeError, match="'GRU' object has no attribute 'colour'"):
         getattr(layer, "colour")  # noqa: B009 (the attribute lookup is the test)
+
+
+def test_legacy_implementation_argument_is_accepted_and_kept_off_the_config():
+    x = np.random.default_rng(2).normal(size=(2, 3, 4)).astype("float32")
+    ref = GRU(3, kernel_initializer="ones", recurrent_initializer="ones")
+    config = ref.get_config()
+    assert "implementation" not in config
+    for impl in (0, 1, 2):
+        layer = GRU.from_config({**config, "implementation": impl})
+        assert layer.cell.implementation == impl
+        np.testing.assert_allclose(layer(x).numpy(), ref(x).numpy(), rtol=1e-6)
+    assert GRU(3, recurrent_dropout=0.5, implementation=2).cell.implementation == 1

@@ -52,3 +52,15 @@ def test_regularizer_losses():
                  activity_regularizer="l2")
     layer(np.ones((B, T, F), np.float32))
     assert len(layer.losses) == 4
+
+
+def test_legacy_implementation_argument_is_accepted_and_kept_off_the_config():
+    x = np.random.default_rng(2).normal(size=(2, 3, 4)).astype("float32")
+    ref = LSTM(3, kernel_initializer="ones", recurrent_initializer="ones")
+    config = ref.get_config()
+    assert "implementation" not in config
+    for impl in (0, 1, 2):
+        layer = LSTM.from_config({**config, "implementation": impl})
+        assert layer.cell.implementation == impl
+        np.testing.assert_allclose(layer(x).numpy(), ref(x).numpy(), rtol=1e-6)
+    assert LSTM(3, recurrent_dropout=0.5, implementation=2).cell.implementation == 1

@@ -192,8 +192,6 @@ def test_errors():
     layer(np.ones((2, 3, 4), np.float32))
     with pytest.raises(ValueError, match=r"rnn_err.*last dimension 4.*\(2, 3, 5\)"):
         layer(np.ones((2, 3, 5), np.float32))
-    with pytest.raises(NotImplementedError, match="stateful"):
-        GRU(U, stateful=True)
     with pytest.raises(ValueError, match="units"):
         LSTM(0)
     with pytest.raises(ValueError, match="initial state"):
@@ -212,3 +210,38 @@ def test_time_slices_flat_states_and_masks():
     assert flat_states([[1, 2], 3, [[4]]]) == [1, 2, 3, 4]
     assert as_mask(None) is None
     assert as_mask(np.array([[1, 0]])).dtype == np.bool_
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU, SimpleRNN])
+def test_stateful_carries_the_final_states_into_the_next_call(cls):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(B, 2 * T, F)).astype("float32")
+    stateful = cls(U, stateful=True, return_sequences=True)
+    first = stateful(x[:, :T]).numpy()
+    second = stateful(x[:, T:]).numpy()
+    plain = cls(U, return_sequences=True)
+    plain(x[:, :T])
+    plain.set_weights(stateful.get_weights())
+    whole = plain(x).numpy()
+    np.testing.assert_allclose(np.concatenate([first, second], 1), whole, rtol=1e-5, atol=1e-6)
+    assert len(stateful.weights) == len(plain.weights)  # the carried states are not weights
+    stateful.reset_state()
+    np.testing.assert_allclose(stateful(x[:, :T]).numpy(), first, rtol=1e-6)
+    stateful.reset_states()  # the Keras 2 name
+    with pytest.raises(ValueError, match="Expected batch size: 2"):
+        stateful(x[:1, :T])
+
+
+def test_stateful_needs_a_static_batch_size():
+    with pytest.raises(ValueError, match="batch size must be static"):
+        LSTM(U, stateful=True)(cuflow.layers.Input((T, F)))
+    out = LSTM(U, stateful=True)(cuflow.layers.Input((T, F), batch_size=B))
+    assert out.shape == (B, U)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_mixed_float16_outputs_and_states_in_float16(cls):
+    layer = cls(U, return_state=True, dtype="mixed_float16", dropout=0.5)
+    out = layer(np.random.default_rng(1).normal(size=(B, T, F)), training=True)
+    assert all(t.dtype == "float16" for t in out)
+    assert all(w.dtype == "float32" for w in layer.weights)

@@ -1,5 +1,5 @@
 """ops.numpy.complex_parts: conj / real are copies and imag is zeros on cuflow's real tensors;
-complex inputs are refused."""
+on complex tensors they (and polar, view_as_complex / view_as_real) match NumPy."""
 
 from __future__ import annotations
 
@@ -31,8 +31,25 @@ def test_parts_of_real_tensors(device):
     close(ops.imag(x), np.zeros_like(a))
 
 
-def test_complex_inputs_are_refused():
-    with pytest.raises(TypeError, match="no complex dtype"):
-        ops.real(np.array([1 + 2j]))
-    with pytest.raises(TypeError, match="no complex dtype"):
-        ops.imag(np.array([1j]))
+def test_complex_tensors():
+    z = np.array([[1 + 2j, -3.5 - 1j], [0.5j, 4 + 0j]])
+    x = t(z)
+    assert x.dtype == np.complex128 and cf.Tensor(1 + 1j).dtype == np.complex64
+    close(ops.conj(x), np.conj(z))
+    close(ops.real(x), z.real)
+    close(ops.imag(x), z.imag)
+    assert ops.real(x).dtype == np.float64
+    np.testing.assert_array_equal(ops.isreal(x).numpy(), np.isreal(z))
+    close(ops.angle(x), np.angle(z))
+    pairs = ops.view_as_real(x)
+    close(pairs, np.stack([z.real, z.imag], -1))
+    back = ops.view_as_complex(pairs)
+    assert back.dtype == np.complex64  # always complex64, as Keras
+    close(back, z, rtol=1e-6)
+    assert ops.view_as_complex(np.ones((3, 2), np.float32)).dtype == np.complex64
+    close(ops.polar(np.array([1.0, 2.0]), np.array([2.0, 3.0])),
+          np.array([1.0, 2.0]) * np.exp(1j * np.array([2.0, 3.0])))
+    with pytest.raises(ValueError, match="Last dimension of input must be size 2"):
+        ops.view_as_complex(np.ones(3))
+    with pytest.raises(TypeError, match="only floating tensors can require gradients"):
+        cf.Tensor(z, requires_grad=True)

@@ -44,5 +44,11 @@ def test_counting_errors():
         ops.bincount(t([1, -1]))
     with pytest.raises(ValueError, match="sparse=True is not supported"):
         ops.bincount(t([1]), sparse=True)
-    with pytest.raises(ValueError, match="bins must be a positive int"):
+    with pytest.raises(ValueError, match="Argument `bins` should be a non-negative integer"):
         ops.histogram(t([1.0, 2.0]), bins=0)
+    with pytest.raises(ValueError, match="Argument `range` must be a tuple of two elements"):
+        ops.histogram(t([1.0, 2.0]), range=(1,))
+    with pytest.raises(ValueError, match="second element of `range` must be greater"):
+        ops.histogram(t([1.0, 2.0]), range=(5, 1))
+    with pytest.raises(ValueError, match="Input tensor must be 1-dimensional"):
+        ops.histogram(t([[1.0, 2.0]]))

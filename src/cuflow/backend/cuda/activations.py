@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..names import ACTIVATIONS
 from ..numpy.activations import Y_BACKWARD, Y_ONLY_BACKWARD, _alpha, _epilogue_inputs
 from ..numpy.common import check_name, check_same_shape
-from .common import _aligned16, _cupy, _f64, _float_input, _i64, _launch_1d
+from .common import _aligned16, _cupy, _f64, _float_input, _i64, _launch_1d, _pointer_args
 from .compile import dtype_ctype, float_types, get_kernel, sm_count
 
 SOURCE = "activations.cu"
@@ -105,7 +105,7 @@ def bias_activation_forward(name, z, bias, alpha=None):
         return pre, y
     ct = dtype_ctype(z.dtype)
     a = _f64(_alpha(name, alpha))
-    pre_arg = pre if keep_pre else None  # CuPy passes None as a null pointer: no pre store
+    pre_arg = pre if keep_pre else None  # NULL (see common.NULL): no pre store
     if ct == "float" and n % 4 == 0 and _aligned16(z, bias, y):
         kern = get_kernel(SOURCE, f"cf_bias_{name}_fwd_vec4<float>")
         _launch_1d(kern, rows * (n // 4), (z, bias, pre_arg, y, _i64(rows), _i64(n // 4), a))
@@ -142,12 +142,12 @@ def bias_activation_backward(name, x, y, dy, alpha=None, need_bias=True):
         return dz, db
     ct = dtype_ctype(x.dtype)
     col_blocks, chunks, per_chunk = _batch_chunks(rows, n)
-    # None is a null pointer for CuPy: one chunk writes db itself, several write partials
+    # one chunk writes db itself, several write partials (NULL: that output is not written)
     partial = cp.empty(chunks * n, dtype=cp.float64) if need_bias and chunks > 1 else None
     kern = get_kernel(SOURCE, f"cf_bias_{name}_bwd<{ct}>")
-    kern((col_blocks, chunks), (32, 8),
-         (x, y, dy, dz, partial, db if need_bias and chunks == 1 else None, _i64(rows),
-          _i64(n), _i64(per_chunk), _f64(_alpha(name, alpha))))
+    kern((col_blocks, chunks), (32, 8), _pointer_args(
+        (x, y, dy, dz, partial, db if need_bias and chunks == 1 else None, _i64(rows),
+         _i64(n), _i64(per_chunk), _f64(_alpha(name, alpha)))))
     if partial is not None:
         _launch_1d(get_kernel("reductions.cu", f"cf_sum_batch_finish<{ct}>"), n,
                    (partial, db, _i64(chunks), _i64(n)))

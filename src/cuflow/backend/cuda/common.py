@@ -18,6 +18,15 @@ from .compile import get_kernel, grid_for_elements, grid_for_rows
 _THREADS = 256
 _SERIAL_MAX_COLS = 16  # rows up to this long run one thread per row
 
+# A null pointer argument: 8 zero bytes. Never pass None: CuPy 13 turns None into a NULL
+# kernelParams entry (CuPy issue 9046, fixed in 14.0), so the kernel reads its pointer from
+# address 0 and writes through garbage. Every launch below maps None to this.
+NULL = np.uint64(0)
+
+
+def _pointer_args(args):
+    return tuple(NULL if a is None else a for a in args)
+
 
 def _cupy():
     import cupy
@@ -45,7 +54,7 @@ def _aligned16(*arrays):
 
 
 def _launch_1d(kernel, n, args, threads=_THREADS):
-    kernel((grid_for_elements(n, threads),), (threads,), args)
+    kernel((grid_for_elements(n, threads),), (threads,), _pointer_args(args))
 
 
 def _capturing():
@@ -69,7 +78,7 @@ def _row_launch_shape(rows, n):
 def _launch_rows(source, name, type_args, rows, n, args):
     reducer, grid, block = _row_launch_shape(rows, n)
     kern = get_kernel(source, f"{name}<{', '.join((*type_args, reducer))}>")
-    kern((grid,), (block,), args)
+    kern((grid,), (block,), _pointer_args(args))
 
 
 def _rows_input(x, what="x", allow_empty_rows=False):

@@ -383,15 +383,30 @@ def plan_matmul(a_shape, a_strides, b_shape, b_strides):
     if nbatch > 1 and not any(sb) and lay_q[0] == OP_N:
         row = _collapse(tuple(batch) + (m,), sa + (a_strides[-2] if m > 1 else 0,))
         if row is not None and (row >= max(1, k) or nbatch * m == 1):
-            return GemmPlan(out_shape, n, nbatch * m, k, lay_p[0], lay_p[1], OP_N,
+            plan = GemmPlan(out_shape, n, nbatch * m, k, lay_p[0], lay_p[1], OP_N,
                             max(row, k, 1))
+            if _fits_int32(plan):
+                return plan
     if nbatch == 1:
-        return GemmPlan(out_shape, n, m, k, lay_p[0], lay_p[1], lay_q[0], lay_q[1])
+        plan = GemmPlan(out_shape, n, m, k, lay_p[0], lay_p[1], lay_q[0], lay_q[1])
+        return plan if _fits_int32(plan) else None
     stride_q, stride_p = _collapse(batch, sa), _collapse(batch, sb)
     if stride_q is None or stride_p is None:
         return None
-    return GemmPlan(out_shape, n, m, k, lay_p[0], lay_p[1], lay_q[0], lay_q[1], nbatch,
+    plan = GemmPlan(out_shape, n, m, k, lay_p[0], lay_p[1], lay_q[0], lay_q[1], nbatch,
                     stride_p, stride_q, m * n)
+    return plan if _fits_int32(plan) else None
+
+
+INT32_MAX = 2**31 - 1
+
+
+def _fits_int32(plan):
+    """cuBLAS takes M, N, K, the leading dimensions and the batch count as C ``int``: a value
+    past 2**31 - 1 would wrap (negative: an error; past 2**32: a small positive, a silently
+    truncated result). Such a plan is refused and the product falls back to cupy.matmul."""
+    return all(0 <= v <= INT32_MAX for v in
+               (plan.M, plan.N, plan.K, plan.ld_p, plan.ld_q, plan.batch))
 
 
 # ---- running --------------------------------------------------------------------------------

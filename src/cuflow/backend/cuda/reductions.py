@@ -23,8 +23,9 @@ from .rows import row_argmax
 SOURCE = "reductions.cu"
 NAME_EXPRESSIONS = tuple(
     [f"cf_{k}<{ct}>" for ct in float_types()
-     for k in ("sum_batch_fwd", "sum_batch_finish", "sumsq_partial", "global_l2_norm_fwd",
-               "binary_accuracy_fwd")]
+     for k in ("sum_batch_fwd", "sum_batch_finish", "sumsq_partial", "binary_accuracy_fwd")]
+    # the norm is float32 or float64 (float64 if any input is), never float16
+    + [f"cf_global_l2_norm_fwd<{ct}>" for ct in float_types(half=False)]
     + [f"cf_accuracy_fwd<{ct}, {lt}, {r}>" for ct in float_types()
        for lt in LABEL_CTYPES.values() for r in REDUCERS])
 

@@ -12,6 +12,7 @@ class ELU(Layer):
         super().__init__(**kwargs)
         self.alpha = number("ELU", "alpha", alpha)
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs):
         return ops.elu(inputs, self.alpha)

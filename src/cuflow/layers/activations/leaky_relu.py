@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ... import ops
-from .._checks import number
 from ..layer import Layer
 
 
@@ -12,8 +11,14 @@ class LeakyReLU(Layer):
         if "alpha" in kwargs:  # the tf.keras 2 name
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
-        self.negative_slope = number("LeakyReLU", "negative_slope", negative_slope, 0.0)
+        if negative_slope is None or isinstance(negative_slope, bool) or \
+                not isinstance(negative_slope, (int, float)) or negative_slope < 0:
+            raise ValueError(f"The negative_slope value of a Leaky ReLU layer cannot be None or "
+                             f"negative value. Expected a float. Received: "
+                             f"negative_slope={negative_slope!r}")
+        self.negative_slope = float(negative_slope)
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs):
         return ops.leaky_relu(inputs, self.negative_slope)

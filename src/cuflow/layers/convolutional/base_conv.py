@@ -3,19 +3,38 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ... import activations, constraints, initializers, regularizers
 from ...ops._im2col import as_tuple, check_format, check_padding, output_length
 from .._checks import incompatible
 from ..core.dense import fusable_activation
 from ..layer import Layer
 
+_INTS = (int, np.integer)
 _SER = {"initializer": initializers, "regularizer": regularizers, "constraint": constraints}
 
 
 def _positive(owner, name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive integer; received {value!r}")
+        raise ValueError(f"{owner}: Invalid value for argument `{name}`. Expected a strictly "
+                         f"positive value. Received {name}={value!r}.")
     return value
+
+
+def _positive_tuple(owner, name, value, n):
+    """Keras's standardize_tuple check: an int or n ints, each > 0 (its message)."""
+    values = (value,) * n if isinstance(value, _INTS) and not isinstance(value, bool) else value
+    if not isinstance(values, (list, tuple)) or len(values) != n or not all(
+            isinstance(v, _INTS) and not isinstance(v, bool) for v in values):
+        raise ValueError(f"{owner}: The `{name}` argument must be a tuple of {n} integers. "
+                         f"Received {name}={value!r}")
+    bad = {v for v in values if v <= 0}
+    if bad:
+        raise ValueError(f"{owner}: The `{name}` argument must be a tuple of {n} integers. "
+                         f"Received {name}={tuple(value) if isinstance(value, list) else value}"
+                         f", including values {bad} that do not satisfy `value > 0`")
+    return tuple(values)
 
 
 class DataFormatShapes:
@@ -56,11 +75,15 @@ class _Conv(DataFormatShapes, Layer):
                 default = ("zeros" if w == "bias" else "glorot_uniform") \
                     if kind == "initializer" else None
                 specs[key] = mod.get(kwargs.pop(key, default))
-        kwargs.pop("lora_rank", None)  # LoRA is not supported; None is Keras's default
+        for key in ("lora_rank", "lora_alpha"):  # LoRA: Conv1D/2D/3D only (None: Keras's default)
+            if kwargs.get(key) is None:
+                kwargs.pop(key, None)
         super().__init__(**kwargs)
         for key, value in specs.items():
             setattr(self, key, value)
         n = self.rank
+        _positive_tuple(cls, "kernel_size", kernel_size, n)
+        _positive_tuple(cls, "strides", strides, n)
         self.kernel_size = as_tuple(cls, "kernel_size", kernel_size, n)
         self.strides = as_tuple(cls, "strides", strides, n)
         self.dilation_rate = as_tuple(cls, "dilation_rate", dilation_rate, n)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
-from ... import activations, constraints, initializers, ops, regularizers
+from ... import activations, constraints, initializers, ops, quantizers, regularizers
 from ..layer import Layer
 from ..serialization import serialize
+from .einsum_quantized import EinsumQuantizedMixin
 
 
 def analyze_einsum_string(equation, bias_axes, input_shape, output_shape):
@@ -108,7 +109,7 @@ def _analyze_split(split, bias_axes, input_shape, output_shape, left_elided=Fals
     return weight_shape, bias_shape, output_shape
 
 
-class EinsumDense(Layer):
+class EinsumDense(EinsumQuantizedMixin, Layer):
     """``activation(einsum(equation, inputs, kernel) + bias)``.
 
     ``EinsumDense("abc,cd->abd", output_shape=(None, 64), bias_axes="d")`` maps (batch, 32, 128)
@@ -121,7 +122,7 @@ class EinsumDense(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
-                 **kwargs):
+                 gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(equation, str) or "->" not in equation:
             raise ValueError(f"EinsumDense: equation must be a string such as 'ab,bc->ac'; "
@@ -148,33 +149,84 @@ class EinsumDense(Layer):
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        if lora_rank is not None:
-            raise ValueError(f"EinsumDense(lora_rank=...) is not supported by cuflow; received "
-                             f"lora_rank={lora_rank!r}")
+        self._init_lora(lora_rank, lora_alpha)
+        if isinstance(quantization_config, dict):
+            quantization_config = quantizers.deserialize(quantization_config)
+        self.quantization_config = quantization_config
         self.full_output_shape = None
 
     def build(self, input_shape):
         kernel_shape, bias_shape, full = analyze_einsum_string(
             self.equation, self.bias_axes, input_shape, self.partial_output_shape)
         self.full_output_shape = tuple(full)
-        self.kernel = self.add_weight("kernel", tuple(kernel_shape), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None if bias_shape is None else self.add_weight(
-            "bias", tuple(bias_shape), self.bias_initializer, regularizer=self.bias_regularizer,
-            constraint=self.bias_constraint)
         self._input_rank = len(tuple(input_shape))
+        mode = self.quantization_mode
+        if mode in ("int8", "int4", "gptq", "awq"):
+            self.quantized_build(tuple(kernel_shape), mode, self.quantization_config)
+        else:
+            self._kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
+                                           initializer=self.kernel_initializer,
+                                           regularizer=self.kernel_regularizer,
+                                           constraint=self.kernel_constraint)
+        self.bias = None if bias_shape is None else self.add_weight(
+            name="bias", shape=tuple(bias_shape), initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        if mode == "float8":
+            # float8 after kernel and bias, the order quantize() leaves them in
+            self.quantized_build(tuple(kernel_shape), mode, self.quantization_config)
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, self.lora_alpha)
 
-    def call(self, inputs):
+    @property
+    def kernel(self):
+        """The kernel as Keras exposes it (int8, or int4 unpacked to the kernel's shape, when
+        quantized), plus ``lora_alpha / lora_rank * A @ B`` when LoRA is enabled."""
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `kernel`.")
+        if self.quantization_mode in ("gptq", "awq"):
+            return self._calibrated_kernel()
+        kernel = self._kernel
+        if self.quantization_mode == "int4":
+            kernel = ops.reshape(self._unpacked_kernel(), self.original_kernel_shape)
+        if self.lora_enabled:
+            kernel = ops.cast(ops.add(kernel, self._lora_scale() * ops.matmul(
+                self.lora_kernel_a, self.lora_kernel_b)), self.compute_dtype)
+        return kernel
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform",
+                    b_initializer="zeros"):
+        """Freeze the kernel and train ``kernel + lora_alpha / rank * A @ B`` (A: the kernel's
+        shape with its last axis ``rank``, B: ``(rank, last kernel axis)``)."""
+        self._check_enable_lora(self.kernel_constraint, "kernel", "kernel_constraint")
+        shape = self.original_kernel_shape if self.quantization_mode == "int4" else \
+            tuple(self._kernel.shape)
+        self.lora_kernel_a = self.add_weight(
+            name="lora_kernel_a", shape=tuple(shape[:-1]) + (rank,),
+            initializer=initializers.get(a_initializer), dtype="float32",
+            regularizer=self.kernel_regularizer)
+        self.lora_kernel_b = self.add_weight(
+            name="lora_kernel_b", shape=(rank, shape[-1]),
+            initializer=initializers.get(b_initializer), dtype="float32",
+            regularizer=self.kernel_regularizer)
+        self._set_weight_trainable(self._kernel, False)
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def call(self, inputs, training=None):
         if inputs.ndim != self._input_rank:
             raise ValueError(f'Input 0 of layer "{self.name}" (EinsumDense) is incompatible with '
                              f"the layer: expected ndim={self._input_rank}, received input with "
                              f"shape {tuple(inputs.shape)}")
-        x = ops.einsum(self.equation, inputs, self.cast_weight(self.kernel))
-        if self.bias is not None:
-            x = x + self.cast_weight(self.bias)
-        if self.activation is not None:
-            x = self.activation(x)
+        if self.quantization_mode is not None:
+            x = self.quantized_call(inputs, training=training)
+        else:
+            x = ops.einsum(self.equation, inputs, self.cast_weight(self.kernel))
+            if self.bias is not None:
+                x = x + self.cast_weight(self.bias)
+            if self.activation is not None:
+                x = self.activation(x)
         if self.activity_regularizer is not None:
             self._activity_losses.append(self.activity_regularizer(x))
         return x
@@ -195,4 +247,6 @@ class EinsumDense(Layer):
                 "bias_regularizer": serialize(regularizers, self.bias_regularizer),
                 "activity_regularizer": serialize(regularizers, self.activity_regularizer),
                 "kernel_constraint": serialize(constraints, self.kernel_constraint),
-                "bias_constraint": serialize(constraints, self.bias_constraint)}
+                "bias_constraint": serialize(constraints, self.bias_constraint),
+                "quantization_config": quantizers.serialize(self.quantization_config),
+                **self._lora_config()}

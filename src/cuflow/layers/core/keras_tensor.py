@@ -34,13 +34,42 @@ class KerasTensor:
         raise TypeError("a symbolic KerasTensor has no truth value; it only describes a shape "
                         "while building a functional model")
 
-    def _unsupported(self, *args, **kwargs):
-        raise TypeError("arithmetic on symbolic KerasTensors is not supported; wrap the math in "
-                        "a layer (e.g. cuflow.layers.Add, Multiply, Activation, or a Layer "
-                        "subclass)")
+    # arithmetic while building a functional model: each operator becomes a SymbolicOp call
+    def _op(name, reverse=False):
+        def method(self, other):
+            from .symbolic_op import apply
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _unsupported
-    __truediv__ = __rtruediv__ = __matmul__ = __neg__ = __getitem__ = _unsupported
+            return apply(name, self, other, reverse=reverse)
+
+        method.__name__ = f"__{'r' if reverse else ''}{name}__"
+        return method
+
+    __add__, __radd__ = _op("add"), _op("add", True)
+    __sub__, __rsub__ = _op("subtract"), _op("subtract", True)
+    __mul__, __rmul__ = _op("multiply"), _op("multiply", True)
+    __truediv__, __rtruediv__ = _op("divide"), _op("divide", True)
+    __floordiv__, __rfloordiv__ = _op("floor_divide"), _op("floor_divide", True)
+    __mod__, __rmod__ = _op("mod"), _op("mod", True)
+    __pow__, __rpow__ = _op("power"), _op("power", True)
+    __matmul__, __rmatmul__ = _op("matmul"), _op("matmul", True)
+    __lt__, __le__ = _op("less"), _op("less_equal")
+    __gt__, __ge__ = _op("greater"), _op("greater_equal")
+    del _op
+
+    def __neg__(self):
+        from .symbolic_op import apply
+
+        return apply("negative", self)
+
+    def __abs__(self):
+        from .symbolic_op import apply
+
+        return apply("absolute", self)
+
+    def __getitem__(self, key):
+        from .symbolic_op import apply
+
+        return apply("getitem", self, key=key)
 
 
 def _is_string_dtype(dtype):
@@ -102,7 +131,8 @@ def call_symbolic(layer, inputs, args, kwargs):
     shapes = map_structure(lambda kt: kt.shape, inputs)
     layer._maybe_build(shapes)
     out_shapes = layer.compute_output_shape(shapes)
-    out_dtype = getattr(layer, "compute_dtype", None) or layer.dtype
+    out_dtype = getattr(layer, "_symbolic_dtype", None) or \
+        getattr(layer, "compute_dtype", None) or layer.dtype  # (SymbolicOp: the op's dtype)
     node_index = len(layer._inbound_nodes)
     counter = iter(range(1 << 30))
 

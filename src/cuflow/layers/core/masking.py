@@ -16,6 +16,7 @@ class Masking(Layer):
         super().__init__(**kwargs)
         self.mask_value = mask_value
         self.supports_masking = True
+        self._build_at_init()
 
     def _keep(self, inputs):
         # a step is kept when any feature differs from mask_value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ... import ops
-from .base_merge import _Merge
+from .base_merge import _check_masks, _Merge
 
 
 class Concatenate(_Merge):
@@ -15,7 +15,7 @@ class Concatenate(_Merge):
         self._check(input_shape)
         self.compute_output_shape(input_shape)
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
         self._check(inputs)
         try:
             return ops.concatenate(list(inputs), axis=self.axis)
@@ -36,6 +36,25 @@ class Concatenate(_Merge):
         out = list(shapes[0])
         out[axis] = total
         return tuple(out)
+
+    def compute_mask(self, inputs, mask=None):
+        """As Keras: the inputs' masks (all-true where an input has none) joined along the
+        concatenation axis, then reduced over the last axis."""
+        if mask is None:
+            return None
+        _check_masks(inputs, mask)
+        if all(m is None for m in mask):
+            return None
+        masks = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                masks.append(ops.ones(tuple(x.shape), dtype="bool"))
+                continue
+            m = ops.cast(m, "bool")
+            if m.ndim < len(x.shape):
+                m = ops.broadcast_to(ops.expand_dims(m, -1), tuple(x.shape))
+            masks.append(m)
+        return ops.any(ops.concatenate(masks, axis=self.axis), axis=-1)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

@@ -27,7 +27,7 @@ class Dot(_Merge):
                              f"{self.axes[0]} in {tuple(a)} does not match {b[ax_b]} of axis "
                              f"{self.axes[1]} in {tuple(b)}")
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
         self._check(inputs)
         a, b = inputs
         ax_a, ax_b = self.axes[0] % a.ndim, self.axes[1] % b.ndim
@@ -45,6 +45,9 @@ class Dot(_Merge):
         shape = self._out_shape(a.shape, b.shape)
         return ops.reshape(out, (a.shape[0],) + shape[1:]) if len(shape) > 1 else \
             ops.reshape(out, (a.shape[0], 1))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def _out_shape(self, a, b):
         ax_a, ax_b = self.axes[0] % len(a), self.axes[1] % len(b)

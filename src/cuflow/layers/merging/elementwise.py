@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ... import ops
-from .base_merge import _functional, _Merge
+from .base_merge import _expanded_mask, _functional, _Merge
 
 
 class Add(_Merge):
@@ -15,13 +15,34 @@ class Add(_Merge):
 class Subtract(_Merge):
     def _check(self, inputs):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            raise ValueError(f'layer "{self.name}" (Subtract) must be called on exactly 2 inputs')
+            n = len(inputs) if isinstance(inputs, (list, tuple)) else 1
+            raise ValueError(f'layer "{self.name}": a `Subtract` layer should be called on '
+                             f"exactly 2 inputs. Received: {n} input(s)")
 
     def _merge(self, a, b):
         return ops.subtract(a, b)
 
 
 class Multiply(_Merge):
+    def _merge_function(self, inputs, masks):
+        if all(m is None for m in masks):
+            return super()._merge_function(inputs, masks)
+        # as Keras: a masked-out step counts as 1 in the product; where every input is masked
+        # the output is 0 and masked
+        every = all(m is not None for m in masks)
+        out = out_mask = None
+        for x, m in zip(inputs, masks):
+            if m is not None:
+                m = _expanded_mask(m, x)
+                x = ops.where(m, x, ops.ones_like(x))
+                if every:
+                    out_mask = m if out_mask is None else ops.logical_or(out_mask, m)
+            out = x if out is None else ops.multiply(out, x)
+        if every:
+            out = ops.where(out_mask, out, ops.zeros_like(out))
+            out._keras_mask = ops.any(out_mask, axis=-1)
+        return out
+
     def _merge(self, a, b):
         return ops.multiply(a, b)
 
@@ -35,13 +56,13 @@ class Average(_Merge):
 
 
 class Maximum(_Merge):
-    def _merge(self, a, b):
-        return ops.maximum(a, b)
+    def _merge_function(self, inputs, masks):
+        return self._merge_or_masks(ops.maximum, inputs, masks)
 
 
 class Minimum(_Merge):
-    def _merge(self, a, b):
-        return ops.minimum(a, b)
+    def _merge_function(self, inputs, masks):
+        return self._merge_or_masks(ops.minimum, inputs, masks)
 
 
 add = _functional(Add)

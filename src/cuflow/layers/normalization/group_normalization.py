@@ -5,6 +5,7 @@ from __future__ import annotations
 from ... import ops
 from ..layer import Layer
 from ._affine import affine_config, store_affine
+from .layer_normalization import as_float32_at_least
 
 
 class GroupNormalization(Layer):
@@ -13,11 +14,12 @@ class GroupNormalization(Layer):
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
-        super().__init__(**kwargs)
         if not isinstance(groups, int) or isinstance(groups, bool) or \
                 (groups <= 0 and groups != -1):
-            raise ValueError(f"GroupNormalization: groups must be a positive int or -1 (one "
-                             f"group per channel); received {groups!r}")
+            raise ValueError(f"Received an invalid value for argument `groups`, expected a "
+                             f"positive integer (or `-1` for instance normalization). "
+                             f"Received: groups={groups!r}")
+        super().__init__(**kwargs)
         if not isinstance(axis, int) or isinstance(axis, bool):
             raise TypeError(f"GroupNormalization: axis must be an int; received {axis!r}")
         self.groups, self.axis = groups, axis
@@ -25,6 +27,7 @@ class GroupNormalization(Layer):
         store_affine(self, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                      gamma_regularizer, beta_constraint, gamma_constraint)
         self.supports_masking = True
+        self.autocast = False  # as Keras: statistics in float32 from the unrounded inputs
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -41,7 +44,7 @@ class GroupNormalization(Layer):
             raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number "
                              f"of channels ({dim}).")
         if dim % self.groups:
-            raise ValueError(f"Number of groups ({self.groups}) must be a divisor of the number "
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number "
                              f"of channels ({dim}).")
         self._axis = self.axis % rank
         self._dim = dim
@@ -54,6 +57,7 @@ class GroupNormalization(Layer):
 
     def call(self, inputs):
         ax, g = self._axis, self.groups
+        inputs = as_float32_at_least(inputs)
         shape = inputs.shape
         if inputs.ndim <= ax or shape[ax] != self._dim:
             raise ValueError(f'layer "{self.name}" (GroupNormalization) expected axis '
@@ -68,10 +72,10 @@ class GroupNormalization(Layer):
         out = ops.reshape(centered * ops.rsqrt(var + self.epsilon), shape)
         bshape = tuple(self._dim if i == ax else 1 for i in range(len(shape)))
         if self.gamma is not None:
-            out = out * ops.reshape(self.cast_weight(self.gamma), bshape)
+            out = out * ops.reshape(ops.cast(self.gamma, out.dtype), bshape)
         if self.beta is not None:
-            out = out + ops.reshape(self.cast_weight(self.beta), bshape)
-        return out
+            out = out + ops.reshape(ops.cast(self.beta, out.dtype), bshape)
+        return out if out.dtype == self.compute_dtype else ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -79,7 +79,12 @@ class SpectralNormalization(Wrapper):
             if hasattr(var, "assign"):
                 self.vector_u.assign(new_u)
                 var.assign(new_kernel)
-        return self.layer(inputs, training=training)
+        out = self.layer(inputs, training=training)
+        # as Keras: the output takes the dtype of the (autocast) inputs
+        dtype = getattr(inputs, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and out.dtype != dtype:
+            out = ops.cast(out, dtype)
+        return out
 
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)

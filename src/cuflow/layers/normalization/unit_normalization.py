@@ -19,7 +19,7 @@ class UnitNormalization(Layer):
             raise TypeError(f"Invalid value for `axis` argument: expected an int or a list/tuple "
                             f"of ints. Received: axis={axis!r}")
         self.supports_masking = True
-        self.built = True
+        self._build_at_init()
 
     def call(self, inputs):
         axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis

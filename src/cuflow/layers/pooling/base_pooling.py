@@ -1,7 +1,10 @@
-"""What the pooling layers share: ``_Pooling`` (windows over 1-3 spatial axes) and
-``_GlobalPooling`` (a reduction over all of them)."""
+"""What the pooling layers share: ``_Pooling`` (windows over 1-3 spatial axes),
+``_GlobalPooling`` (a reduction over all of them) and ``_AdaptivePooling`` (windows sized to
+reach a fixed output size)."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from ... import ops
 from ...ops._im2col import as_tuple, check_format, check_padding, output_length
@@ -26,6 +29,7 @@ class _Pooling(Layer):
                                                                        self.rank)
         self.padding = check_padding(cls, padding)
         self.data_format = check_format(cls, data_format)
+        self._build_at_init()
 
     def _spatial_axes(self):
         return tuple(range(1, self.rank + 1)) if self.data_format == "channels_last" else \
@@ -72,6 +76,7 @@ class _GlobalPooling(Layer):
         super().__init__(**kwargs)
         self.data_format = check_format(type(self).__name__, data_format)
         self.keepdims = bool(keepdims)
+        self._build_at_init()
 
     def _axes(self):
         return tuple(range(1, self.rank + 1)) if self.data_format == "channels_last" else \
@@ -91,3 +96,53 @@ class _GlobalPooling(Layer):
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format,
                 "keepdims": self.keepdims}
+
+
+class _AdaptivePooling(Layer):
+    """Pools the spatial axes to ``output_size`` whatever the input size (Keras 3's
+    Adaptive{Average,Max}Pooling{1,2,3}D); ``_op`` is the ``cuflow.ops`` function."""
+
+    rank = 2
+    _op = None
+    _axes_words = {1: "1 integer", 2: "(height, width) tuple", 3: "(depth, height, width) tuple"}
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+            output_size = (int(output_size),) * self.rank
+        elif isinstance(output_size, (tuple, list)):
+            if len(output_size) != self.rank:
+                error = ValueError if self.rank == 1 else TypeError
+                raise error(f"{cls}: `output_size` must be an integer or "
+                            f"{self._axes_words[self.rank]}. Received: {output_size!r}")
+            output_size = tuple(output_size)
+        else:
+            raise TypeError(f"{cls}: `output_size` must be an integer or "
+                            f"{self._axes_words[self.rank]}. Received: {output_size!r} of type "
+                            f"{type(output_size)}")
+        for v in output_size:
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"{cls}: `output_size` entries must be positive integers. "
+                                 f"Received: output_size={output_size!r}")
+        self.output_size = tuple(int(v) for v in output_size)
+        self.data_format = check_format(cls, data_format)
+
+    def compute_output_shape(self, input_shape):
+        _check_rank(self, input_shape, self.rank)
+        if self.data_format == "channels_last":
+            return (input_shape[0], *self.output_size, input_shape[-1])
+        return (input_shape[0], input_shape[1], *self.output_size)
+
+    def call(self, inputs):
+        _check_rank(self, inputs.shape, self.rank)
+        return type(self)._op(inputs, self.output_size, self.data_format)
+
+    def get_config(self):
+        return {**super().get_config(), "output_size": self.output_size,
+                "data_format": self.data_format}
+
+
+def _adaptive(name, op, rank, module, doc):
+    return type(name, (_AdaptivePooling,), {"rank": rank, "_op": staticmethod(op),
+                                            "__module__": module, "__doc__": doc})

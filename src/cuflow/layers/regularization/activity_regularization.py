@@ -15,6 +15,7 @@ class ActivityRegularization(Layer):
         self.l1, self.l2 = float(l1), float(l2)
         self.activity_regularizer = regularizers.L1L2(l1=self.l1, l2=self.l2)
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs):
         self._activity_losses.append(self.activity_regularizer(inputs))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ... import ops
+from .._checks import dropout_rate
+from .._checks import noise_shape as _noise_shape
 from ..layer import Layer
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -16,13 +18,11 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float "
-                             f"value between 0 and 1. Received: rate={rate!r}")
-        self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.rate = dropout_rate("AlphaDropout", rate)
+        self.noise_shape = _noise_shape(noise_shape)
         self.seed = seed
         self.supports_masking = True
+        self._build_at_init()
 
     def _keep_mask(self, inputs):
         """1.0 where a unit is kept, 0.0 where dropped, in the noise shape (device-side draw

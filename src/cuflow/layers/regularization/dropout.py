@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from ... import ops
+from .._checks import dropout_rate
+from .._checks import noise_shape as _noise_shape
 from ..layer import Layer
 
 
 class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
-            raise ValueError(f"Dropout: rate must be a number in [0, 1]; received {rate!r}")
-        self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.rate = dropout_rate("Dropout", rate)
+        self.noise_shape = _noise_shape(noise_shape)
         self.seed = seed
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:

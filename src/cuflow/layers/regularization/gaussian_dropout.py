@@ -15,6 +15,7 @@ class GaussianDropout(Layer):
         self.rate = dropout_rate("GaussianDropout", rate)
         self.seed = seed
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs, training=None):
         if not training or not 0 < self.rate < 1:

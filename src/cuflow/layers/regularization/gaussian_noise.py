@@ -17,6 +17,7 @@ class GaussianNoise(Layer):
         self.stddev = float(stddev)
         self.seed = seed
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs, training=None):
         if not training or self.stddev == 0:

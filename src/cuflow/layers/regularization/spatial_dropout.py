@@ -22,6 +22,7 @@ class _SpatialDropout(Layer):
         self.data_format = check_format(type(self).__name__, data_format)
         self.seed = seed
         self.supports_masking = True
+        self._build_at_init()
 
     def call(self, inputs, training=None):
         if inputs.ndim != self.rank + 2:

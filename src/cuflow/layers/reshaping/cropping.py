@@ -18,11 +18,18 @@ class _Cropping(_Spatial):
             if out[ax] is None:
                 continue
             if b + a >= out[ax]:
-                raise ValueError(f'layer "{self.name}" ({type(self).__name__}): cropping '
-                                 f"{self.cropping} must be smaller than the input's spatial "
-                                 f"size; received input shape {tuple(input_shape)}")
+                raise ValueError(self._too_much(input_shape))
             out[ax] -= b + a
         return tuple(out)
+
+    def _too_much(self, shape):
+        where = f'layer "{self.name}" ({type(self).__name__}): '
+        received = f"Received: input_shape={tuple(shape)}, cropping={self.get_config()['cropping']}"
+        if self.rank == 1:  # Keras's two texts
+            return ValueError(f"{where}`cropping` parameter of `Cropping1D` layer must be smaller "
+                              f"than the input length. {received}")
+        return ValueError(f"{where}Values in `cropping` argument should be smaller than the "
+                          f"corresponding spatial dimension of the input. {received}")
 
     def call(self, inputs):
         self.compute_output_shape(inputs.shape)
@@ -38,6 +45,7 @@ class _Cropping(_Spatial):
 
 class Cropping1D(_Cropping):
     rank = 1
+    _takes_data_format = False
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(cropping, None, **kwargs)

@@ -5,16 +5,14 @@ from __future__ import annotations
 import math
 
 from ... import ops
+from ...ops._im2col import check_format
 from ..layer import Layer
 
 
 class Flatten(Layer):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
-        if self.data_format not in ("channels_last", "channels_first"):
-            raise ValueError(f"Flatten: data_format must be 'channels_last' or 'channels_first'; "
-                             f"received {data_format!r}")
+        self.data_format = check_format("Flatten", data_format)
 
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 2:

@@ -9,10 +9,12 @@ from ..layer import Layer
 class Permute(Layer):
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
-        self.dims = tuple(int(d) for d in dims)
+        self.dims = tuple(dims)
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
-            raise ValueError(f"Permute: dims must be a permutation of 1..{len(self.dims)}; "
-                             f"received {dims!r}")
+            raise ValueError(f"Invalid permutation argument `dims` for Permute Layer. The set of "
+                             f"indices in `dims` must be consecutive and start from 1. Received "
+                             f"dims={dims!r}")
+        self.dims = tuple(int(d) for d in self.dims)
 
     def call(self, inputs):
         return ops.transpose(inputs, (0,) + self.dims)

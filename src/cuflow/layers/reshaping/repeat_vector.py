@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ... import ops
-from .._checks import incompatible, positive_int
+from .._checks import incompatible
 from ..layer import Layer
 
 
 class RepeatVector(Layer):
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.n = positive_int("RepeatVector", "n", n)
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"RepeatVector: Expected an integer value for `n`, got {type(n)}.")
+        if n <= 0:
+            raise ValueError(f"RepeatVector: Argument `n` should be a positive integer. "
+                             f"Received: n={n}")
+        self.n = int(n)
 
     def call(self, inputs):
         if inputs.ndim != 2:

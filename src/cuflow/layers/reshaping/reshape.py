@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import ops
 from ..layer import Layer
 
@@ -11,9 +13,24 @@ from ..layer import Layer
 class Reshape(Layer):
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(s) for s in target_shape)
-        if self.target_shape.count(-1) > 1 or any(s < -1 or s == 0 for s in self.target_shape):
-            raise ValueError(f"Reshape: invalid target_shape {target_shape!r}")
+        try:
+            target_shape = tuple(target_shape)
+        except TypeError:
+            raise TypeError(f"Reshape: target_shape must be a tuple of ints; received "
+                            f"target_shape={target_shape!r}") from None
+        for d in target_shape:
+            if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+                raise TypeError(f"Reshape: target_shape must be a tuple of ints; received "
+                                f"target_shape={target_shape!r}")
+        self.target_shape = tuple(int(d) for d in target_shape)
+        if any(d < -1 for d in self.target_shape):
+            raise ValueError(f"Each dimension in `target_shape` must be a non-negative integer, "
+                             f"or `-1` for a single unknown dimension. Received: "
+                             f"target_shape={self.target_shape}.")
+        if self.target_shape.count(-1) > 1:
+            raise ValueError(f"There must be at most one unknown dimension (-1) in "
+                             f"`target_shape`. Received: target_shape={self.target_shape}.")
+        self.built = True  # as Keras's Reshape: nothing to build, whatever its class
 
     def _resolve(self, input_shape):
         rest = input_shape[1:]
@@ -23,7 +40,7 @@ class Reshape(Layer):
         total = int(math.prod(rest))
         known = int(math.prod(s for s in self.target_shape if s != -1))
         if -1 in self.target_shape:
-            if total % known:
+            if known == 0 or total % known:
                 raise ValueError(f'layer "{self.name}" (Reshape) cannot reshape input of shape '
                                  f"{tuple(input_shape)} to {self.target_shape}")
             return tuple(total // known if s == -1 else s for s in self.target_shape)

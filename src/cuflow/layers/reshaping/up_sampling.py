@@ -3,21 +3,33 @@
 
 from __future__ import annotations
 
-from ...ops._im2col import as_tuple
+import numpy as np
+
+from ...ops.image import INTERPOLATIONS
 from ...ops.image import upsample as _upsample
-from .base_spatial import _Spatial
+from .base_spatial import _Spatial, int_tuple
 
 
 class _UpSampling(_Spatial):
     def __init__(self, size=2, data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format, **kwargs)
         cls = type(self).__name__
-        self.size = as_tuple(cls, "size", size, self.rank)
-        allowed = ("nearest", "bilinear") if self.rank == 2 else ("nearest",)
-        if interpolation not in allowed:
+        if self.rank == 1:  # Keras's UpSampling1D takes one int and says so
+            if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+                raise TypeError(f"{cls}: Expected an integer value for `size`, got "
+                                f"{type(size)}.")
+            if size <= 0:
+                raise ValueError(f"{cls}: Argument `size` should be a positive integer. "
+                                 f"Received: size={size}")
+            self.size = (int(size),)
+        else:
+            self.size = int_tuple(size, self.rank, "size")
+        allowed = INTERPOLATIONS if self.rank == 2 else ("nearest",)
+        name = interpolation.lower() if isinstance(interpolation, str) else interpolation
+        if name not in allowed:
             raise ValueError(f"{cls}: interpolation must be one of {allowed}; received "
                              f"{interpolation!r}")
-        self.interpolation = interpolation
+        self.interpolation = name
 
     def compute_output_shape(self, input_shape):
         self._check(input_shape)
@@ -35,6 +47,7 @@ class UpSampling1D(_UpSampling):
     """Repeat each time step ``size`` times."""
 
     rank = 1
+    _takes_data_format = False
 
     def __init__(self, size=2, **kwargs):
         super().__init__(size, None, "nearest", **kwargs)

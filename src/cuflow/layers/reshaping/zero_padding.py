@@ -33,8 +33,8 @@ class _ZeroPadding(_Spatial):
 class ZeroPadding1D(_ZeroPadding):
     rank = 1
 
-    def __init__(self, padding=1, **kwargs):
-        super().__init__(padding, None, **kwargs)
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
 
 
 class ZeroPadding2D(_ZeroPadding):

@@ -46,7 +46,9 @@ class _Cell(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
-        kwargs.pop("implementation", None)  # Keras's kernel-variant switch; one variant here
+        # Keras's legacy kernel-variant switch (1: per-gate products, 2: fused); one variant here
+        # computes the same values, the argument is kept as Keras keeps it
+        implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
         owner = type(self).__name__
         self.units = positive_int(owner, "units", units)
@@ -63,6 +65,7 @@ class _Cell(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = rate(owner, "dropout", dropout)
         self.recurrent_dropout = rate(owner, "recurrent_dropout", recurrent_dropout)
+        self.implementation = 1 if self.recurrent_dropout else implementation
         self.seed = seed
         self.state_size = self.units
         self.output_size = self.units
@@ -107,7 +110,8 @@ class _Cell(Layer):
         if training and 0.0 < self.dropout < 1.0:
             noise = (None, 1, None) if inputs.ndim == 3 else None
             inputs = ops.dropout(inputs, self.dropout, training=True, noise_shape=noise)
-        return ops.dense(inputs, self.kernel, self._input_bias())
+        return ops.dense(inputs, self.cast_weight(self.kernel),
+                         self.cast_weight(self._input_bias()))
 
     def recurrent_mask(self, h, training=None):
         """The recurrent dropout mask (scaled keep mask, fixed over the sequence) or None."""
@@ -117,7 +121,7 @@ class _Cell(Layer):
         return ops.dropout(ones, self.recurrent_dropout, training=True)
 
     def step_params(self):
-        return (self.recurrent_kernel,)
+        return (self.cast_weight(self.recurrent_kernel),)
 
     def step(self, xw, states, params, rec_mask=None):
         raise NotImplementedError

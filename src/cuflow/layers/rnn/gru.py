@@ -57,9 +57,9 @@ class GRUCell(_Cell):
         return self.bias[0]
 
     def step_params(self):
-        rk, u = self.recurrent_kernel, self.units
+        rk, u = self.cast_weight(self.recurrent_kernel), self.units
         if self.reset_after:
-            return rk, (self.bias[1] if self.bias is not None else None)
+            return rk, (self.cast_weight(self.bias[1]) if self.bias is not None else None)
         return rk[:, :2 * u], rk[:, 2 * u:]
 
     def step(self, xw, states, params, rec_mask=None):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import inspect
 
-from ... import ops, regularizers
+from ... import autodiff, ops, regularizers
+from ...tensor import Variable
 from .._checks import incompatible
 from ..layer import Layer
 from ..serialization import deserialize_layer, serialize, serialize_layer
@@ -65,16 +66,13 @@ class RNN(Layer):
         if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
             raise ValueError(f"RNN: the cell needs a `call(inputs, states)` method and a "
                              f"`state_size` attribute; received {cell!r}")
-        if stateful:
-            raise NotImplementedError(f"{type(self).__name__}: stateful=True is not supported by "
-                                      f"cuflow yet; pass the final states back as initial_state "
-                                      f"(return_state=True) to carry them across batches")
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
-        self.stateful = False
+        self.stateful = bool(stateful)
+        self.states = None  # stateful: the carried states (Variables, not weights), per batch row
         self.unroll = bool(unroll)  # accepted for compatibility; the loop is always eager
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
@@ -97,6 +95,13 @@ class RNN(Layer):
             for var in self.cell.weights:
                 if not var.name.startswith(self.name + "/"):
                     var.name = f"{self.name}/{var.name}"
+        if self.stateful:
+            if self.states is not None:
+                self.reset_state()
+            elif input_shape[0] is None:
+                raise ValueError(f"When using `stateful=True` in a RNN, the batch size must be "
+                                 f"static. Found dynamic batch size: sequence.shape="
+                                 f"{input_shape}")
         self.built = True  # as Keras: a direct build() call counts, so __call__ won't rebuild
 
     def compute_output_shape(self, input_shape):
@@ -113,6 +118,28 @@ class RNN(Layer):
         return as_mask(mask) if self.return_sequences else None
 
     # ---- the loop --------------------------------------------------------------------------
+    def reset_state(self):
+        """Stateful: zero the carried states (the next call starts afresh)."""
+        if self.states is not None:
+            for var in self.states:
+                var.assign(ops.zeros_like(var))
+
+    reset_states = reset_state  # the Keras 2 name
+
+    def _stateful_initial_state(self, sequences):
+        batch = sequences.shape[0]
+        if self.states is None:
+            with autodiff.no_grad():
+                zeros = self.get_initial_state(batch, like=sequences)
+            self.states = [Variable(ops.cast(z, self.dtype), trainable=False,
+                                    name=f"{self.name}/rnn_state") for z in zeros]
+        expected = self.states[0].shape[0]
+        if batch != expected:
+            raise ValueError(f"If an RNN is stateful, the batch size of the input sequences "
+                             f"must be the same as the batch size of the initial state. \n"
+                             f"- Expected batch size: {expected}\n- Received batch size: {batch}")
+        return [ops.cast(v, sequences.dtype) for v in self.states]
+
     def get_initial_state(self, batch_size, like=None):
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None and _accepts(fn, "like"):
@@ -129,7 +156,9 @@ class RNN(Layer):
         if steps == 0:
             raise ValueError(f'layer "{self.name}" ({type(self).__name__}) needs at least one '
                              f"time step; received input shape {sequences.shape}")
-        if initial_state is None:
+        if initial_state is None and self.stateful:
+            states = self._stateful_initial_state(sequences)
+        elif initial_state is None:
             states = self.get_initial_state(batch, like=sequences)
         else:
             states = flat_states(initial_state)
@@ -180,8 +209,17 @@ class RNN(Layer):
                 prev = out
             states = new
             outputs.append(out)
+        if self.stateful:
+            if self.states is None:  # initial states given: carry on from these
+                self._stateful_initial_state(sequences)
+            with autodiff.no_grad():
+                for var, s in zip(self.states, states):
+                    var.assign(ops.cast(s, var.dtype))
         # sequences come back in processing order (reversed for go_backwards), as in Keras
         output = ops.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
+        # as Keras: outputs and states in the compute dtype, whatever the cell computed in
+        output = self._as_compute_dtype(output)
+        states = [self._as_compute_dtype(s) for s in states]
         activity = getattr(self, "activity_regularizer", None)
         if activity is not None:
             self._activity_losses.append(activity(output))
@@ -190,6 +228,10 @@ class RNN(Layer):
         if self.return_sequences and mask is not None:
             output._keras_mask = mask  # Layer.__call__ only attaches masks to single outputs
         return [output] + list(states)
+
+    def _as_compute_dtype(self, t):
+        return t if t.dtype.kind != "f" or t.dtype == self.compute_dtype else \
+            ops.cast(t, self.compute_dtype)
 
     # ---- config ----------------------------------------------------------------------------
     def _rnn_config(self):
@@ -224,6 +266,8 @@ class _CellRNN(RNN):
     def __init__(self, cell_kwargs, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, activity_regularizer=None,
                  use_cudnn="auto", **kwargs):
+        if "implementation" in kwargs:  # Keras's legacy argument: the cell keeps it
+            cell_kwargs = {**cell_kwargs, "implementation": kwargs.pop("implementation")}
         cell = self._cell_class(name=self._cell_name, dtype=kwargs.get("dtype"),
                                 trainable=kwargs.get("trainable", True), **cell_kwargs)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,

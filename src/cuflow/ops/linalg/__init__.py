@@ -22,12 +22,14 @@ Gradients are the standard ones (as TF, JAX and PyTorch), for real inputs:
 symmetric ones (the input is taken to be symmetric, as JAX and PyTorch do).
 
 Files: ``systems`` (inv, det, slogdet, logdet, solve, solve_triangular, lstsq),
-``decompositions`` (cholesky, eigh, eig, lu_factor, qr, svd), ``norms`` (norm).
+``decompositions`` (cholesky, eigh, eig, lu_factor, qr, svd), ``inverses`` (pinv,
+cholesky_inverse, matrix_rank), ``norms`` (norm).
 """
 
-from . import decompositions, norms, systems
+from . import decompositions, inverses, norms, systems
 from .decompositions import *  # noqa: F403
+from .inverses import *  # noqa: F403
 from .norms import *  # noqa: F403
 from .systems import *  # noqa: F403
 
-__all__ = [name for topic in (decompositions, norms, systems) for name in topic.__all__]
+__all__ = [name for topic in (decompositions, inverses, norms, systems) for name in topic.__all__]

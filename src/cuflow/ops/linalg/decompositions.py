@@ -56,11 +56,9 @@ def eigh(x):
 
 
 def eig(x):
-    """Eigenvalues and eigenvectors of a general square matrix (batched), not differentiable.
-
-    cuflow tensors hold no complex numbers, so (as Keras' FFT ops) each complex result is a
-    ``(real, imag)`` pair: returns ``((w_real, w_imag), (v_real, v_imag))``. On the GPU, where
-    CuPy has no ``linalg.eig``, the matrices make a host round trip.
+    """``(eigenvalues, eigenvectors)`` of a general square matrix (batched), as complex tensors
+    (as Keras's NumPy backend); not differentiable. On the GPU, where CuPy has no
+    ``linalg.eig``, the matrices make a host round trip.
     """
     a = _square("eig", x)
     bk = a._backend
@@ -70,29 +68,26 @@ def eig(x):
     else:  # pragma: no cover - CuPy builds without geev
         w, v = np.linalg.eig(bk.to_numpy(a.data))
         w, v = bk.asarray(w), bk.asarray(v)
-    dt = a.dtype
-
-    def pair(c):
-        return (const(xp.ascontiguousarray(c.real).astype(dt), bk),
-                const(xp.ascontiguousarray(c.imag).astype(dt), bk))
-
-    return pair(w), pair(v)
+    dt = np.complex128 if a.dtype == np.float64 else np.complex64
+    return const(w.astype(dt), bk), const(v.astype(dt), bk)
 
 
 def lu_factor(x):
-    """``(lu, pivots)`` of a square matrix (batched), as ``scipy.linalg.lu_factor``: ``lu`` holds
-    U and the unit-lower L below the diagonal; row ``i`` was interchanged with row ``pivots[i]``
-    (0-based, int32). Partial pivoting; not differentiable."""
-    a = _square("lu_factor", x)
+    """``(lu, pivots)`` of a matrix (batched; M x N, square or not), as
+    ``scipy.linalg.lu_factor``: ``lu`` holds U and the unit-lower L below the diagonal; row ``i``
+    was interchanged with row ``pivots[i]`` (0-based, int32, min(M, N) of them). Partial
+    pivoting; not differentiable."""
+    a = _matrix("lu_factor", x)
     bk = a._backend
     xp = bk.xp
-    n = a.shape[-1]
+    m, n = a.shape[-2:]
+    k_max = min(m, n)
     batch = a.shape[:-2]
-    lu = a.data.reshape((-1, n, n)).copy()
+    lu = a.data.reshape((-1, m, n)).copy()
     nb = lu.shape[0]
-    piv = xp.zeros((nb, n), dtype=np.int32)
+    piv = xp.zeros((nb, k_max), dtype=np.int32)
     rows = xp.arange(nb)
-    for k in range(n):
+    for k in range(k_max):
         p = k + xp.argmax(xp.abs(lu[:, k:, k]), axis=1)
         piv[:, k] = p
         row_k, row_p = lu[rows, k].copy(), lu[rows, p].copy()
@@ -101,7 +96,7 @@ def lu_factor(x):
         safe = xp.where(pivot == 0, 1.0, pivot).astype(lu.dtype)  # singular: column left as is
         lu[:, k + 1:, k] /= safe[:, None]
         lu[:, k + 1:, k + 1:] -= lu[:, k + 1:, k, None] * lu[:, k, None, k + 1:]
-    return const(lu.reshape(a.shape), bk), const(piv.reshape(batch + (n,)), bk)
+    return const(lu.reshape(a.shape), bk), const(piv.reshape(batch + (k_max,)), bk)
 
 
 def qr(x, mode="reduced"):

@@ -53,13 +53,15 @@ def logdet(x):
     return slogdet(x)[1]
 
 
-def _is_vector(op, a, b):
+def _is_vector(op, a, b, batch_vector=False):
     """Whether ``b`` is a (batched) right-hand-side vector rather than a matrix: b (M,) always; a
     matrix (..., M, K) where b's second-to-last dimension is M (NumPy's reading); else a batch of
     vectors (..., M) with one dimension fewer than ``a`` (JAX's reading)."""
     m = a.shape[-2]
     if b.ndim == 1 and b.shape[0] == m:
         return True
+    if batch_vector and b.ndim == a.ndim - 1 and b.shape[-1] == m:
+        return True  # solve_triangular reads b of one rank less as vectors (as Keras / SciPy)
     if b.ndim >= 2 and b.shape[-2] == m:
         return False
     if b.ndim == a.ndim - 1 and b.ndim >= 1 and b.shape[-1] == m:
@@ -68,7 +70,7 @@ def _is_vector(op, a, b):
                      f"{a.shape}; received b of shape {b.shape}")
 
 
-def _system(op, a, b):
+def _system(op, a, b, batch_vector=False):
     """Coerced (bk, a, b, vector?) with shape checks: a (..., M, M), b (..., M) or (..., M, K)."""
     a = _square(op, a)
     b = to_tensor(b, a)
@@ -76,7 +78,7 @@ def _system(op, a, b):
     if b.dtype != a.dtype:
         raise TypeError(f"{op}: a and b must have the same floating dtype; received {a.dtype} "
                         f"and {b.dtype}")
-    vector = _is_vector(op, a, b)
+    vector = _is_vector(op, a, b, batch_vector)
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-1] if vector else b.shape[:-2])
     except ValueError:
@@ -128,7 +130,7 @@ def solve(a, b):
 def solve_triangular(a, b, lower=False):
     """x with ``a @ x = b`` for triangular ``a``: only its lower (``lower=True``) or upper
     triangle is read."""
-    bk, a, b, vector = _system("solve_triangular", a, b)
+    bk, a, b, vector = _system("solve_triangular", a, b, batch_vector=True)
     xp = bk.xp
     tri = xp.tril if lower else xp.triu
     a2, b2 = _broadcast_pair(xp, tri(a.data), b.data, vector)

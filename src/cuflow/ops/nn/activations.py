@@ -12,8 +12,11 @@ from .._core import check_float, normalize_axis, record, to_tensor
 # ---- kernel-backed ------------------------------------------------------------------------------
 
 def activation(x, name, alpha=None):
-    """Apply the elementwise activation ``name`` (one fused kernel forward and one backward)."""
-    x = to_tensor(x)
+    """Apply the elementwise activation ``name`` (one fused kernel forward and one backward).
+    Integer and bool inputs promote to floatx() (as Keras)."""
+    from ..numpy._elementwise import to_float
+
+    x = to_float(x)
     check_float(name, x)
     if name not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {name!r}; valid names: {', '.join(ACTIVATIONS)}")
@@ -52,19 +55,28 @@ exponential = _named("exponential")
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """Keras's relu: plain ReLU by default; slope / cap / threshold compose from other ops."""
+    """Keras's relu: plain ReLU by default. With a ``threshold``: x where x > threshold, else
+    ``negative_slope * (x - threshold)``; ``max_value`` caps the result to [0, max_value] (as
+    ``keras.activations.relu``)."""
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return activation(x, "relu")
     if threshold == 0.0 and max_value is None:
         return activation(x, "leaky_relu", negative_slope)
     if threshold == 0.0 and max_value == 6.0 and negative_slope == 0.0:
         return activation(x, "relu6")
-    from ..numpy.arithmetic import minimum
+    from ..numpy.arithmetic import clip
     from ..numpy.logic import where
 
     x = to_tensor(x)
-    y = where(x >= threshold, x, (x - threshold) * negative_slope)
-    return minimum(y, max_value) if max_value is not None else y
+    if threshold != 0.0:
+        y = where(x > threshold, x, x * 0)
+    else:
+        y = activation(x, "relu")
+    if max_value is not None:
+        y = clip(y, 0.0, max_value)
+    if negative_slope != 0.0:
+        y = y - negative_slope * activation(threshold - x, "relu")
+    return y
 
 
 def leaky_relu(x, negative_slope=0.2):
@@ -82,7 +94,7 @@ def celu(x, alpha=1.0):
     return activation(x, "celu", alpha)
 
 
-def gelu(x, approximate=False):
+def gelu(x, approximate=True):
     return activation(x, "gelu_tanh" if approximate else "gelu")
 
 
@@ -98,11 +110,21 @@ def _last_axis_op(op, fwd, bwd):
         check_float(op, x)
         if x.ndim == 0:
             raise ValueError(f"{op} needs a tensor of rank >= 1; received a scalar")
-        if axis not in (-1, x.ndim - 1):
+        if axis is None or isinstance(axis, (tuple, list)):
+            return _over_axes(fn, x, axis)
+        (ax,) = normalize_axis(op, axis, x.ndim)
+        if op == "softmax" and x.shape[ax] == 1:
+            import warnings
+
+            warnings.warn(f"You are using a softmax over axis {axis} of a tensor of shape "
+                          f"{x.shape}. This axis has size 1. The softmax operation will always "
+                          f"return the value 1, which is likely not what you intended. Did you "
+                          f"mean to use a sigmoid instead?", UserWarning, stacklevel=2)
+        if ax != x.ndim - 1:
             from ..numpy.shape import transpose
 
             perm = list(range(x.ndim))
-            perm[axis], perm[-1] = perm[-1], perm[axis]
+            perm[ax], perm[-1] = perm[-1], perm[ax]
             return transpose(fn(transpose(x, perm)), perm)
         bk = x._backend
         y = getattr(bk, fwd)(x.data)
@@ -115,6 +137,21 @@ def _last_axis_op(op, fwd, bwd):
 
     fn.__name__ = op
     return fn
+
+
+def _over_axes(fn, x, axis):
+    """``fn`` over several axes at once (None: all): move them last, flatten them into one,
+    apply on that axis, and undo the moves."""
+    from ..numpy.shape import reshape, transpose
+
+    axes = list(normalize_axis(fn.__name__, axis, x.ndim))
+    rest = [i for i in range(x.ndim) if i not in axes]
+    perm = rest + axes
+    moved = transpose(x, perm) if perm != list(range(x.ndim)) else x
+    flat = reshape(moved, tuple(x.shape[i] for i in rest) + (-1,))
+    y = reshape(fn(flat, -1), moved.shape)
+    inv = [perm.index(i) for i in range(x.ndim)]
+    return transpose(y, inv) if perm != list(range(x.ndim)) else y
 
 
 softmax = _last_axis_op("softmax", "softmax_forward", "softmax_backward")
@@ -160,6 +197,10 @@ _sparse_plus = _elementwise(
 _squareplus = _elementwise(
     "squareplus", lambda xp, x, b: (x + xp.sqrt(x * x + b)) / 2,
     lambda xp, x, y, g, b: g * (1 + x / xp.sqrt(x * x + b)) / 2)
+_sparse_sigmoid = _elementwise(
+    "sparse_sigmoid",
+    lambda xp, x: xp.clip((x + 1) / 2, 0, 1),
+    lambda xp, x, y, g: g * ((x > -1) & (x < 1)) / 2)
 _tanh_shrink = _elementwise(
     "tanh_shrink", lambda xp, x: x - xp.tanh(x), lambda xp, x, y, g: g * xp.tanh(x) ** 2)
 _threshold = _elementwise(
@@ -192,6 +233,11 @@ def squareplus(x, b=4):
     if b < 0:
         raise ValueError(f"squareplus: b must be non-negative; received {b!r}")
     return _squareplus(x, float(b))
+
+
+def sparse_sigmoid(x):
+    """0 for x <= -1, (x + 1) / 2 for -1 < x < 1, 1 for x >= 1."""
+    return _sparse_sigmoid(x)
 
 
 def tanh_shrink(x):
@@ -254,6 +300,6 @@ __all__ = [
     "ACTIVATIONS", "activation", "celu", "elu", "exponential", "gelu", "glu", "hard_shrink",
     "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "log_sigmoid",
     "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax",
-    "softplus", "softsign", "sparse_plus", "sparsemax", "squareplus", "swish", "tanh",
-    "tanh_shrink", "threshold"
+    "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish",
+    "tanh", "tanh_shrink", "threshold"
 ]

@@ -19,7 +19,7 @@ def _unary(op, forward, backward_fn, needs_float=True):
     """An elementwise op from ``forward(xp, x)`` and ``backward_fn(xp, x, y, g)``."""
 
     def fn(x):
-        x = to_tensor(x)
+        x = to_float(x) if needs_float else to_tensor(x)
         if needs_float:
             check_float(op, x)
         xp = x._backend.xp
@@ -30,3 +30,15 @@ def _unary(op, forward, backward_fn, needs_float=True):
 
     fn.__name__ = op
     return fn
+
+
+def to_float(x):
+    """``x`` as a Tensor, bool / integer data cast to ``floatx()`` (Keras: ``result_type(dtype,
+    float)``, which is float32 for every integer width); floating tensors are returned as is."""
+    x = to_tensor(x)
+    if x.dtype.kind in "biu":
+        from ...backend.config import floatx
+        from ...tensor import Tensor
+
+        return Tensor._wrap(x.data.astype(floatx()), backend=x._backend)
+    return x

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from .._core import check_float, const, operands, record, single_axis, to_tensor, unbroadcast
-from ._elementwise import _binary, _unary
+from ._elementwise import _binary, _unary, to_float
 from .indexing import getitem
 from .logic import where
 
@@ -131,6 +131,10 @@ def divide_no_nan(x1, x2):
 def logaddexp(x1, x2):
     """log(exp(x1) + exp(x2)) without overflow."""
     bk, a, b = operands("logaddexp", x1, x2)
+    a, b = to_float(a), to_float(b)
+    if a.dtype != b.dtype:
+        dt = np.result_type(a.dtype, b.dtype)
+        a, b = const(a.data.astype(dt), bk), const(b.data.astype(dt), bk)
     check_float("logaddexp", a)
     xp = bk.xp
     out = xp.logaddexp(a.data, b.data)
@@ -158,11 +162,27 @@ expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, x, y, g: g * (y + 
 reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, lambda xp, x, y, g: -g * y * y)
 floor = _unary("floor", lambda xp, x: xp.floor(x), None)
 ceil = _unary("ceil", lambda xp, x: xp.ceil(x), None)
-round = _unary("round", lambda xp, x: xp.round(x), None)
+_round_float = _unary("round", lambda xp, x: xp.round(x), None)
+
+
+def round(x, decimals=0):
+    """Round half to even (NumPy), to ``decimals`` places; integers keep their dtype (and with
+    ``decimals < 0`` round to tens, hundreds ...). Piecewise constant: not differentiable."""
+    x = to_tensor(x)
+    if decimals == 0 and x.dtype.kind == "f":
+        return _round_float(x)
+    return const(x._backend.xp.round(x.data, decimals=int(decimals)).astype(x.dtype), x._backend)
+
 log2 = _unary("log2", lambda xp, x: xp.log2(x), lambda xp, x, y, g: g / (x * math.log(2)))
 log10 = _unary("log10", lambda xp, x: xp.log10(x), lambda xp, x, y, g: g / (x * math.log(10)))
 exp2 = _unary("exp2", lambda xp, x: xp.exp2(x), lambda xp, x, y, g: g * y * math.log(2))
-trunc = _unary("trunc", lambda xp, x: xp.trunc(x), None)
+_trunc_float = _unary("trunc", lambda xp, x: xp.trunc(x), None)
+
+
+def trunc(x):
+    """Round towards zero; integer and bool tensors are returned unchanged (as Keras)."""
+    x = to_tensor(x)
+    return x if x.dtype.kind in "biu" else _trunc_float(x)
 absolute = _unary("absolute", lambda xp, x: xp.abs(x), lambda xp, x, y, g: g * xp.sign(x),
                   needs_float=False)
 

@@ -69,13 +69,18 @@ def histogram(x, bins=10, range=None):  # noqa: A002 - Keras' argument name
     """
     x = to_tensor(x)
     if x.ndim != 1:
-        raise ValueError(f"histogram: x must be 1-D; received shape {x.shape}")
+        raise ValueError(f"histogram: Input tensor must be 1-dimensional; received shape "
+                         f"{x.shape}")
     if not is_int(bins) or bins < 1:
-        raise ValueError(f"histogram: bins must be a positive int; received {bins!r}")
+        raise ValueError(f"histogram: Argument `bins` should be a non-negative integer (at least "
+                         f"1); received bins={bins!r}")
     if range is not None:
-        if len(range) != 2 or not range[0] <= range[1]:
-            raise ValueError(f"histogram: range must be (min, max) with min <= max; received "
-                             f"{range!r}")
+        if len(range) != 2:
+            raise ValueError(f"histogram: Argument `range` must be a tuple of two elements; "
+                             f"received range={range!r}")
+        if not range[0] <= range[1]:
+            raise ValueError(f"histogram: The second element of `range` must be greater than "
+                             f"the first; received range={range!r}")
         range = (float(range[0]), float(range[1]))
     xp = x._backend.xp
     counts, edges = xp.histogram(x.data, bins=int(bins), range=range)

@@ -24,9 +24,9 @@ def _floatx():
 
 def _dtype(dtype, default=None):
     dtype = np.dtype(dtype if dtype is not None else (default or _floatx()))
-    if dtype.kind not in "biuf":
-        raise TypeError(f"unsupported dtype {dtype}; cuflow tensors are bool, integer or "
-                        f"floating")
+    if dtype.kind not in "biufc":
+        raise TypeError(f"unsupported dtype {dtype}; cuflow tensors are bool, integer, floating "
+                        f"or complex")
     return dtype
 
 
@@ -119,6 +119,26 @@ def full_like(x, fill_value, dtype=None):
     return _like("full_like", x, dtype, fill_value)
 
 
+def empty_like(x, dtype=None):
+    """A tensor of ``x``'s shape and dtype (or ``dtype``); cuflow fills it with zeros."""
+    return _like("empty_like", x, dtype, 0)
+
+
+def view(x, dtype=None):
+    """The same bytes reinterpreted as ``dtype`` (``numpy.ndarray.view``): the last axis
+    scales by the ratio of item sizes. Not differentiable."""
+    x = to_tensor(x)
+    if dtype is None:
+        return const(x.data.view(), x._backend)
+    dt = _dtype(dtype)
+    try:
+        out = x.data.view(dt)
+    except ValueError as e:
+        raise ValueError(f"view: cannot view a tensor of shape {x.shape} and dtype {x.dtype} "
+                         f"as {dt}: {e}") from None
+    return const(out, x._backend)
+
+
 def arange(start, stop=None, step=1, dtype=None):
     """Integers stay integer (int32, as Keras); any float argument gives floatx."""
     if stop is None:
@@ -167,6 +187,17 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     return const(out.astype(_dtype(dtype)), bk)
 
 
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Numbers spaced evenly on a log scale from ``start`` to ``stop`` (same sign, non-zero),
+    ``numpy.geomspace``; floatx() by default."""
+    num = _int("geomspace", "num", num)
+    lo, hi = to_tensor(start), to_tensor(stop)
+    bk = lo._backend
+    out = bk.xp.geomspace(lo.data.astype(np.float64), hi.data.astype(np.float64), num,
+                          endpoint=endpoint, axis=axis)
+    return const(out.astype(_dtype(dtype)), bk)
+
+
 def eye(N, M=None, k=0, dtype=None):
     n, m = _int("eye", "N", N), _int("eye", "M", N if M is None else M)
     bk, dtype = current_backend(), _dtype(dtype)
@@ -187,17 +218,8 @@ def tri(N, M=None, k=0, dtype=None):
 
 # ---- copies -------------------------------------------------------------------------------------
 
-def _real_only(op, x):
-    if isinstance(x, Tensor):
-        return x
-    if np.iscomplexobj(x) or isinstance(x, complex):
-        raise TypeError(f"{op}: cuflow has no complex dtype; received a complex input "
-                        f"(dtype {np.asarray(x).dtype})")
-    return to_tensor(x)
-
-
 def _identity(op, x):
-    x = _real_only(op, x)
+    x = to_tensor(x)
     return record(x.data.copy(), (x,), lambda g: (g,), op)
 
 
@@ -212,11 +234,10 @@ def array(x, dtype=None):
 
     if isinstance(x, Tensor):
         return copy(x) if dtype is None or np.dtype(dtype) == x.dtype else cast(x, dtype)
-    _real_only("array", x)
     return convert_to_tensor(x, dtype=dtype)
 
 
 __all__ = [
-    "arange", "array", "copy", "empty", "eye", "full", "full_like", "identity", "linspace",
-    "logspace", "ones", "ones_like", "tri", "zeros", "zeros_like"
+    "arange", "array", "copy", "empty", "empty_like", "eye", "full", "full_like", "geomspace",
+    "identity", "linspace", "logspace", "ones", "ones_like", "tri", "view", "zeros", "zeros_like"
 ]

@@ -75,7 +75,13 @@ def matmul(a, b):
 
 
 def dot(a, b):
-    """Alias of matmul for rank <= 2 operands (tf.tensordot-free subset)."""
+    """``numpy.dot``: a scalar operand multiplies; a 1-D ``b`` sums over a's last axis; rank <= 2
+    operands multiply as matrices; otherwise a sum over a's last and b's second-to-last axes."""
+    a, b = to_tensor(a), to_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if b.ndim == 1 or (a.ndim > 2 or b.ndim > 2):
+        return tensordot(a, b, axes=([a.ndim - 1], [max(b.ndim - 2, 0)]))
     return matmul(a, b)
 
 

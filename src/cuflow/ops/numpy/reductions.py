@@ -117,19 +117,22 @@ def amin(x, axis=None, keepdims=False):
 
 
 def _arg(op):
-    def fn(x, axis=None):
+    def fn(x, axis=None, keepdims=False):
         x = to_tensor(x)
         if axis is not None:
             (axis,) = normalize_axis(op, axis, x.ndim)
         if x.size == 0:
             raise ValueError(f"{op}: cannot take {op} of an empty tensor (shape {x.shape})")
         xp = x._backend.xp
-        from ...tensor import Tensor
-
-        out = getattr(xp, op)(x.data, axis=axis).astype("int64")
-        return Tensor._wrap(out, backend=x._backend)
+        data = x.data
+        if data.dtype.kind == "f" and data.ndim:  # -0.0 ranks below 0.0, as Keras
+            neg_zero = (data == 0) & xp.signbit(data)
+            data = xp.where(neg_zero, -np.finfo(data.dtype).tiny, data)
+        out = getattr(xp, op)(data, axis=axis, keepdims=keepdims).astype("int32")
+        return const(out, x._backend)
 
     fn.__name__ = op
+    fn.__doc__ = f"Index of the {op[3:]}imum over ``axis`` (flattened for None); int32, as Keras."
     return fn
 
 
@@ -164,15 +167,19 @@ def prod(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, keepdims=False):
-    """Population variance (ddof=0), as ``tf.math.reduce_variance``."""
-    x = to_tensor(x)
+    """Population variance (ddof=0), as ``tf.math.reduce_variance``; integers give floatx()."""
+    from ._elementwise import to_float
+
+    x = to_float(x)
     check_float("var", x)
     d = x - mean(x, axis, keepdims=True)
     return mean(d * d, axis, keepdims)
 
 
 def std(x, axis=None, keepdims=False):
-    x = to_tensor(x)
+    from ._elementwise import to_float
+
+    x = to_float(x)
     check_float("std", x)
     v = var(x, axis, keepdims)
     xp = v._backend.xp
@@ -256,30 +263,44 @@ def _to_last(op, x, axis):
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The ``q``-th quantiles (q in [0, 1]) over ``axis``, ``numpy.quantile``.
 
-    A scalar ``q`` gives the reduced shape; a 1-D ``q`` puts its axis first. Differentiable: the
-    sort routes each gradient back to the values the interpolation used.
+    A scalar ``q`` gives the reduced shape; a 1-D ``q`` puts its axis first. Integer and bool
+    inputs give floatx() (as Keras). A slice holding NaN gives NaN. Differentiable: the sort
+    routes each gradient back to the values the interpolation used.
     """
+    return _quantile_core("quantile", x, q, axis, method, keepdims)
+
+
+def _quantile_core(op, x, q, axis, method, keepdims, skip_nan=False):
+    """quantile / percentile / nanquantile: with ``skip_nan`` each slice uses only its non-NaN
+    entries (NaN sorts last, so they are the first ``n_valid`` sorted values)."""
+    from ._elementwise import to_float
     from .indexing import take_along_axis
+    from .logic import where
+    from .shape import moveaxis
     from .sorting import sort
 
     if method not in _METHODS:
-        raise ValueError(f"quantile: method must be one of {', '.join(_METHODS)}; received "
+        raise ValueError(f"{op}: method must be one of {', '.join(_METHODS)}; received "
                          f"{method!r}")
-    x = to_tensor(x)
-    check_float("quantile", x)
+    x = to_float(x)
     xp = x._backend.xp
     qt = to_tensor(q, x)
     if qt.ndim > 1:
-        raise ValueError(f"quantile: q must be a scalar or 1-D; received shape {qt.shape}")
+        raise ValueError(f"{op}: q must be a scalar or 1-D; received shape {qt.shape}")
     qd = qt.data.astype(np.float64)
     if bool(xp.any((qd < 0) | (qd > 1))):
-        raise ValueError("quantile: q must be in [0, 1]")
-    xt, keep = _to_last("quantile", x, axis)
+        raise ValueError(f"{op}: q must be in [0, 1] (percentiles in [0, 100])")
+    xt, keep = _to_last(op, x, axis)
     n = xt.shape[-1]
     if n == 0:
-        raise ValueError("quantile: cannot take a quantile over an empty axis")
+        raise ValueError(f"{op}: cannot take a quantile over an empty axis")
     s = sort(xt, -1)
-    pos = qd.reshape(-1) * (n - 1)
+    nan = xp.isnan(xt.data)
+    lead = xt.shape[:-1]
+    nq = qd.size
+    count = (n - nan.sum(-1)) if skip_nan else xp.full(lead, n)
+    pos = qd.reshape((1,) * len(lead) + (nq,)) * (count[..., None] - 1).astype(np.float64)
+    pos = xp.maximum(pos, 0)
     lo = xp.floor(pos)
     hi = xp.ceil(pos)
     frac = pos - lo
@@ -292,19 +313,21 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
         frac = xp.zeros_like(frac)
     elif method == "midpoint":
         frac = xp.where(hi > lo, 0.5, 0.0)
-    nq = pos.shape[0]
-    lead = xt.shape[:-1]
 
     def pick(idx):
-        i = idx.astype(np.int64).reshape((1,) * len(lead) + (nq,))
-        i = xp.broadcast_to(i, lead + (nq,))
+        i = xp.broadcast_to(idx.astype(np.int64), lead + (nq,))
         return take_along_axis(s, const(xp.ascontiguousarray(i), x._backend), -1)
 
     vlo, vhi = pick(lo), pick(hi)
     f = const(frac.astype(x.dtype), x._backend)
     out = vlo + (vhi - vlo) * f  # (..., nq)
-    from .shape import moveaxis
-
+    exact = xp.broadcast_to(frac == 0, out.shape)
+    if bool(exact.any()):  # no interpolation there: keep +-inf values (inf - inf would be NaN)
+        out = where(const(exact, x._backend), vlo, out)
+    bad = (count == 0) if skip_nan else nan.any(-1)
+    if bool(bad.any()):
+        out = where(const(xp.broadcast_to(bad[..., None], out.shape), x._backend),
+                    float("nan"), out)
     out = moveaxis(out, -1, 0)  # (nq, ...)
     if keepdims:
         out = reshape(out, (nq,) + keep)

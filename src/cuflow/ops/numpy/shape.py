@@ -14,8 +14,12 @@ def reshape(x, shape):
     x = to_tensor(x)
     shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
     known = [s for s in shape if s != -1]
-    if shape.count(-1) > 1 or any(s < -1 for s in shape):
-        raise ValueError(f"reshape: invalid target shape {shape}")
+    if any(s < -1 for s in shape):
+        raise ValueError(f"reshape: every entry of the new shape must be a non-negative integer "
+                         f"or -1; received newshape={shape}")
+    if shape.count(-1) > 1:
+        raise ValueError(f"reshape: can only specify at most one unknown dimension (-1); "
+                         f"received newshape={shape}")
     total = math.prod(known)
     ok = (x.size == total) if -1 not in shape else (total > 0 and x.size % total == 0) or \
         (total == 0 and x.size == 0)
@@ -122,11 +126,39 @@ def append(x1, x2, axis=None):
     return concatenate([x1, x2], axis)
 
 
-def pad(x, paddings, mode="constant", constant_values=0):
-    """``paddings`` as TensorFlow: [[before, after], ...] per axis. Modes: constant, reflect,
-    symmetric."""
+def _pad_widths(paddings, ndim):
+    """``numpy.pad``'s pad_width forms: n, (n,), (before, after) for every axis, or one pair per
+    axis."""
+    from ...tensor import Tensor
+
+    if isinstance(paddings, Tensor):
+        paddings = paddings.tolist()
+    arr = np.asarray(paddings, dtype=object)
+    if arr.ndim == 0:
+        return [(int(paddings), int(paddings))] * ndim
+    if arr.ndim == 1 and len(arr) in (1, 2):
+        before, after = int(arr[0]), int(arr[-1])
+        return [(before, after)] * ndim
+    if arr.ndim == 2 and arr.shape == (1, 2):
+        return [(int(arr[0, 0]), int(arr[0, 1]))] * ndim
+    return [tuple(int(v) for v in p) for p in paddings]
+
+
+def pad(x, paddings, mode="constant", constant_values=None):
+    """Pad with ``numpy.pad``'s pad_width forms (an int, one (before, after) pair for all axes,
+    or one pair per axis). Modes: constant (``constant_values``, default 0), reflect, symmetric;
+    ``constant_values`` with another mode is an error (as Keras)."""
     x = to_tensor(x)
-    pads = [tuple(int(v) for v in p) for p in paddings]
+    if mode != "constant" and constant_values is not None:
+        raise ValueError(f"pad: Argument `constant_values` can only be provided when "
+                         f"`mode == 'constant'`. Received: mode={mode!r}")
+    if constant_values is None:
+        constant_values = 0
+    try:
+        pads = _pad_widths(paddings, x.ndim)
+    except (TypeError, ValueError):
+        raise ValueError(f"pad: paddings must be {x.ndim} non-negative [before, after] pairs "
+                         f"for shape {x.shape}; received {paddings!r}") from None
     if len(pads) != x.ndim or any(len(p) != 2 or min(p) < 0 for p in pads):
         raise ValueError(f"pad: paddings must be {x.ndim} non-negative [before, after] pairs "
                          f"for shape {x.shape}; received {paddings!r}")
@@ -154,11 +186,19 @@ def pad(x, paddings, mode="constant", constant_values=0):
 
 
 def tile(x, multiples):
+    """``numpy.tile``: an int or a sequence of repetitions; a shorter sequence repeats the last
+    axes, a longer one adds leading axes of size 1 to ``x``."""
+    from ...tensor import Tensor
+
     x = to_tensor(x)
-    reps = tuple(int(m) for m in multiples)
-    if len(reps) != x.ndim or any(r < 0 for r in reps):
-        raise ValueError(f"tile: multiples must have one non-negative entry per axis of shape "
-                         f"{x.shape}; received {multiples!r}")
+    if isinstance(multiples, Tensor):
+        multiples = multiples.tolist()
+    reps = (int(multiples),) if np.ndim(multiples) == 0 else tuple(int(m) for m in multiples)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: multiples must be non-negative; received {multiples!r}")
+    if len(reps) > x.ndim:
+        x = reshape(x, (1,) * (len(reps) - x.ndim) + x.shape)
+    reps = (1,) * (x.ndim - len(reps)) + reps
     xp = x._backend.xp
     out = xp.tile(x.data, reps)
 

@@ -20,6 +20,9 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
     if is_array_like(x):
         return ArrayData(x, y, sample_weight, batch_size or 32, shuffle, steps, class_weight,
                          device)
+    if not (hasattr(x, "__iter__") or hasattr(x, "__getitem__") or hasattr(x, "__next__")):
+        raise ValueError(f"unrecognized data type: x={x!r} (of type {type(x).__name__}); "
+                         f"expected arrays, a list / dict of arrays, a PyDataset or a generator")
     if y is not None:
         raise ValueError("y must not be given when x is a generator or Sequence (it yields "
                          "(x, y) batches itself)")

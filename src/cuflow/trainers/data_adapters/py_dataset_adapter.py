@@ -137,10 +137,9 @@ class SequenceData:
         else:
             has_len = hasattr(source, "__len__") and hasattr(source, "__getitem__")
             total = len(source) if has_len else None
-        if steps is None and not has_len:
-            raise ValueError("a generator without a length needs steps_per_epoch (fit) or steps "
-                             "(evaluate / predict)")
+        # a generator without a length and without ``steps`` runs until it is exhausted (Keras)
         self.steps = int(steps) if steps is not None else total
+        self.exhausted = False  # a generator that ran out (Keras: "ran out of data")
         self._total = total
         self._next = 0  # an infinite PyDataset keeps counting across epochs
         self.shuffle = bool(shuffle) and self._py and total is not None and \
@@ -150,6 +149,8 @@ class SequenceData:
         self._iter = None
 
     def __len__(self):
+        if self.steps is None:
+            raise TypeError("a generator without steps has no length: it runs until exhausted")
         return self.steps
 
     def _wrap(self, batch):
@@ -222,11 +223,14 @@ class SequenceData:
             return
         if self._iter is None:
             self._iter = iter(self.source)
-        for _ in range(self.steps):
+        count = itertools.count() if self.steps is None else range(self.steps)
+        for _ in count:
             try:
-                yield self._wrap(next(self._iter))
+                batch = next(self._iter)
             except StopIteration:
+                self.exhausted = True
                 return
+            yield self._wrap(batch)
 
     def first_x(self):
         first = self.source[0] if self._indexable else None
