@@ -155,6 +155,21 @@ def reshaping(K):
     return model, _x(4, 4, 2)
 
 
+def attention_layers(K):
+    q = K.Input((4, 8))
+    v = K.Input((5, 8))
+    h = K.layers.MultiHeadAttention(2, 4)(q, v)
+    out = K.layers.Attention()([K.layers.LayerNormalization()(h), v])
+    return K.Model([q, v], out), [_x(4, 8), _x(5, 8)]
+
+
+def more_convolutions(K):
+    model = K.Sequential([K.Input((8, 8, 3)), K.layers.SeparableConv2D(4, 3),
+                          K.layers.Conv2DTranspose(2, 3, strides=2), K.layers.PReLU(),
+                          K.layers.GroupNormalization(2)])
+    return model, _x(8, 8, 3)
+
+
 def make_custom_layer(K):
     """The same registered layer class, defined against either library."""
 
@@ -192,7 +207,8 @@ ARCHITECTURES = {f.__name__: f for f in (
     mlp, mlp_named_layers, dropout_mlp, batchnorm, cnn, cnn_bn_pooling, conv1d, lstm,
     gru_sequences, bidirectional, embedding_masked, embedding_pooling, functional_multi_io,
     functional_branches, shared_layers, nested_sequential, nested_functional,
-    layer_normalization, time_distributed, reshaping, custom_registered, mobilenet_v2)}
+    layer_normalization, time_distributed, reshaping, attention_layers, more_convolutions,
+    custom_registered, mobilenet_v2)}
 
 
 def randomize(model):

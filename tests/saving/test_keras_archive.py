@@ -110,3 +110,13 @@ def test_to_keras_modules_by_key():
     tensor = {"class_name": "__keras_tensor__", "config": {"shape": [None], "dtype": "float32",
                                                            "keras_history": ["a", 0, 0]}}
     assert keras_archive.to_keras(tensor) == tensor
+
+
+def test_multi_argument_calls_are_positional():
+    q, v = layers.Input((4, 8)), layers.Input((5, 8))
+    model = models.Model([q, v], layers.MultiHeadAttention(2, 4, name="mha")(q, v))
+    entry = next(e for e in keras_archive.keras_config(model)["config"]["layers"]
+                 if e["name"] == "mha")
+    args = entry["inbound_nodes"][0]["args"]
+    assert [a["config"]["keras_history"][0] for a in args] == [model.layers[0].name,
+                                                              model.layers[1].name]

@@ -113,11 +113,42 @@ def _single_refs(model, config):
                 _single_refs(layer, entry["config"])
 
 
+def _positional_args(model, config):
+    """cuflow records a call such as ``mha(q, v)`` with its tensors keyed by the call's
+    parameter names (``{"query": q, "value": v}``); Keras lists them positionally. In place,
+    nested models included."""
+    import inspect
+
+    from ..models import Functional, Sequential
+
+    if not isinstance(model, (Functional, Sequential)):
+        return
+    layers = {layer.name: layer for layer in model.layers}
+    for entry in config.get("layers") or []:
+        layer = layers.get(entry.get("name") or (entry.get("config") or {}).get("name"))
+        if layer is None:
+            continue
+        if isinstance(layer, (Functional, Sequential)):
+            _positional_args(layer, entry["config"])
+            continue
+        try:
+            params = [p.name for p in inspect.signature(layer.call).parameters.values()
+                      if p.kind is p.POSITIONAL_OR_KEYWORD]
+        except (TypeError, ValueError):
+            continue
+        for node in entry.get("inbound_nodes") or []:
+            args = node.get("args") if isinstance(node, dict) else None
+            if isinstance(args, list) and len(args) == 1 and isinstance(args[0], dict) and \
+                    "class_name" not in args[0] and set(args[0]) == set(params[:len(args[0])]):
+                node["args"] = [args[0][p] for p in params[:len(args[0])]]
+
+
 def keras_config(model, include_compile=True):
     """The ``config.json`` object for ``model``."""
     entry = json.loads(json.dumps(model_to_config(model), default=json_default))
     config = to_keras({k: v for k, v in entry.items() if k != "build_input_shape"})
     _single_refs(model, config["config"])
+    _positional_args(model, config["config"])
     config["build_config"] = _build_config(model, entry)
     compiled = include_compile and getattr(model, "compiled", False)
     config["compile_config"] = _compile_config(model) if compiled else None

@@ -54,7 +54,15 @@ def _children(obj):
     elif isinstance(obj, Sequential):
         out.append(("layers", list(obj.layers)))
     skip = _base_attrs()
-    attrs = vars(obj)
+    attrs = dict(vars(obj))
+    # properties count too, as Keras walks dir(): MultiHeadAttention's query_dense
+    for klass in type(obj).__mro__:
+        for attr, member in vars(klass).items():
+            if isinstance(member, property) and attr not in skip and attr not in attrs:
+                try:
+                    attrs[attr] = getattr(obj, attr)
+                except Exception:  # noqa: BLE001 - as Keras: an attribute that fails is skipped
+                    continue
     for attr in sorted(attrs, key=_name_key):
         if attr.startswith("__") or attr in skip:
             continue
