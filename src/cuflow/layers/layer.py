@@ -11,60 +11,13 @@ from ..tensor import Tensor, Variable
 from ..tree import flatten as _flatten
 from ..tree import map_structure
 from . import auto_config, naming
+from .call_context import SINGLE_INPUT_MODULES, input_masks, out_of_memory
 from .call_losses import call_scope, record_activity_losses
 from .core.keras_tensor import KerasTensor, call_symbolic, probe_output_shape
 from .input_conversion import convert_inputs, is_array_leaf, shape_of
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length",
                 "autocast", "dynamic", "weights")
-
-
-# cuflow's own layers that take exactly one tensor, by module (see Layer._single_input)
-_SINGLE_INPUT_MODULES = frozenset(
-    f"cuflow.layers.{m}" for m in (
-        "core.dense", "core.embedding",
-        "activations.activation", "activations.relu", "activations.leaky_relu", "activations.elu",
-        "activations.prelu", "activations.softmax",
-        "normalization.batch_normalization", "normalization.layer_normalization",
-        "normalization.group_normalization", "normalization.unit_normalization",
-        "convolutional.base_conv", "convolutional.conv", "convolutional.conv_transpose",
-        "convolutional.depthwise_conv", "convolutional.separable_conv",
-        "pooling.base_pooling", "pooling.max_pooling", "pooling.average_pooling",
-        "pooling.global_average_pooling", "pooling.global_max_pooling",
-        "reshaping.flatten", "reshaping.reshape", "reshaping.permute", "reshaping.repeat_vector",
-        "reshaping.base_spatial", "reshaping.up_sampling", "reshaping.zero_padding",
-        "reshaping.cropping",
-        "regularization.dropout", "regularization.spatial_dropout",
-        "regularization.gaussian_noise", "regularization.gaussian_dropout",
-        "regularization.activity_regularization", "regularization.alpha_dropout",
-        "preprocessing.image.rescaling", "preprocessing.image.normalization",
-        "preprocessing.image.resizing", "preprocessing.image.center_crop",
-        "preprocessing.image.random_flip", "preprocessing.image.random_warp",
-        "preprocessing.image.random_contrast", "preprocessing.image.random_crop",
-        "preprocessing.image.random_brightness", "preprocessing.image.random_resize"))
-
-
-def _out_of_memory(layer, inputs, exc):
-    from ..errors import OutOfMemoryError
-
-    if isinstance(exc, OutOfMemoryError):
-        return exc
-    shapes = map_structure(lambda t: getattr(t, "shape", None), inputs)
-    return OutOfMemoryError(f'layer "{layer.name}" ({type(layer).__name__}) ran out of memory on '
-                            f"inputs of shape {shapes}: {exc}. Use a smaller batch_size or input "
-                            f"size, or mixed precision (mixed_float16)")
-
-
-def _input_masks(inputs):
-    """The masks attached to ``inputs`` (as Keras): a tensor's mask, or for a list / tuple of
-    tensors the list of their masks (None where all of them are unmasked)."""
-    if isinstance(inputs, Tensor):
-        return inputs._keras_mask
-    if isinstance(inputs, (list, tuple)):
-        masks = [t._keras_mask if isinstance(t, Tensor) else None for t in inputs]
-        if any(m is not None for m in masks):
-            return masks
-    return None
 
 
 def _is_dtype(value):
@@ -111,7 +64,7 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "_single_input" not in cls.__dict__ and cls.__module__ in _SINGLE_INPUT_MODULES:
+        if "_single_input" not in cls.__dict__ and cls.__module__ in SINGLE_INPUT_MODULES:
             cls._single_input = True
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
@@ -435,13 +388,13 @@ class Layer:
             try:
                 self._maybe_build(shape_of(inputs))
             except MemoryError as e:
-                raise _out_of_memory(self, inputs, e) from None
+                raise out_of_memory(self, inputs, e) from None
         var_kw, accepted = type(self)._accepted()
         if "training" in kwargs and not (var_kw or "training" in accepted):
             kwargs.pop("training")
         mask = kwargs.pop("mask", None)
         if mask is None:
-            mask = _input_masks(inputs)
+            mask = input_masks(inputs)
         if mask is not None and (var_kw or "mask" in accepted):
             kwargs["mask"] = mask
         try:
@@ -449,7 +402,7 @@ class Layer:
                 already = len(self._activity_losses)
                 outputs = self.call(inputs, *args, **kwargs)
         except MemoryError as e:
-            raise _out_of_memory(self, inputs, e) from None
+            raise out_of_memory(self, inputs, e) from None
         record_activity_losses(self, outputs, already)
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is not None and isinstance(outputs, Tensor) and \
