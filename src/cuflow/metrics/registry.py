@@ -63,6 +63,18 @@ def _valid_names():
     return sorted(n for n in _BY_NAME if n not in _ABSTRACT)
 
 
+def _did_you_mean(name):
+    """`` (did you mean 'accuracy'?)`` for the closest known names, else nothing: a list of
+    every name (~120, snake_case and CamelCase) helps nobody."""
+    import difflib
+
+    by_lower = {n.lower(): n for n in _valid_names()}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(by_lower[c]) for c in close) + "?)"
+
+
 def get_function(name):
     """A metric function by its name (used to rebuild MeanMetricWrapper configs)."""
     fn = _FUNCTIONS.get(name)
@@ -87,9 +99,9 @@ def get(identifier):
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier)
         if cls is None or identifier in _ABSTRACT:
-            raise ValueError(f"Unknown metric {identifier!r}; expected a Metric instance or "
-                             f"class, a function fn(y_true, y_pred), or one of the names "
-                             f"{_valid_names()}")
+            raise ValueError(f"Unknown metric {identifier!r}{_did_you_mean(identifier)}. "
+                             f"Pass a Metric instance or class, a function fn(y_true, y_pred), "
+                             f"or a name of cuflow.metrics (cuflow.metrics.__all__ lists them)")
         # "acc" keeps the name the user wrote, as Keras' compile does for "accuracy"/"acc"
         return cls(name=identifier) if identifier == "acc" else cls()
     if inspect.isclass(identifier) and issubclass(identifier, Metric):
