@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cuflow.backend import selection as _selection
 from cuflow.testing import device_params, gpu_available
 from cuflow.testing.parity import NO_GPU
 
 HAS_GPU = gpu_available()
+
+# fit prints "cuflow: training on <device> (auto: ...)" once per process above its first progress
+# bar; which test would get it depends on the order tests run in, so the suite starts with it
+# shown (tests/trainers/test_trainer.py checks the line itself)
+_selection._device_announced = True
 DEVICES = device_params()
 
 

@@ -322,3 +322,27 @@ def test_empty_data_zero_batch_size_and_an_empty_model_raise():
     with pytest.raises(ValueError, match="cannot be built because it has no layers. Call "
                                          "`model.add\\(layer\\)`"):
         cuflow.models.Sequential().predict(x, verbose=0)
+
+
+def test_the_first_verbose_fit_says_where_it_trains_when_auto_chose(monkeypatch, capsys):
+    import numpy as np
+
+    import cuflow
+    from cuflow.backend import selection
+    from cuflow.layers import Dense, Input
+
+    model = cuflow.models.Sequential([Input((3,)), Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((4, 3), np.float32), np.zeros((4, 1), np.float32)
+    monkeypatch.setattr(selection, "_device_announced", False)
+    monkeypatch.setattr(selection, "_chosen_by", "auto: no GPU here")
+    model.fit(x, y, verbose=0)  # silent: the line waits for a fit that prints
+    assert "training on" not in capsys.readouterr().out
+    model.fit(x, y, verbose=2)
+    model.fit(x, y, verbose=2)
+    out = capsys.readouterr().out
+    assert out.count("cuflow: training on cpu (auto: no GPU here)") == 1  # once per process
+    monkeypatch.setattr(selection, "_device_announced", False)
+    monkeypatch.setattr(selection, "_chosen_by", None)  # the user named the device: quiet
+    model.fit(x, y, verbose=2)
+    assert "training on" not in capsys.readouterr().out

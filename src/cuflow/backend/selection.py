@@ -90,6 +90,21 @@ def _auto_reason(resolved):
     return f"auto: CuPy sees {count} GPU(s)" if resolved != "cpu" else f"auto: {why}"
 
 
+_device_announced = False
+
+
+def announce_device_once():
+    """``"cuflow: training on cpu (auto: ...)"`` the first time it is asked for, when the device
+    was chosen automatically (a user who named a device knows it); else None. ``fit`` prints it
+    above its first progress bar."""
+    global _device_announced
+    get_device()
+    if _device_announced or not _chosen_by or not _chosen_by.startswith("auto"):
+        return None
+    _device_announced = True
+    return f"cuflow: training on {device_choice()}"
+
+
 def device_choice() -> str:
     """``'cpu (auto: CuPy is not installed ...)'``: the default device and why it was chosen,
     for ``cuflow info`` and the first line of ``cuflow train``."""

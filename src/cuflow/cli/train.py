@@ -60,6 +60,7 @@ def preflight(args):
 def run(args):
     import cuflow
     from cuflow.backend import device_choice
+    from cuflow.backend.selection import announce_device_once
 
     preflight(args)
     if args.device is not None:  # else CUFLOW_DEVICE, else auto (checked by get_device)
@@ -76,6 +77,7 @@ def run(args):
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     print(f"training a {args.model} on {args.dataset} ({len(x_train)} samples) on "
           f"{device_choice()}", flush=True)
+    announce_device_once()  # said just above: fit need not say it again
     start = time.perf_counter()
     history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
                         validation_split=0.1, verbose=args.verbose)

@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from .. import autodiff
+from ..backend.selection import announce_device_once
 from ..tensor import Tensor
 from ..tree import flatten as _flatten
 from ..tree import map_structure
@@ -318,6 +319,10 @@ class Trainer:
         strategy = self._strategy
         data, val = strategy.shard(data), strategy.shard(val)  # this rank's rows of each batch
         self._prepare_model_for(data)
+        if verbose != 0 and strategy.rank == 0:
+            line = announce_device_once()  # where a user looks: above the first progress bar
+            if line:
+                print(line, flush=True)
         cbs = seams.callback_list(callbacks, add_history=True, add_progbar=verbose != 0,
                                   model=self, verbose=verbose, epochs=epochs, steps=_steps(data))
         cbs = strategy.filter_callbacks(cbs)  # data-parallel: rank 0 alone prints and writes
