@@ -9,19 +9,11 @@ import itertools
 import numpy as np
 import pytest
 
-import cuflow as cf
 from cuflow import ops
 
+from ._helpers import close, t
+
 R = np.random.default_rng(17)
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
 
 
 def _log_softmax(x):

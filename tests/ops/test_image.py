@@ -6,24 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import cuflow as cf
 from cuflow import ops
 from cuflow.ops.image import upsample
 from cuflow.testing import check_gradients
 
 from ._conv_reference import T
 from ._conv_reference import close as ref_close
+from ._helpers import close, t
 
 R = np.random.default_rng(23)
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
 
 
 def _bilinear_1d(n_in, factor):

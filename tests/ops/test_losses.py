@@ -12,16 +12,9 @@ from cuflow import ops
 from cuflow.ops import losses
 from cuflow.testing import check_gradients
 
+from ._helpers import close, t
+
 R = np.random.default_rng(41)
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
 
 
 # ---- the fused kernels --------------------------------------------------------------------------

@@ -12,16 +12,11 @@ import cuflow as cf
 from cuflow import ops
 from cuflow.testing import check_gradients
 
+from ._helpers import draws
+
 R = np.random.default_rng(31)
-
-
-def anyv(*shape):
-    return R.uniform(-2.0, 2.0, size=shape)
-
-
-def distinct(*shape):
-    n = int(np.prod(shape))
-    return (R.permutation(n).astype(np.float64) / n * 4 - 2 + 0.01).reshape(shape)
+_draw = draws(R)
+anyv, distinct = _draw.anyv, _draw.distinct
 
 
 def t(a, device):

@@ -11,20 +11,11 @@ import cuflow as cf
 from cuflow import ops
 from cuflow.testing import check_gradients
 
+from .._helpers import close, draws, t
+
 R = np.random.default_rng(3)
-
-
-def anyv(*shape):
-    return R.uniform(-2.0, 2.0, size=shape)
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
+_draw = draws(R)
+anyv = _draw.anyv
 
 
 def test_kernel_backed_activations_and_softmax(device):

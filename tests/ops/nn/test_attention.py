@@ -6,19 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import cuflow as cf
 from cuflow import ops
 
+from .._helpers import close, t
+
 R = np.random.default_rng(3)
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
 
 
 def _attention_reference(q, k, v, bias, mask, causal, scale):

@@ -10,11 +10,11 @@ import cuflow as cf
 from cuflow import ops
 from cuflow.testing import check_gradients
 
+from .._helpers import draws
+
 R = np.random.default_rng(11)
-
-
-def anyv(*shape):
-    return R.uniform(-2.0, 2.0, size=shape)
+_draw = draws(R)
+anyv = _draw.anyv
 
 
 def test_crossentropy_functional_forms(device):

@@ -9,14 +9,11 @@ import pytest
 import cuflow as cf
 from cuflow import ops
 
+from .._helpers import close
+
 
 def t(a, device):
     return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
 
 
 def test_one_hot_keras_and_tf_names(device):

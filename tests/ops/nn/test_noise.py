@@ -9,9 +9,7 @@ import pytest
 import cuflow as cf
 from cuflow import ops
 
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
+from .._helpers import t
 
 
 def test_dropout(device):

@@ -5,12 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import cuflow as cf
 from cuflow import ops
 
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
+from .._helpers import t
 
 
 def test_bitwise_ops(device):

@@ -5,17 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import cuflow as cf
 from cuflow import ops
 
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
+from .._helpers import close, t
 
 
 def test_bincount_histogram_digitize(device):

@@ -9,16 +9,9 @@ import pytest
 import cuflow as cf
 from cuflow import ops
 
+from .._helpers import close, t
+
 R = np.random.default_rng(3)
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
 
 
 def test_creation_values_dtypes_and_device(device):

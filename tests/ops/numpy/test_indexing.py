@@ -10,24 +10,11 @@ import cuflow as cf
 from cuflow import ops
 from cuflow.testing import check_gradients
 
+from .._helpers import draws, t
+
 R = np.random.default_rng(7)
-
-
-def anyv(*shape):
-    return R.uniform(-2.0, 2.0, size=shape)
-
-
-def pos(*shape):
-    return R.uniform(0.5, 2.0, size=shape)
-
-
-def distinct(*shape):
-    n = int(np.prod(shape))
-    return (R.permutation(n).astype(np.float64) / n * 4 - 2 + 0.01).reshape(shape)
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
+_draw = draws(R)
+anyv, pos, distinct = _draw.anyv, _draw.pos, _draw.distinct
 
 
 # (name, fn over Tensors, numpy reference, input arrays)

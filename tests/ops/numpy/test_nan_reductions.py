@@ -10,12 +10,10 @@ import cuflow as cf
 from cuflow import ops
 from cuflow.testing import check_gradients
 
+from .._helpers import t
+
 R = np.random.default_rng(15)
 X = np.array([[1.0, np.nan, 3.0, -2.0], [np.nan, np.nan, np.nan, np.nan], [4.0, 5.0, 6.0, 0.5]])
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
 
 
 @pytest.mark.parametrize("name", ["nansum", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin",

@@ -11,35 +11,11 @@ import cuflow as cf
 from cuflow import ops
 from cuflow.testing import check_gradients
 
+from .._helpers import close, draws, t
+
 R = np.random.default_rng(7)
-
-
-def anyv(*shape):
-    return R.uniform(-2.0, 2.0, size=shape)
-
-
-def pos(*shape):
-    return R.uniform(0.5, 2.0, size=shape)
-
-
-def distinct(*shape):
-    n = int(np.prod(shape))
-    return (R.permutation(n).astype(np.float64) / n * 4 - 2 + 0.01).reshape(shape)
-
-
-def noncontig(*shape):
-    a = anyv(*shape[::-1]).T  # a transposed (non-contiguous) view
-    assert not a.flags["C_CONTIGUOUS"] or a.ndim < 2
-    return a
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
-
-
-def close(got, ref, rtol=1e-6, atol=1e-9):
-    np.testing.assert_allclose(np.asarray(got.numpy() if hasattr(got, "numpy") else got), ref,
-                               rtol=rtol, atol=atol)
+_draw = draws(R)
+anyv, pos, distinct, noncontig = _draw.anyv, _draw.pos, _draw.distinct, _draw.noncontig
 
 
 # ---- sums, means, extrema, moments --------------------------------------------------------------

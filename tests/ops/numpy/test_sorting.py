@@ -9,16 +9,11 @@ import cuflow as cf
 from cuflow import ops
 from cuflow.testing import check_gradients
 
+from .._helpers import draws, t
+
 R = np.random.default_rng(11)
-
-
-def distinct(*shape):
-    n = int(np.prod(shape))
-    return (R.permutation(n).astype(np.float64) / n * 4 - 2 + 0.01).reshape(shape)
-
-
-def t(a, device="cpu"):
-    return cf.Tensor(np.asarray(a), device=device)
+_draw = draws(R)
+distinct = _draw.distinct
 
 
 def test_sort_argsort(device):
