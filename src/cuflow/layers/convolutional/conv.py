@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from ... import initializers, ops
 from ...ops.conv import conv as _conv
+from ..lora import LoraMixin
 from .base_conv import _Conv, _positive
 
 
-class _BaseConv(_Conv):
+class _BaseConv(LoraMixin, _Conv):
     """Conv1D/2D/3D: ``filters`` output channels in ``groups``; LoRA as Keras (``lora_rank``,
     ``enable_lora``): the kernel frozen, ``kernel + lora_alpha / rank * A @ B`` trained, with A
     ``(*kernel_size, in_channels // groups, rank)`` and B ``(rank, filters)`` in float32."""
@@ -29,12 +30,7 @@ class _BaseConv(_Conv):
         if self.filters % self.groups:
             raise ValueError(f"{cls}: The number of filters must be evenly divisible by the "
                              f"number of groups. Received: groups={groups}, filters={filters}.")
-        if lora_rank is not None and (not isinstance(lora_rank, int) or lora_rank <= 0):
-            raise ValueError(f"{cls}: lora_rank must be a positive int or None; received "
-                             f"lora_rank={lora_rank!r}")
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
-        self.lora_enabled = False
+        self._init_lora(lora_rank, lora_alpha)
 
     @property
     def kernel(self):
@@ -45,7 +41,7 @@ class _BaseConv(_Conv):
             raise AttributeError("You must build the layer before accessing `kernel`.")
         if self.lora_enabled:
             delta = ops.matmul(self.lora_kernel_a, self.lora_kernel_b)
-            kernel = ops.cast(ops.add(kernel, (self.lora_alpha / self.lora_rank) * delta),
+            kernel = ops.cast(ops.add(kernel, self._lora_scale() * delta),
                               self.compute_dtype)
         return kernel
 
@@ -74,13 +70,7 @@ class _BaseConv(_Conv):
     def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform",
                     b_initializer="zeros"):
         """Freeze the kernel and train a rank-``rank`` update of it (Keras's LoRA)."""
-        if self.kernel_constraint is not None:
-            raise ValueError("Lora is incompatible with kernel constraints. In order to enable "
-                             "lora on this layer, remove the `kernel_constraint` argument.")
-        if not self.built:
-            raise ValueError("Cannot enable lora on a layer that isn't yet built.")
-        if self.lora_enabled:
-            raise ValueError("lora is already enabled. This can only be done once per layer.")
+        self._check_enable_lora(self.kernel_constraint, "kernel", "kernel_constraint")
         kernel = self._kernel
         self.lora_kernel_a = self.add_weight(
             name="lora_kernel_a", shape=tuple(kernel.shape[:-1]) + (rank,),
@@ -90,8 +80,7 @@ class _BaseConv(_Conv):
             name="lora_kernel_b", shape=(rank, self.filters),
             initializer=initializers.get(b_initializer), dtype="float32",
             regularizer=self.kernel_regularizer)
-        self._own_weights = [(v, False if v is kernel else t) for v, t in self._own_weights]
-        kernel._set_trainable(False)
+        self._set_weight_trainable(kernel, False)
         self.lora_enabled = True
         self.lora_rank = rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else rank
@@ -126,9 +115,7 @@ class _BaseConv(_Conv):
 
     def get_config(self):
         config = {**super().get_config(), "filters": self.filters, "groups": self.groups}
-        if self.lora_rank:
-            config.update(lora_rank=self.lora_rank, lora_alpha=self.lora_alpha)
-        return config
+        return {**config, **self._lora_config()}
 
 
 class Conv1D(_BaseConv):

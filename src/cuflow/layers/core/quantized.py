@@ -13,6 +13,7 @@ from __future__ import annotations
 from ... import dtype_policies, ops, quantizers
 from ...quantizers import validate_and_resolve_config
 from ...quantizers.config import QUANTIZATION_MODES
+from ..lora import LoraMixin
 
 
 def mode_error(mode):
@@ -20,7 +21,7 @@ def mode_error(mode):
                                f"{QUANTIZATION_MODES}. Received: quantization_mode={mode}")
 
 
-class QuantizableMixin:
+class QuantizableMixin(LoraMixin):
     """Mixed into a Layer subclass that implements ``_quantize_weights(mode, config)``,
     ``quantized_build`` pieces (``_int8_build`` ...) and ``_int8_call`` ...."""
 
@@ -124,34 +125,6 @@ class QuantizableMixin:
         self._own_weights = [(v, t) for v, t in self._own_weights if v is not var]
         self._regularized = [(v, r) for v, r in self._regularized if v is not var]
 
-    def _set_weight_trainable(self, var, trainable):
-        self._own_weights = [(v, trainable if v is var else t) for v, t in self._own_weights]
-        var._set_trainable(trainable and self.trainable)
-
-    # ---- LoRA ---------------------------------------------------------------------------
-    def _init_lora(self, lora_rank, lora_alpha):
-        if lora_rank is not None and (not isinstance(lora_rank, int) or lora_rank <= 0):
-            raise ValueError(f"{type(self).__name__}: lora_rank must be a positive int or None; "
-                             f"received lora_rank={lora_rank!r}")
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
-        self.lora_enabled = False
-
-    def _check_enable_lora(self, constraint, what, argument):
-        if constraint is not None:
-            raise ValueError(f"Lora is incompatible with {what} constraints. In order to enable "
-                             f"lora on this layer, remove the `{argument}` argument.")
-        if not self.built:
-            raise ValueError("Cannot enable lora on a layer that isn't yet built.")
-        if self.lora_enabled:
-            raise ValueError("lora is already enabled. This can only be done once per layer.")
-
-    def _lora_scale(self):
-        return self.lora_alpha / self.lora_rank
-
-    def _lora_config(self):
-        return {"lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha} \
-            if self.lora_rank else {}
 
 
 def int_matmul_dequant(inputs, q_kernel, kernel_scale, inputs_quantizer, compute_dtype,
