@@ -4,68 +4,17 @@ formats, values against cuflow.ops.adaptive_average_pool and loops, configs, gra
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from cuflow import layers as P
 from cuflow import ops
 
-from .._helpers import check_layer_gradients, round_trip
-from .._helpers import run_on as run
-
-R = np.random.default_rng(5)
-CLASSES = {1: P.AdaptiveAveragePooling1D, 2: P.AdaptiveAveragePooling2D,
-           3: P.AdaptiveAveragePooling3D}
+from ._adaptive_checks import AdaptivePoolingChecks
 
 
-@pytest.mark.parametrize("rank", [1, 2, 3])
-def test_output_size_forms_shapes_and_config(rank, device):
-    cls = CLASSES[rank]
-    assert cls.__module__ == "cuflow.layers.pooling.adaptive_average_pooling"
-    layer = cls(3, data_format="channels_first")
-    assert layer.output_size == (3,) * rank
-    assert layer.get_config()["output_size"] == (3,) * rank
-    assert layer.get_config()["data_format"] == "channels_first"
-    clone = round_trip(cls(list(range(2, 2 + rank))))
-    assert clone.output_size == tuple(range(2, 2 + rank))
-    spatial = (7, 5, 6)[:rank]
-    x = R.normal(size=(2,) + spatial + (3,))
-    out = tuple(range(2, 2 + rank))
-    y = run(cls(out), x, device)
-    assert y.shape == (2,) + out + (3,) == cls(out).compute_output_shape(x.shape)
-    np.testing.assert_allclose(y.numpy(), ops.adaptive_average_pool(x, out).numpy())
-    first = np.moveaxis(x, -1, 1)
-    yf = run(cls(out, data_format="channels_first"), first, device)
-    assert yf.shape == (2, 3) + out
-    np.testing.assert_allclose(yf.numpy(), np.moveaxis(y.numpy(), -1, 1))
-    assert cls(out).compute_output_shape((None,) + (None,) * rank + (4,)) == \
-        (None,) + out + (4,)
-
-
-def test_values_against_loops(device):
-    x = R.normal(size=(2, 7, 3))
-    y = run(P.AdaptiveAveragePooling1D(3), x, device).numpy()
-    windows = [(0, 3), (2, 5), (4, 7)]  # [floor(i 7 / 3), ceil((i + 1) 7 / 3))
-    want = np.stack([np.mean(x[:, a:b], axis=1) for a, b in windows], axis=1)
-    np.testing.assert_allclose(y, want, rtol=1e-12)
-
-
-def test_output_size_errors_as_keras():
-    with pytest.raises(ValueError, match=r"AdaptiveAveragePooling1D: `output_size` must be an "
-                                         r"integer or 1 integer. Received: \(2, 2\)"):
-        P.AdaptiveAveragePooling1D((2, 2))
-    with pytest.raises(TypeError, match=r"`output_size` must be an integer or \(height, width\) "
-                                        r"tuple. Received: \(2, 2, 2\)"):
-        P.AdaptiveAveragePooling2D((2, 2, 2))
-    with pytest.raises(TypeError, match=r"\(depth, height, width\) tuple. Received: '2' of type"):
-        P.AdaptiveAveragePooling3D("2")
-    for bad in (0, (2, -1), (2, 1.5), True):
-        with pytest.raises((ValueError, TypeError), match="output_size"):
-            P.AdaptiveAveragePooling2D(bad)
-    with pytest.raises(ValueError, match="data_format"):
-        P.AdaptiveAveragePooling2D(2, data_format="nhwc")
-    with pytest.raises(ValueError, match=r"expected ndim=4"):
-        P.AdaptiveAveragePooling2D(2)(np.ones((2, 4, 3), "float32"))
-
-
-def test_gradients(device):
-    check_layer_gradients(lambda: P.AdaptiveAveragePooling2D((3, 2)), [(1, 5, 4, 2)], device)
+class TestAdaptiveAveragePooling(AdaptivePoolingChecks):
+    CLASSES = {1: P.AdaptiveAveragePooling1D, 2: P.AdaptiveAveragePooling2D,
+               3: P.AdaptiveAveragePooling3D}
+    MODULE = "cuflow.layers.pooling.adaptive_average_pooling"
+    NAME = "AdaptiveAveragePooling"
+    op = staticmethod(ops.adaptive_average_pool)
+    reduce = staticmethod(np.mean)
