@@ -3,8 +3,25 @@ format), as ``keras/src/backend/config.py``. Users reach them through ``cuflow.c
 
 from __future__ import annotations
 
+import os
+
 _state = {"tf32": False, "deterministic": False, "floatx": "float32", "epsilon": 1e-7,
-          "image_data_format": "channels_last"}
+          "image_data_format": "channels_last",
+          "cpu_jit": os.environ.get("CUFLOW_CPU_JIT", "1").strip().lower() not in
+          ("0", "false", "no", "off")}
+
+
+def enable_cpu_jit(enabled=True):
+    """Use the optional CPU accelerator (``cuflow[cpu-jit]``: Numba-compiled fused loops for
+    convolution windows, pooling, the Dense epilogue and Adam) where it is installed. On by
+    default; ``CUFLOW_CPU_JIT=0`` in the environment turns it off at start. Results are the NumPy
+    path's bit for bit, except float32 bias gradients, summed in float64 in another order (equal
+    after rounding but for values within a float64 ulp of a float32 rounding boundary)."""
+    _state["cpu_jit"] = bool(enabled)
+
+
+def cpu_jit_enabled() -> bool:
+    return _state["cpu_jit"]
 
 
 def enable_tensor_float_32(enabled=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from ..backend.numpy import jit as cpu_jit
 from .base import DEFAULT_LR, Optimizer
 from .fused import FusedUpdateSpec
 
@@ -61,7 +62,9 @@ class Adam(Optimizer):
         and the fused kernel (``fused_hyperparameters``)."""
         t = self._iteration_count() + 1
         b1, b2 = self.beta_1, self.beta_2
-        return (lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t), 1.0 - b1, 1.0 - b2,
+        # Python floats: NumPy rounds them to the variable's dtype (a NumPy float64 scalar would
+        # make float32 updates compute in float64), as the compiled and GPU updates do
+        return (float(lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)), 1.0 - b1, 1.0 - b2,
                 self.epsilon)
 
     def _update_step(self, items, lr):
@@ -69,6 +72,11 @@ class Adam(Optimizer):
         ms, vs, hats = self._momentums, self._velocities, self._velocity_hats
         for i, g, var in items:
             xp = var._backend.xp
+            if hats is None and cpu_jit.ready(var.data, g, ms[i].data, vs[i].data):
+                # the same operations in one compiled pass (the optional CPU accelerator)
+                cpu_jit.family("optimizers").adam_update(g, ms[i].data, vs[i].data, var.data,
+                                                         alpha, c1, c2, eps)
+                continue
             m, v, buf = ms[i].data, vs[i].data, self._buffer(i)
             update_moments(xp, g, m, v, buf, c1, c2)
             if hats is not None:

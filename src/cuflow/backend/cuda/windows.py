@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 
 from ..numpy.windows import (
-    _pool_geometry,
     col2im_xp,
     im2col_xp,
     max_pool_backward_xp,
     max_pool_xp,
+    pool_geometry,
     window_geometry,
 )
 from .common import _cupy, _float_input, _i64, _launch_1d
@@ -76,7 +76,7 @@ def _pool_geometry_2d(x_shape, ks, strides, pads, outs):
 def max_pool_forward(x, ks, strides, pads, outs):
     cp = _cupy()
     x = _float_input(x)
-    ks, strides, pads, outs = _pool_geometry(x.shape, ks, strides, pads, outs)
+    ks, strides, pads, outs = pool_geometry(x.shape, ks, strides, pads, outs)
     if len(ks) > 2:
         return max_pool_xp(cp, x, ks, strides, pads, outs)
     y = cp.empty((x.shape[0],) + outs + (x.shape[-1],), dtype=x.dtype)
@@ -90,7 +90,7 @@ def max_pool_backward(g, x, y, ks, strides, pads, outs):
     cp = _cupy()
     x = _float_input(x)
     g, y = _float_input(g, "g"), _float_input(y, "y")
-    ks, strides, pads, outs = _pool_geometry(x.shape, ks, strides, pads, outs)
+    ks, strides, pads, outs = pool_geometry(x.shape, ks, strides, pads, outs)
     want = (x.shape[0],) + outs + (x.shape[-1],)
     for name, a in (("g", g), ("y", y)):
         if a.shape != want or a.dtype != x.dtype:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Backend
+from . import jit
 from .random import initial_state, uniform_numpy
 
 _FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -49,6 +50,8 @@ class NumpyBackend(Backend):
         if name in ("relu", "linear") and type(z) is np.ndarray and z.dtype in _FAST_FLOATS \
                 and z.ndim == 2 and type(bias) is np.ndarray and bias.dtype == z.dtype \
                 and bias.shape == z.shape[1:]:
+            if jit.ready(z, bias):
+                return jit.family("activations").bias_activation_forward(name, z, bias)
             y = np.add(z, bias, out=z if z.flags.writeable else None)
             if name == "relu":
                 np.maximum(y, y.dtype.type(0), out=y)
@@ -59,12 +62,46 @@ class NumpyBackend(Backend):
         if name in ("relu", "linear") and type(y) is np.ndarray and y.dtype in _FAST_FLOATS \
                 and y.ndim == 2 and type(dy) is np.ndarray and dy.dtype == y.dtype \
                 and dy.shape == y.shape:
+            if y.dtype == np.float32 and jit.ready(y, dy):
+                # float32 only: its float64 bias sums, rounded, equal NumPy's (float64 data
+                # would show the other summation order in the last bits)
+                return jit.family("activations").bias_activation_backward(name, y, dy, need_bias)
             dz = dy * (y > 0) if name == "relu" else dy.copy()
             if y.size and np.isnan(y.max()):  # the twin's rule: f'(NaN) = NaN (max keeps NaN)
                 dz[np.isnan(y)] = np.nan
             db = dz.sum(axis=0, dtype=np.float64).astype(dz.dtype) if need_bias else None
             return dz, db
         return self._kernels.bias_activation_backward(name, x, y, dy, alpha, need_bias)
+
+    # 2-D windows: the compiled loops where the accelerator is on (validated as the twins do)
+    def col2im(self, cols, x_shape, ks, strides, dils, pads, outs):
+        if len(ks) == 2 and len(x_shape) == 4 and jit.ready(cols):
+            from .windows import window_geometry
+
+            x_shape = tuple(int(v) for v in x_shape)
+            ks, strides, dils, pads, outs = window_geometry(x_shape, ks, strides, dils, pads,
+                                                            outs)
+            if cols.shape == (ks[0] * ks[1], x_shape[0] * outs[0] * outs[1], x_shape[3]):
+                return jit.family("windows").col2im(cols, x_shape, ks, strides, dils, pads, outs)
+        return self._kernels.col2im(cols, x_shape, ks, strides, dils, pads, outs)
+
+    def max_pool_forward(self, x, ks, strides, pads, outs):
+        if len(ks) == 2 and getattr(x, "ndim", 0) == 4 and jit.ready(x):
+            from .windows import pool_geometry
+
+            ks, strides, pads, outs = pool_geometry(x.shape, ks, strides, pads, outs)
+            return jit.family("windows").max_pool_forward(x, ks, strides, pads, outs)
+        return self._kernels.max_pool_forward(x, ks, strides, pads, outs)
+
+    def max_pool_backward(self, g, x, y, ks, strides, pads, outs):
+        if len(ks) == 2 and getattr(x, "ndim", 0) == 4 and jit.ready(x, g, y):
+            from .windows import pool_geometry
+
+            ks, strides, pads, outs = pool_geometry(x.shape, ks, strides, pads, outs)
+            want = (x.shape[0],) + outs + (x.shape[-1],)
+            if g.shape == want and y.shape == want:
+                return jit.family("windows").max_pool_backward(g, x, y, ks, strides, pads, outs)
+        return self._kernels.max_pool_backward(g, x, y, ks, strides, pads, outs)
 
     def sum_batch(self, x):
         if type(x) is np.ndarray and x.dtype in _FAST_FLOATS and x.ndim >= 1:

@@ -193,7 +193,7 @@ def col2im(cols, x_shape, ks, strides, dils, pads, outs):
     return col2im_xp(np, cols, x_shape, ks, strides, dils, pads, outs)
 
 
-def _pool_geometry(x_shape, ks, strides, pads, outs):
+def pool_geometry(x_shape, ks, strides, pads, outs):
     ks, strides, _, pads, outs = window_geometry(x_shape, ks, strides, (1,) * len(ks), pads,
                                                  outs)
     return ks, strides, pads, outs
@@ -205,7 +205,7 @@ def max_pool_forward(x, ks, strides, pads, outs):
     padding as -inf; shape (B, *outs, C)."""
     x = np.asarray(x)
     check_float(x)
-    ks, strides, pads, outs = _pool_geometry(x.shape, ks, strides, pads, outs)
+    ks, strides, pads, outs = pool_geometry(x.shape, ks, strides, pads, outs)
     return max_pool_xp(np, x, ks, strides, pads, outs)
 
 
@@ -216,7 +216,7 @@ def max_pool_backward(g, x, y, ks, strides, pads, outs):
     or Inf in ``g`` reach every position of its window, as IEEE says)."""
     g, x, y = np.asarray(g), np.asarray(x), np.asarray(y)
     check_float(x)
-    ks, strides, pads, outs = _pool_geometry(x.shape, ks, strides, pads, outs)
+    ks, strides, pads, outs = pool_geometry(x.shape, ks, strides, pads, outs)
     want = (x.shape[0],) + outs + (x.shape[-1],)
     for name, a in (("g", g), ("y", y)):
         if a.shape != want or a.dtype != x.dtype:
