@@ -12,32 +12,11 @@ import pytest
 import cuflow as cf
 from cuflow.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D
 from cuflow.models import Sequential
-from cuflow.trainers import captured_step
 
-from ._fake_gpu import simulated_gpu
-
-TOL = {"rtol": 1e-5, "atol": 1e-6}
-
-
-@pytest.fixture
-def gpu(monkeypatch, sim_build_dir):
-    with simulated_gpu(monkeypatch, sim_build_dir) as g:
-        yield g
-
-
-@pytest.fixture
-def steps(monkeypatch):
-    """Every captured step made while inside (kind -> list)."""
-    made = {}
-    for cls in ("CapturedTrainStep", "CapturedTestStep", "CapturedPredictStep"):
-        base = getattr(captured_step, cls)
-
-        def init(self, *a, _base=base, **k):
-            _base.__init__(self, *a, **k)
-            made.setdefault(self.kind, []).append(self)
-
-        monkeypatch.setattr(captured_step, cls, type(cls, (base,), {"__init__": init}))
-    return made
+# GEMMs and reductions sum in other orders than NumPy's on the CPU, and a ReLU whose input is
+# within rounding of 0 can go either way; a missing, repeated or stale step of Adam (lr 0.01)
+# moves weights by ~1e-3 or more, a hundred times these tolerances
+TOL = {"rtol": 1e-4, "atol": 1e-5}
 
 
 def mlp():
@@ -65,6 +44,7 @@ def data(n, shape, seed=0):
 
 def fit_both(layers, jit, x, y, batch, epochs=2, **kw):
     """The same fit on the CPU and on the simulated GPU from the same initial weights."""
+    cf.utils.set_random_seed(0)
     cpu, dev = build(layers, "cpu", False), build(layers, "gpu", jit)
     dev.set_weights(cpu.get_weights())
     runs = [m.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0, **kw)
@@ -72,46 +52,46 @@ def fit_both(layers, jit, x, y, batch, epochs=2, **kw):
     for a, b in zip(cpu.get_weights(), dev.get_weights()):
         np.testing.assert_allclose(b, a, **TOL)
     for key, values in runs[0].history.items():
-        np.testing.assert_allclose(runs[1].history[key], values, rtol=1e-5, err_msg=key)
+        np.testing.assert_allclose(runs[1].history[key], values, rtol=1e-4, err_msg=key)
     return cpu, dev
 
 
 # 28 rows in batches of 8: three full batches and a partial one of 4 per epoch
 @pytest.mark.parametrize("jit", [False, True], ids=["eager", "captured"])
-def test_mlp_fit_matches_the_cpu(gpu, steps, jit):
+def test_mlp_fit_matches_the_cpu(sim_gpu, captured_steps, jit):
     x, y = data(28, (6,))
     xv, yv = data(36, (6,), seed=1)  # five batches: captured evaluation too
     cpu, dev = fit_both(mlp, jit, x, y, 8, validation_data=(xv, yv))
-    assert dev.weights[0].data.__class__ is gpu.cupy.ndarray  # it trained on the fake device
-    assert {"cf_bias_relu_fwd_vec4<float>", "cf_fused_adam<float>"} <= set(gpu.kernels())
-    assert gpu.cublas.calls  # every GEMM went through the simulated cuBLAS table
+    assert dev.weights[0].data.__class__ is sim_gpu.cupy.ndarray  # it trained on the fake device
+    assert {"cf_bias_relu_fwd_vec4<float>", "cf_fused_adam<float>"} <= set(sim_gpu.kernels())
+    assert sim_gpu.cublas.calls  # every GEMM went through the simulated cuBLAS table
     np.testing.assert_allclose(dev.predict(x, batch_size=8, verbose=0),
                                cpu.predict(x, batch_size=8, verbose=0), **TOL)
     if not jit:
-        assert not steps
+        assert not captured_steps
         return
-    (train,) = steps["training"]
+    (train,) = captured_steps["training"]
     assert train.disabled is None, train.disabled
     assert (train.captures, train.replays) == (1, 4)  # steps 3 and 5-7 of the 8 (step 4, 8:
     assert train.eager_steps == 4  # the partial batches; 1, 2: the warm-up)
     for kind in ("evaluation", "prediction"):
-        assert all(s.disabled is None and s.replays for s in steps[kind]), kind
+        assert all(s.disabled is None and s.replays for s in captured_steps[kind]), kind
 
 
 @pytest.mark.parametrize("jit", [False, True], ids=["eager", "captured"])
-def test_cnn_fit_matches_the_cpu(gpu, steps, jit):
+def test_cnn_fit_matches_the_cpu(sim_gpu, captured_steps, jit):
     x, y = data(14, (6, 6, 2))  # batches of 4, 4, 4 and 2
     fit_both(cnn, jit, x, y, 4)
-    names = set(gpu.kernels())
+    names = set(sim_gpu.kernels())
     assert {"cf_im2col_2d<float>", "cf_col2im_2d<float>", "cf_max_pool_2d_fwd<float>",
             "cf_max_pool_2d_bwd<float>"} <= names
     if jit:
-        (train,) = steps["training"]
+        (train,) = captured_steps["training"]
         assert train.disabled is None, train.disabled
         assert (train.captures, train.replays, train.eager_steps) == (1, 4, 4)
 
 
-def test_a_replay_runs_the_recorded_device_work_not_the_python(gpu, steps, monkeypatch):
+def test_a_replay_runs_recorded_device_work_not_python(sim_gpu, captured_steps, monkeypatch):
     """Between replays the layers' Python never runs: the graph replays what the capture
     recorded (kernel launches, GEMMs, the stand-in's array ops) on the same memory."""
     calls = []
@@ -120,7 +100,7 @@ def test_a_replay_runs_the_recorded_device_work_not_the_python(gpu, steps, monke
                                                                                        **k))
     x, y = data(32, (6,))
     fit_both(mlp, True, x, y, 8)
-    (train,) = steps["training"]
+    (train,) = captured_steps["training"]
     assert (train.captures, train.replays, train.eager_steps) == (1, 6, 2)
     assert len(calls) == 2 * (8 + 3)  # 2 Dense: the CPU's 8 steps, the GPU's warm-up + capture
     graph = train._graph
