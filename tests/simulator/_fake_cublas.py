@@ -143,7 +143,7 @@ class FakeCublasLibrary:
             raise CublasSimError(f"{what}: the handle is bound to stream {stream:#x}, the "
                                  f"work is issued on {current}")
         self.calls.append((what, int(m), int(n), int(k), int(batch)))
-        rt.device_op(run, what, current)
+        rt.device_op(run, what, current, [a, b, out])
         return 0
 
 

@@ -154,7 +154,7 @@ def _random_getattr(name):
 def _scatter(ufunc, name):
     def scatter(a, slices, value):
         pa, pi, pv = a._a, _unwrap(slices, True, name), _unwrap(value, False, name)
-        _device(lambda: ufunc.at(pa, pi, pv), name)
+        _device(lambda: ufunc.at(pa, pi, pv), name, uses=[pa, pi, pv])
 
     return scatter
 

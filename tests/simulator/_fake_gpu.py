@@ -16,10 +16,25 @@ from dataclasses import dataclass
 from ..backend.cuda import _fake_device as fd
 from . import _fake_cublas, _fake_cupy, _sim
 from . import _fake_runtime as rt
+from ._fake_ndarray import ndarray
+
+
+class _Unowned:
+    """A lease's block and address, without keeping it leased: what a graph holds."""
+
+    def __init__(self, mem):
+        self.block, self.ptr, self.size = mem.block, mem.ptr, mem.size
+
+
+def _as_recorded(a):
+    if isinstance(a, ndarray) and a._mem is not None:
+        return ndarray._of(a._a, _Unowned(a._mem))
+    return a
 
 
 class _Launch:
-    """A simulated kernel whose launches are device work of the fake runtime."""
+    """A simulated kernel whose launches are device work of the fake runtime (a recorded launch
+    holds its arrays' addresses, not the arrays, as a CUDA graph does)."""
 
     def __init__(self, kern):
         self.kern = kern
@@ -27,8 +42,9 @@ class _Launch:
     def __call__(self, grid, block, args, shared_mem=0, stream=None):
         kern = self.kern
         args = tuple(args)
-        rt.device_op(lambda: kern(grid, block, args, shared_mem), f"{kern.source}:{kern.expr}",
-                     stream)
+        rec = tuple(map(_as_recorded, args)) if rt.capturing() else args
+        rt.device_op(lambda: kern(grid, block, rec, shared_mem), f"{kern.source}:{kern.expr}",
+                     stream, [a for a in args if isinstance(a, ndarray)])
 
 
 @dataclass

@@ -104,7 +104,7 @@ class ndarray:  # noqa: N801 - CuPy's name
         host = np.array(arr)
         _h2d(host, "ndarray.set")
         a = self._a
-        _device(lambda: a.__setitem__(..., host), "ndarray.set", stream)
+        _device(lambda: a.__setitem__(..., host), "ndarray.set", stream, [a])
 
     def tolist(self):
         _host_read(".tolist()")
@@ -193,7 +193,7 @@ class ndarray:  # noqa: N801 - CuPy's name
 
     def fill(self, value):
         a = self._a
-        _device(lambda: a.fill(value), "fill")
+        _device(lambda: a.fill(value), "fill", uses=[a])
 
     def dot(self, b, out=None):
         return matmul_like("dot")(self, b, out=out) if out is not None else \
@@ -228,7 +228,7 @@ class ndarray:  # noqa: N801 - CuPy's name
         def run():
             a[pi] = pv
 
-        _device(run, "setitem")
+        _device(run, "setitem", uses=[a, pi, pv])
 
     # -- NumPy protocols: every ufunc and array function on a device array goes through here
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -244,7 +244,7 @@ class ndarray:  # noqa: N801 - CuPy's name
             raise TypeError(f"{name}: out= must be device arrays")
         pin = _unwrap(inputs, False, name)
         pkw = _unwrap(kwargs, False, name)
-        _device(lambda: fn(*pin, **pkw), name)
+        _device(lambda: fn(*pin, **pkw), name, uses=[pin, pkw])
         return outs[0] if len(outs) == 1 else outs
 
     def __array_function__(self, func, types_, args, kwargs):
@@ -354,8 +354,8 @@ def _fresh(shape, dtype, order="C"):
     return ndarray._of(_view_at(memptr, probe.shape, dtype, probe.strides), memptr.mem)
 
 
-def _device(fn, what, stream=None):
-    return rt.device_op(fn, what, stream)
+def _device(fn, what, stream=None, uses=()):
+    return rt.device_op(fn, what, stream, uses)
 
 
 def _flat_arrays(res):
@@ -393,19 +393,20 @@ def _call(fn, args, kwargs, what, allow_host=False):
     that are not views of device memory are copied into fresh device arrays (allocated on the
     first run; a graph's replay recomputes into the same ones)."""
     pargs, pkw = _unwrap(args, allow_host, what), _unwrap(kwargs, allow_host, what)
-    targets, box = [], {}
+    targets, box, ran = [], [], []
 
     def op():
         res = fn(*pargs, **pkw)
-        if "out" not in box:
-            box["out"] = _wrap(res, targets, [0])
+        if not ran:  # the first run: results into fresh device arrays (the graph keeps none)
+            ran.append(True)
+            box.append(_wrap(res, targets, [0]))
             return
         flat = _flat_arrays(res)
         for i, dst in targets:
             dst[...] = flat[i]
 
-    _device(op, what)
-    return box["out"]
+    _device(op, what, uses=lambda: [pargs, pkw, [t for _, t in targets]])
+    return box.pop()
 
 
 def _h2d(host, what):
@@ -425,7 +426,8 @@ def _from_host(host, dtype=None):
     _h2d(host, "cupy.asarray of host data")
     out = _fresh(host.shape, host.dtype)
     a = out._a
-    _device(lambda: a.__setitem__(..., host), "fill" if not host.ndim else "copy_from_host")
+    _device(lambda: a.__setitem__(..., host), "fill" if not host.ndim else "copy_from_host",
+            uses=[a])
     return out
 
 

@@ -120,7 +120,7 @@ class MemoryPointer:
     def copy_from_host_async(self, src, size, stream=None):
         """Pinned host memory -> device, on ``stream`` (captured as a copy node)."""
         src, size, dst = int(getattr(src, "value", src) or 0), int(size), self.ptr
-        device_op(lambda: ctypes.memmove(dst, src, size), "copy_from_host_async", stream)
+        device_op(lambda: ctypes.memmove(dst, src, size), "copy_from_host_async", stream, [dst])
 
     def copy_from_host(self, src, size):
         host_sync("MemoryPointer.copy_from_host (a synchronous host-to-device copy)")
@@ -132,11 +132,11 @@ class MemoryPointer:
 
     def copy_from_device(self, src, size):
         s, d, n = int(src.ptr), self.ptr, int(size)
-        device_op(lambda: ctypes.memmove(d, s, n), "copy_from_device")
+        device_op(lambda: ctypes.memmove(d, s, n), "copy_from_device", None, [d, s])
 
     def memset_async(self, value, size, stream=None):
         d, v, n = self.ptr, int(value), int(size)
-        device_op(lambda: ctypes.memset(d, v, n), "memset_async", stream)
+        device_op(lambda: ctypes.memset(d, v, n), "memset_async", stream, [d])
 
 
 class MemoryPool:
@@ -288,16 +288,43 @@ def host_sync(what):
                                f"{what}")
 
 
-def device_op(fn, what, stream=None):
+def _uses(arrays):
+    """(block, lease) of every device buffer among ``arrays`` (NumPy views or addresses)."""
+    out = {}
+    stack = list(arrays)
+    while stack:
+        a = stack.pop()
+        if isinstance(a, (list, tuple)):
+            stack.extend(a)
+        elif isinstance(a, dict):
+            stack.extend(a.values())
+        else:
+            a = getattr(a, "_a", a)  # a device array of the stand-in: its NumPy view
+            if isinstance(a, np.ndarray) and a.size:
+                ptr = a.__array_interface__["data"][0]
+            elif isinstance(a, int) and not isinstance(a, bool):
+                ptr = a
+            else:
+                continue
+            block = block_at(ptr)
+            if block is not None:
+                out[block] = block.lease
+    return list(out.items())
+
+
+def device_op(fn, what, stream=None, uses=()):
     """Run one piece of device work ``fn()`` on ``stream`` (default: the current one); while
-    capturing, check the stream and record ``fn`` for the graph."""
+    capturing, check the stream and record ``fn`` for the graph with the device buffers it
+    ``uses`` (NumPy views or addresses; a callable giving them once ``fn`` has run)."""
     stream = get_current_stream() if stream is None else stream
-    if _capture.stream is not None:
-        if stream is not _capture.stream:
-            raise CaptureViolation(f"device work ({what}) on {stream} while {_capture.stream} "
-                                   f"is capturing: it would run now, outside the graph")
-        _capture.ops.append((what, fn))
-    return fn()
+    if _capture.stream is None:
+        return fn()
+    if stream is not _capture.stream:
+        raise CaptureViolation(f"device work ({what}) on {stream} while {_capture.stream} "
+                               f"is capturing: it would run now, outside the graph")
+    out = fn()
+    _capture.ops.append((what, fn, _uses(uses() if callable(uses) else uses)))
+    return out
 
 
 class Device:
@@ -343,17 +370,32 @@ class Event:
         return True
 
 
-class Graph:
-    """A captured graph: the recorded device work, replayed in order."""
+class GraphMemoryError(RuntimeError):
+    """A graph replay would use a buffer that was freed (and maybe handed out again) after the
+    capture: a CUDA graph holds addresses, not references."""
 
-    def __init__(self, ops, stream):
-        self.ops, self.stream, self.launches = ops, stream, 0
+
+class Graph:
+    """A captured graph: the recorded device work, replayed in order. Before a replay, every
+    buffer the work uses must still be the allocation it was at capture, unless it belongs to
+    the capture's private pool (which only the graphs use)."""
+
+    def __init__(self, ops, stream, pool):
+        self.ops, self.stream, self.pool, self.launches = ops, stream, pool, 0
 
     def launch(self, stream=None):
         stream = get_current_stream() if stream is None else stream
         if _capture.stream is not None:
             raise CaptureViolation("Graph.launch while a stream is capturing")
-        for _, fn in self.ops:
+        for what, _, uses in self.ops:
+            for block, lease in uses:
+                if block.pool is not self.pool and (not block.live or block.lease is not lease):
+                    state = "handed out again" if block.live else "free"
+                    raise GraphMemoryError(
+                        f"replaying {what}: a {block.size}-byte buffer of {block.pool} it uses "
+                        f"was freed after the capture and is now {state} (a CUDA graph does not "
+                        "keep its buffers alive: keep a reference while the graph lives)")
+        for _, fn, _ in self.ops:
             fn()
         self.launches += 1
 
@@ -361,7 +403,7 @@ class Graph:
         pass
 
     def names(self):
-        return [what for what, _ in self.ops]
+        return [what for what, *_ in self.ops]
 
 
 _stream_ids = itertools.count(0x1000, 0x10)
@@ -424,7 +466,7 @@ class Stream:
     def end_capture(self):
         if _capture.stream is not self:
             raise RuntimeError(f"end_capture on {self}, which is not capturing")
-        ops, snapshot = _capture.ops, _capture.snapshot
+        ops, snapshot, pool = _capture.ops, _capture.snapshot, _capture.pool
         _capture.stream = _capture.pool = _capture.ops = _capture.snapshot = None
         # nothing executes while capturing: put the device back as it was
         for b in _blocks:
@@ -432,7 +474,7 @@ class Stream:
                 b.data()[...] = snapshot[b]
             elif b.live:
                 b.data()[...] = POISON
-        return Graph(ops, self)
+        return Graph(ops, self, pool)
 
 
 Stream.null = Stream(null=True)

@@ -18,7 +18,7 @@ from cuflow.backend.cuda.graph import CudaGraphRunner
 from cuflow.layers import Dense, Input, Layer
 from cuflow.models import Sequential
 
-from ._fake_runtime import CaptureViolation
+from ._fake_runtime import CaptureViolation, GraphMemoryError
 
 
 def test_a_graph_replays_device_work_on_the_same_memory(sim_gpu):
@@ -40,6 +40,22 @@ def test_a_graph_replays_device_work_on_the_same_memory(sim_gpu):
     runner.launch(graph, lambda: None)
     assert host == [1] and a.get().tolist() == [2, 2, 2]  # (0+1)*3/3 = 1, then (1+1)*3/3
     assert "cublasGemmEx" in graph.names()
+
+
+def test_a_graph_using_a_buffer_freed_after_the_capture(sim_gpu):
+    """A CUDA graph holds addresses: an array it uses that dies after the capture gives its
+    memory back to the pool, and the next replay would write into whatever gets it next."""
+    cp = sim_gpu.cupy
+    runner = CudaGraphRunner(0)
+    a, acc = cp.ones(4, np.float32), [cp.zeros(4, np.float32)]  # the default pool
+    graph = runner.capture(lambda: acc[0].__iadd__(a))
+    runner.launch(graph, lambda: None)
+    acc.clear()
+    with pytest.raises(GraphMemoryError, match="freed after the capture and is now free"):
+        runner.launch(graph, lambda: None)
+    again = cp.zeros(4, np.float32)  # noqa: F841 - the same block, handed out again
+    with pytest.raises(GraphMemoryError, match="is now handed out again"):
+        runner.launch(graph, lambda: None)
 
 
 def _capture(sim_gpu, fn):
