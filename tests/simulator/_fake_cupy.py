@@ -165,6 +165,12 @@ def _special(name):
     return _wrapped(getattr(scipy.special, name), name)
 
 
+def as_strided(x, shape=None, strides=None):
+    """``cupy.lib.stride_tricks.as_strided``: a view of the same device memory."""
+    view = np.lib.stride_tricks.as_strided(x._a, shape=shape, strides=strides)
+    return ndarray._of(view, x._mem)
+
+
 # ---- assembling the modules -----------------------------------------------------------------
 
 def _build():
@@ -191,10 +197,13 @@ def _build():
     linalg = _module("cupy.linalg")
     linalg.__getattr__ = lambda name: matmul_like(name, getattr(np.linalg, name))
     fft = _module("cupy.fft", np.fft)
+    stride_tricks = _module("cupy.lib.stride_tricks", as_strided=as_strided)
+    lib = _module("cupy.lib", stride_tricks=stride_tricks)
     cupy = _module("cupy", np, ndarray=ndarray, asarray=asarray, array=array,
                    asanyarray=asarray, ascontiguousarray=ascontiguousarray, asnumpy=asnumpy,
                    empty=empty, empty_like=empty_like, get_array_module=get_array_module,
-                   cuda=cuda, random=random, linalg=linalg, fft=fft, __version__="14.0.0",
+                   cuda=cuda, random=random, linalg=linalg, fft=fft, lib=lib,
+                   __version__="14.0.0",
                    get_default_memory_pool=rt.get_default_memory_pool,
                    get_default_pinned_memory_pool=lambda: rt.MemoryPool(),
                    fuse=lambda *a, **k: (a[0] if a and callable(a[0]) else (lambda f: f)),
@@ -207,7 +216,8 @@ def _build():
                     scatter_min=_scatter(np.minimum, "scatter_min"))
     return {"cupy": cupy, "cupy.cuda": cuda, "cupy.cuda.memory": cuda_memory,
             "cupy.cuda.runtime": runtime, "cupy.cuda.graph": graph, "cupy.random": random,
-            "cupy.linalg": linalg, "cupy.fft": fft, "cupyx": cupyx, "cupyx.scipy": scipy,
+            "cupy.linalg": linalg, "cupy.fft": fft, "cupy.lib": lib,
+            "cupy.lib.stride_tricks": stride_tricks, "cupyx": cupyx, "cupyx.scipy": scipy,
             "cupyx.scipy.special": special}
 
 

@@ -200,6 +200,8 @@ class ndarray:  # noqa: N801 - CuPy's name
             matmul_like("dot")(self, b)
 
     def __getattr__(self, name):
+        if name.startswith("__"):  # __array_interface__, __array_struct__: host protocols
+            raise AttributeError(f"fake cupy.ndarray has no attribute {name!r}")
         attr = getattr(self._a, name)  # AttributeError for what NumPy arrays lack too
         if not callable(attr):
             return _call(lambda a: getattr(a, name), (self,), {}, name)

@@ -312,11 +312,21 @@ def _uses(arrays):
     return list(out.items())
 
 
+def _quiet(fn):
+    """A device does not warn on NaN or overflow: neither does the stand-in's NumPy."""
+    def run():
+        with np.errstate(all="ignore"):
+            return fn()
+
+    return run
+
+
 def device_op(fn, what, stream=None, uses=()):
     """Run one piece of device work ``fn()`` on ``stream`` (default: the current one); while
     capturing, check the stream and record ``fn`` for the graph with the device buffers it
     ``uses`` (NumPy views or addresses; a callable giving them once ``fn`` has run)."""
     stream = get_current_stream() if stream is None else stream
+    fn = _quiet(fn)
     if _capture.stream is None:
         return fn()
     if stream is not _capture.stream:
