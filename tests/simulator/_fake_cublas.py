@@ -14,7 +14,6 @@ device work on the handle's stream: while a stream captures it must be that stre
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 
 import numpy as np
@@ -190,5 +189,3 @@ def install(monkeypatch):
     monkeypatch.setattr(backend, "_cublas_state", {"ok": True})
     return lib
 
-
-_ = ctypes  # ctypes objects arrive through cublas.py's calls

@@ -193,9 +193,6 @@ class MemoryPool:
     def get_limit(self):
         return self.limit
 
-    def n_free_blocks(self):
-        return sum(map(len, self.free.values()))
-
 
 _default_pool = MemoryPool(name="the default memory pool")
 _allocator = [_default_pool.malloc]  # set_allocator's; using_allocator pushes on top
