@@ -75,3 +75,15 @@ def test_the_stand_in_refuses_what_cupy_refuses(sim_gpu):
         cp.asarray(np.array(["a"]))
     assert isinstance(x.sum(), cp.ndarray) and x.sum().shape == ()  # 0-d stays on the device
     assert not isinstance(x, np.ndarray)
+
+
+def test_one_backend_per_gpu_whatever_the_spelling(sim_gpu):
+    """Found here: ``get_backend("gpu")`` made a second backend for gpu:0 and replaced the first
+    in the cache, so a model built before it failed "operands are on different devices"."""
+    import cuflow as cf
+    from cuflow.backend import get_backend
+
+    with cf.device("gpu"):
+        w = cf.Tensor(np.ones((2, 2), np.float32))
+    assert get_backend("gpu") is get_backend("gpu:0") is w._backend
+    assert (cf.ops.matmul(w, w).numpy() == 2).all()

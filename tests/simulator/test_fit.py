@@ -107,3 +107,29 @@ def test_a_replay_runs_recorded_device_work_not_python(sim_gpu, captured_steps, 
     assert graph.launches == 6
     ops = graph.names()
     assert any("cf_fused_adam" in o for o in ops) and "cublasGemmEx" in ops
+
+
+def test_dropout_replays_draw_the_eager_masks(sim_gpu, captured_steps):
+    """Dropout draws from the device counter (``backend/cuda/random.py``): a replayed step draws
+    fresh masks, the same ones the eager steps draw (the CPU's masks differ by design: each
+    backend has its own seed), so captured and eager fits on the GPU end equal."""
+    from cuflow.backend import get_backend
+    from cuflow.layers import Dropout
+
+    def layers():
+        return [Input(shape=(6,)), Dense(8, activation="relu"), Dropout(0.3), Dense(3)]
+
+    x, y = data(28, (6,))
+    cf.utils.set_random_seed(0)
+    eager, captured = build(layers, "gpu", False), build(layers, "gpu", True)
+    captured.set_weights(eager.get_weights())
+    bk = get_backend("gpu:0")
+    start = bk.rng_state.get()
+    for m in (eager, captured):
+        bk.rng_state[...] = sim_gpu.cupy.asarray(start)
+        m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    (train,) = captured_steps["training"]
+    assert (train.disabled, train.captures, train.replays) == (None, 1, 4)
+    for a, b in zip(eager.get_weights(), captured.get_weights()):
+        np.testing.assert_allclose(b, a, **TOL)
+    assert "cf_uniform_counter<float>" in sim_gpu.kernels()
