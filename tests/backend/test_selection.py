@@ -103,6 +103,17 @@ def test_backends_are_cached_per_device_and_found_from_arrays():
     assert devmod.backend_of(np.ones(2)) is bk and devmod.backend_of(3.0) is bk
 
 
+def test_every_spelling_of_a_device_gives_its_one_backend(monkeypatch):
+    """``get_backend("cpu:0")`` used to build a CupyBackend from "cpu" (IndexError), and
+    ``get_backend("gpu")`` a second GPU backend that replaced gpu:0's in the cache, so tensors
+    made before it were "on different devices ('gpu:0', 'gpu:0')" (found by the simulated GPU,
+    tests/simulator/test_fit.py)."""
+    monkeypatch.setattr(devmod, "_backends", {})
+    bk = devmod.get_backend("cpu")
+    assert devmod.get_backend("cpu:0") is bk and devmod.get_backend(" CPU ") is bk
+    assert list(devmod._backends) == ["cpu"]
+
+
 def test_seed_backends_reseeds_existing_backends_and_seeds_new_ones(monkeypatch):
     monkeypatch.setattr(devmod, "_backends", {})
     monkeypatch.setattr(devmod, "_seed", None)

@@ -9,6 +9,7 @@ import pytest
 
 from ..backend.cuda import _fake_device as fd
 from . import _sim
+from ._fake_gpu import simulated_gpu
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +31,27 @@ def sim(monkeypatch, sim_build_dir):
         monkeypatch.setattr(fd, "SM_COUNT", 1)
         fd.install(monkeypatch, s)
         yield s
+
+
+@pytest.fixture
+def sim_gpu(monkeypatch, sim_build_dir):
+    """``cuflow.device("gpu")`` is the simulated GPU (``_fake_gpu.py``) while the test runs."""
+    with simulated_gpu(monkeypatch, sim_build_dir) as g:
+        yield g
+
+
+@pytest.fixture
+def captured_steps(monkeypatch):
+    """Every captured step (``trainers/captured_step.py``) made during the test, by kind."""
+    from cuflow.trainers import captured_step
+
+    made = {}
+    for cls in ("CapturedTrainStep", "CapturedTestStep", "CapturedPredictStep"):
+        base = getattr(captured_step, cls)
+
+        def init(self, *a, _base=base, **k):
+            _base.__init__(self, *a, **k)
+            made.setdefault(self.kind, []).append(self)
+
+        monkeypatch.setattr(captured_step, cls, type(cls, (base,), {"__init__": init}))
+    return made

@@ -185,16 +185,20 @@ def gpu_unavailable_reason() -> str:
 
 
 def get_backend(dev: str | None = None):
-    """The backend object for a canonical device string (default: the current device)."""
+    """The backend object of a device (default: the current device). One per device: any
+    spelling of it (``"gpu"``, ``"GPU:0"``, ``"cpu:0"``) gives the backend of the canonical
+    name, never a second backend that would replace the first in the cache."""
     dev = get_device() if dev is None else dev
     bk = _backends.get(dev)
+    if bk is None:
+        dev = parse_device(dev)
+        bk = _backends.get(dev)
     if bk is None:
         if dev == "cpu":
             from .numpy.backend import NumpyBackend
 
             bk = NumpyBackend()
         else:
-            dev = parse_device(dev)
             from .cuda.backend import CupyBackend
 
             bk = CupyBackend(int(dev.split(":")[1]))
