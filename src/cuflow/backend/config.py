@@ -15,8 +15,7 @@ def enable_cpu_jit(enabled=True):
     """Use the optional CPU accelerator (``cuflow[cpu-jit]``: Numba-compiled fused loops for
     convolution windows, pooling, the Dense epilogue and Adam) where it is installed. On by
     default; ``CUFLOW_CPU_JIT=0`` in the environment turns it off at start. Results are the NumPy
-    path's bit for bit, except float32 bias gradients, summed in float64 in another order (equal
-    after rounding but for values within a float64 ulp of a float32 rounding boundary)."""
+    path's, bit for bit."""
     _state["cpu_jit"] = bool(enabled)
 
 

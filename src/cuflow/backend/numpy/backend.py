@@ -62,9 +62,7 @@ class NumpyBackend(Backend):
         if name in ("relu", "linear") and type(y) is np.ndarray and y.dtype in _FAST_FLOATS \
                 and y.ndim == 2 and type(dy) is np.ndarray and dy.dtype == y.dtype \
                 and dy.shape == y.shape:
-            if y.dtype == np.float32 and jit.ready(y, dy):
-                # float32 only: its float64 bias sums, rounded, equal NumPy's (float64 data
-                # would show the other summation order in the last bits)
+            if jit.ready(y, dy):
                 return jit.family("activations").bias_activation_backward(name, y, dy, need_bias)
             dz = dy * (y > 0) if name == "relu" else dy.copy()
             if y.size and np.isnan(y.max()):  # the twin's rule: f'(NaN) = NaN (max keeps NaN)
@@ -75,7 +73,9 @@ class NumpyBackend(Backend):
 
     # 2-D windows: the compiled loops where the accelerator is on (validated as the twins do)
     def col2im(self, cols, x_shape, ks, strides, dils, pads, outs):
-        if len(ks) == 2 and len(x_shape) == 4 and jit.ready(cols):
+        # few channels: NumPy's slice-adds are faster than the compiled loop (3 channels: 0.7 ms
+        # against 1.3 ms for a 64x32x32 batch; 32 channels: 1.5 ms against 0.4 ms)
+        if len(ks) == 2 and len(x_shape) == 4 and x_shape[3] >= 8 and jit.ready(cols):
             from .windows import window_geometry
 
             x_shape = tuple(int(v) for v in x_shape)

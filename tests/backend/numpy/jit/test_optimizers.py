@@ -22,7 +22,7 @@ def _numpy_step(g, m, v, w, alpha, c1, c2, eps):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(1,), (7, 3), (784, 256)])
-def test_steps_equal_numpy(variant, shape, dtype):
+def test_steps_equal_numpy(shape, dtype):
     rng = np.random.default_rng(sum(shape))
     w = rng.standard_normal(shape).astype(dtype)
     m, v = np.zeros_like(w), np.zeros_like(w)

@@ -1,11 +1,10 @@
 """The optional CPU accelerator: a few of the NumPy backend's hottest functions compiled with
-Numba (``pip install "cuflow[cpu-jit]"``) into fused, multi-threaded loops.
+Numba (``pip install "cuflow[cpu-jit]"``) into fused, single-pass loops.
 
 Each compiled function computes what its NumPy twin computes, in the same order of floating-point
-operations (no fast-math, no contraction), so results equal the NumPy path bit for bit, except
-where a docstring says otherwise (the float32 bias gradient's float64 summation order). The NumPy functions stay the reference; the backend calls the
-compiled ones only for the cases they cover (float32/float64, contiguous, 2-D windows, ...) and
-falls back to NumPy for everything else.
+operations (no fast-math, no contraction), so results equal the NumPy path bit for bit. The NumPy
+functions stay the reference; the backend calls the compiled ones only for the cases they cover
+(float32/float64, contiguous, 2-D windows, ...) and falls back to NumPy for everything else.
 
 Off when Numba is not importable, when ``CUFLOW_CPU_JIT=0``, or after
 ``cuflow.config.enable_cpu_jit(False)``. Numba is imported on first use, never at ``import

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._compile import pick, prange, twins
+from ._compile import compiled
 
 
 def _adam(g, m, v, w, alpha, c1, c2, eps):
-    for i in prange(w.size):
+    for i in range(w.size):
         gi = g[i]
         mi = m[i] + (gi - m[i]) * c1
         vi = v[i] + (gi * gi - v[i]) * c2
@@ -19,12 +19,12 @@ def _adam(g, m, v, w, alpha, c1, c2, eps):
         w[i] = w[i] - (mi / (np.sqrt(vi) + eps)) * alpha
 
 
-_ADAM = twins(_adam)
+_ADAM = compiled(_adam)
 
 
 def adam_update(g, m, v, w, alpha, c1, c2, eps):
     """In place on ``m``, ``v``, ``w`` (contiguous, one float dtype, the same shape as ``g``);
     the Python scalars are rounded to that dtype first, as NumPy does with them."""
     t = w.dtype.type
-    pick(_ADAM, w.size)(g.reshape(-1), m.reshape(-1), v.reshape(-1), w.reshape(-1), t(alpha),
+    _ADAM(g.reshape(-1), m.reshape(-1), v.reshape(-1), w.reshape(-1), t(alpha),
                         t(c1), t(c2), t(eps))

@@ -1,7 +1,7 @@
-"""2-D convolution windows and max pooling, compiled (channels_last, one batch element per
-thread): the same values as ``backend/numpy/windows.py``.
+"""2-D convolution windows and max pooling, compiled (channels_last): the same values as
+``backend/numpy/windows.py``. (im2col stays NumPy's: its strided copy
+already runs at memory speed.)
 
-- ``im2col``: the window matrix (B*oh*ow, kh*kw*C), zeros in the padding;
 - ``col2im``: offset-major columns (kh*kw, B*oh*ow, C) summed back onto the input in kernel-offset
   order (NumPy's order: bit-identical sums), padding contributions dropped;
 - ``max_pool_forward``: the running maximum over window offsets with NumPy's ``maximum`` rule
@@ -15,29 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._compile import pick, prange, twins
-
-
-def _im2col(x, cols, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow, zero):
-    B, H, W, C = x.shape
-    for b in prange(B):
-        for i in range(oh):
-            for j in range(ow):
-                row = (b * oh + i) * ow + j
-                col = 0
-                for ki in range(kh):
-                    p = i * sh + ki * dh - ph
-                    for kj in range(kw):
-                        q = j * sw + kj * dw - pw
-                        inside = 0 <= p < H and 0 <= q < W
-                        for c in range(C):
-                            cols[row, col + c] = x[b, p, q, c] if inside else zero
-                        col += C
+from ._compile import compiled
 
 
 def _col2im(cols, out, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow, zero):
     B, H, W, C = out.shape
-    for b in prange(B):
+    for b in range(B):
         out[b] = zero
         for ki in range(kh):
             for kj in range(kw):
@@ -58,7 +41,7 @@ def _col2im(cols, out, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow, zero):
 def _pool_forward(x, y, kh, kw, sh, sw, ph, pw, ninf):
     B, H, W, C = x.shape
     _, oh, ow, _ = y.shape
-    for b in prange(B):
+    for b in range(B):
         for i in range(oh):
             for j in range(ow):
                 for ki in range(kh):
@@ -80,10 +63,29 @@ def _pool_forward(x, y, kh, kw, sh, sw, ph, pw, ninf):
 def _pool_backward(g, x, y, out, free, kh, kw, sh, sw, ph, pw, ninf, zero, one, disjoint):
     B, H, W, C = x.shape
     _, oh, ow, _ = g.shape
-    for b in prange(B):
+    for b in range(B):
         out[b] = zero
+        if disjoint:
+            # each input position is in at most one window: window by window, one write each
+            done = np.empty(C, np.bool_)
+            for i in range(oh):
+                for j in range(ow):
+                    done[:] = False
+                    for ki in range(kh):
+                        p = i * sh + ki - ph
+                        for kj in range(kw):
+                            q = j * sw + kj - pw
+                            inside = 0 <= p < H and 0 <= q < W
+                            for c in range(C):
+                                v = x[b, p, q, c] if inside else ninf
+                                hit = not done[c] and v == y[b, i, j, c]
+                                if hit:
+                                    done[c] = True
+                                if inside:
+                                    out[b, p, q, c] = g[b, i, j, c] * (one if hit else zero)
+            continue
         free[b] = True
-        # offset-major, as NumPy: per input position the contributions add in offset order
+        # overlapping: offset-major, as NumPy, so each position adds in offset order
         for ki in range(kh):
             for kj in range(kw):
                 for i in range(oh):
@@ -97,36 +99,22 @@ def _pool_backward(g, x, y, out, free, kh, kw, sh, sw, ph, pw, ninf, zero, one, 
                             if hit:
                                 free[b, i, j, c] = False
                             if inside:
-                                d = g[b, i, j, c] * (one if hit else zero)
-                                if disjoint:
-                                    out[b, p, q, c] = d
-                                else:
-                                    out[b, p, q, c] += d
+                                out[b, p, q, c] += g[b, i, j, c] * (one if hit else zero)
 
 
-_IM2COL = twins(_im2col)
-_COL2IM = twins(_col2im)
-_POOL_FORWARD = twins(_pool_forward)
-_POOL_BACKWARD = twins(_pool_backward)
+_COL2IM = compiled(_col2im)
+_POOL_FORWARD = compiled(_pool_forward)
+_POOL_BACKWARD = compiled(_pool_backward)
 
 
 def _pads2(pads):
     return pads[0][0], pads[1][0]
 
 
-def im2col(x, ks, strides, dils, pads, outs):
-    m = x.shape[0] * outs[0] * outs[1]
-    cols = np.empty((m, ks[0] * ks[1] * x.shape[3]), x.dtype)
-    ph, pw = _pads2(pads)
-    pick(_IM2COL, cols.size)(x, cols, ks[0], ks[1], strides[0], strides[1], dils[0], dils[1],
-                             ph, pw, outs[0], outs[1], x.dtype.type(0))
-    return cols
-
-
 def col2im(cols, x_shape, ks, strides, dils, pads, outs):
     out = np.empty(x_shape, cols.dtype)
     ph, pw = _pads2(pads)
-    pick(_COL2IM, cols.size)(cols, out, ks[0], ks[1], strides[0], strides[1], dils[0], dils[1],
+    _COL2IM(cols, out, ks[0], ks[1], strides[0], strides[1], dils[0], dils[1],
                              ph, pw, outs[0], outs[1], cols.dtype.type(0))
     return out
 
@@ -134,17 +122,17 @@ def col2im(cols, x_shape, ks, strides, dils, pads, outs):
 def max_pool_forward(x, ks, strides, pads, outs):
     y = np.empty((x.shape[0], outs[0], outs[1], x.shape[3]), x.dtype)
     ph, pw = _pads2(pads)
-    pick(_POOL_FORWARD, x.size)(x, y, ks[0], ks[1], strides[0], strides[1], ph, pw,
+    _POOL_FORWARD(x, y, ks[0], ks[1], strides[0], strides[1], ph, pw,
                                 x.dtype.type(-np.inf))
     return y
 
 
 def max_pool_backward(g, x, y, ks, strides, pads, outs):
     out = np.empty_like(x)
-    free = np.empty(g.shape, np.bool_)
-    ph, pw = _pads2(pads)
     disjoint = strides[0] >= ks[0] and strides[1] >= ks[1]
+    free = np.empty((1, 1, 1, 1) if disjoint else g.shape, np.bool_)
+    ph, pw = _pads2(pads)
     t = x.dtype.type
-    pick(_POOL_BACKWARD, x.size)(g, x, y, out, free, ks[0], ks[1], strides[0], strides[1], ph,
+    _POOL_BACKWARD(g, x, y, out, free, ks[0], ks[1], strides[0], strides[1], ph,
                                  pw, t(-np.inf), t(0), t(1), disjoint)
     return out
