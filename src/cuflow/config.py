@@ -1,11 +1,13 @@
 """Process-wide settings, as ``keras.config`` / ``tf.config``: TF32, determinism, floatx,
-epsilon, image data format (kept in ``cuflow.backend.config``), and the memory cap and kernel
-verification shortcuts."""
+epsilon, image data format, the optional CPU accelerator (kept in ``cuflow.backend.config``), and
+the memory cap and kernel verification shortcuts."""
 
 from __future__ import annotations
 
 from .backend.config import (  # noqa: F401 (the public keras.config names)
+    cpu_jit_enabled,
     disable_op_determinism,
+    enable_cpu_jit,
     enable_op_determinism,
     enable_tensor_float_32,
     enable_tensor_float_32_execution,

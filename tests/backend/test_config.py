@@ -51,3 +51,36 @@ def test_cuflow_config_is_the_front_door():
     cuflow.config.set_epsilon(0.25)
     assert config.epsilon() == 0.25
     assert cuflow.config.op_determinism_enabled is config.op_determinism_enabled
+
+
+def test_cpu_jit_switch_routes_the_cpu_backend(monkeypatch):
+    """Off: the NumPy backend never asks for a compiled family; on (with Numba installed): the
+    2-D pooling goes through it and gives the NumPy path's values."""
+    import numpy as np
+
+    from cuflow.backend.numpy import jit
+    from cuflow.backend.numpy.backend import NumpyBackend
+
+    x = np.random.default_rng(0).standard_normal((2, 4, 4, 3)).astype(np.float32)
+    args = ((2, 2), (2, 2), ((0, 0), (0, 0)), (2, 2))
+    cuflow.config.enable_cpu_jit(False)
+    assert not config.cpu_jit_enabled() and jit.family("windows") is None
+    want = NumpyBackend().max_pool_forward(x, *args)
+    cuflow.config.enable_cpu_jit(True)
+    assert cuflow.config.cpu_jit_enabled()
+    if jit.numba_available():
+        assert jit.family("windows") is not None
+    np.testing.assert_array_equal(NumpyBackend().max_pool_forward(x, *args), want)
+
+
+@pytest.mark.parametrize("value, on", [("0", False), ("off", False), ("1", True), ("", True)])
+def test_cpu_jit_environment_variable(value, on):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CUFLOW_CPU_JIT=value)
+    out = subprocess.run([sys.executable, "-c", "from cuflow.backend import config; "
+                          "print(config.cpu_jit_enabled())"], env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == str(on)

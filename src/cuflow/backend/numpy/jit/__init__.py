@@ -25,12 +25,13 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 log = logging.getLogger("cuflow")
 _state = {}
+_families = {}
 
 
 def numba_available():
     """Whether Numba imports here (decided once)."""
     ok = _state.get("numba")
-    if ok is None:
+    if ok is None:  # once per process: every later call is this dictionary lookup
         try:
             importlib.import_module("numba")
             ok = True
@@ -62,4 +63,7 @@ def family(name):
     None when the accelerator is off."""
     if not enabled():
         return None
-    return importlib.import_module(f"{__name__}.{name}")
+    mod = _families.get(name)
+    if mod is None:
+        mod = _families[name] = importlib.import_module(f"{__name__}.{name}")
+    return mod
