@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-MLP = {"sizes": (784, 256, 128, 10), "batch": 128, "samples": 128 * 40}
+MLP = {"sizes": (784, 256, 128, 10), "batch": 128, "samples": 128 * 200}
 # conv 3x3 (3 -> 32) relu, pool 2, conv 3x3 (32 -> 64) relu, pool 2, flatten, 128 relu, 10
 CNN = {"image": (32, 32, 3), "filters": (32, 64), "dense": 128, "classes": 10, "batch": 64,
-       "samples": 64 * 16}
+       "samples": 64 * 40}
 WORKLOADS = {"mlp": MLP, "cnn": CNN}
 LEARNING_RATE, EPSILON = 1e-3, 1e-7  # Keras's Adam defaults, given to every framework
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..base import Backend
 from . import jit
+from .malloc_tuning import tune_once
 from .random import initial_state, uniform_numpy
 
 _FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -15,6 +16,7 @@ class NumpyBackend(Backend):
     xp = np
 
     def __init__(self):
+        tune_once()  # training temporaries reused from the heap, not re-faulted each step
         self.device = "cpu"
         self._rng = np.random.default_rng()
         self._seed = None
