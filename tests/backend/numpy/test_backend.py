@@ -122,3 +122,35 @@ def test_matmul_and_scatter_add():
     target = np.zeros(4)
     bk.scatter_add(target, np.array([0, 2, 0]), np.array([1.0, 2.0, 3.0]))
     np.testing.assert_array_equal(target, [4.0, 0.0, 2.0, 0.0])  # repeated indices accumulate
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("label_shape", ["flat", "column"])
+def test_sparse_softmax_cross_entropy_fast_path_equals_twin(dtype, label_shape):
+    rng = np.random.default_rng(7)
+    logits = (rng.standard_normal((37, 11)) * 30).astype(dtype)
+    logits[3, 4] = np.nan
+    logits[5, :] = -np.inf
+    logits[6, 2] = np.inf
+    logits[7, :] = 3e38 if dtype == np.float32 else 1e300
+    labels = rng.integers(0, 11, 37)
+    if label_shape == "column":
+        labels = labels[:, None]
+    for need_grad in (True, False):
+        per_t, g_t = numpy_kernels.sparse_softmax_cross_entropy(logits, labels, need_grad)
+        per, g = NumpyBackend().sparse_softmax_cross_entropy(logits, labels, need_grad)
+        np.testing.assert_array_equal(per, per_t)
+        assert per.dtype == per_t.dtype == dtype
+        if need_grad:
+            np.testing.assert_array_equal(g, g_t)
+            assert g.dtype == dtype
+        else:
+            assert g is None and g_t is None
+
+
+def test_sparse_softmax_cross_entropy_fast_path_rejects_bad_labels():
+    logits = np.zeros((2, 3), np.float32)
+    with pytest.raises(ValueError, match="sparse label 3 is out of range"):
+        NumpyBackend().sparse_softmax_cross_entropy(logits, np.array([0, 3]))
+    with pytest.raises(ValueError, match="sparse label -1 is out of range"):
+        NumpyBackend().sparse_softmax_cross_entropy(logits, np.array([-1, 0]))

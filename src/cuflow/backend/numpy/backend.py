@@ -105,6 +105,31 @@ class NumpyBackend(Backend):
                 return jit.family("windows").max_pool_backward(g, x, y, ks, strides, pads, outs)
         return self._kernels.max_pool_backward(g, x, y, ks, strides, pads, outs)
 
+    def sparse_softmax_cross_entropy(self, logits, labels, need_grad=True):
+        # the twin's values with fewer passes: exp once, the label column by fancy indexing
+        if type(logits) is np.ndarray and logits.dtype in _FAST_FLOATS and logits.ndim == 2 and \
+                logits.size and type(labels) is np.ndarray and labels.dtype.kind in "iu" and \
+                labels.shape in ((logits.shape[0],), (logits.shape[0], 1)):
+            n = logits.shape[1]
+            k = labels.reshape(-1)
+            lo, hi = k.min(), k.max()
+            if lo < 0 or hi >= n:
+                from .common import bad_label_error
+
+                raise bad_label_error(lo if lo < 0 else hi, n)
+            rows = np.arange(len(k))
+            with np.errstate(all="ignore"):
+                m = logits.max(axis=1, keepdims=True)
+                e = np.exp(logits - m)
+                s = e.sum(axis=1, keepdims=True, dtype=np.float64).astype(logits.dtype)
+                per = (m + np.log(s))[:, 0] - logits[rows, k]
+                if not need_grad:
+                    return per, None
+                grad = e / s
+                grad[rows, k] -= 1
+            return per, grad
+        return self._kernels.sparse_softmax_cross_entropy(logits, labels, need_grad=need_grad)
+
     def sum_batch(self, x):
         if type(x) is np.ndarray and x.dtype in _FAST_FLOATS and x.ndim >= 1:
             return x.sum(axis=0, dtype=np.float64).astype(x.dtype)
