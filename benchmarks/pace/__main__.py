@@ -4,6 +4,10 @@ Per round and workload, each framework runs in a fresh process (cuflow, hand-wri
 PyTorch eager when importable), in an order that alternates between rounds. Printed per workload:
 the median over rounds of samples/s and of the ratios cuflow/PyTorch, cuflow/NumPy measured
 within one round, the worst other-process load seen during a timed epoch, and the final losses.
+
+cuflow's CPU backend fixes glibc's malloc thresholds (``backend/numpy/malloc_tuning.py``); the
+"+malloc" rows run the hand-written NumPy step and PyTorch with the same thresholds (glibc's
+``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_``), so the framework itself is compared too.
 """
 
 from __future__ import annotations
@@ -18,11 +22,16 @@ import sys
 
 from . import workloads as wl
 
-FRAMEWORKS = ("cuflow", "numpy", "torch")
+FRAMEWORKS = ("cuflow", "numpy", "numpy+malloc", "torch", "torch+malloc")
+REFERENCES = ("torch", "torch+malloc", "numpy", "numpy+malloc")
+_TUNED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(256 << 20), "MALLOC_TRIM_THRESHOLD_": str(512 << 20)}
 
 
 def child(kind, framework):
     env = dict(os.environ, CUFLOW_DEVICE="cpu")
+    if framework.endswith("+malloc"):
+        framework = framework[:-len("+malloc")]
+        env.update(_TUNED_MALLOC)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join([os.path.join(root, "src"), root,
                                          env.get("PYTHONPATH", "")])
@@ -30,7 +39,7 @@ def child(kind, framework):
             "print(json.dumps(RUNNERS[sys.argv[2]](sys.argv[1])))")
     out = subprocess.run([sys.executable, "-c", code, kind, framework], env=env, check=True,
                          capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])  # null when torch is not importable
 
 
 def measure(kinds, rounds):
@@ -59,11 +68,11 @@ def summarize(results):
                      "final_loss": vals[-1]["final_loss"],
                      "max_other_load_cores": max((x for v in vals for x in v["other_load_cores"][1:]
                                                   if x is not None), default=None)}
-        for ref in ("torch", "numpy"):
-            pairs = [r["cuflow"]["epoch_s"] and r[ref]["epoch_s"] / r["cuflow"]["epoch_s"]
-                     for r in rows if r.get(ref)]
+        for ref in REFERENCES:
+            pairs = [r[ref]["epoch_s"] / r["cuflow"]["epoch_s"] for r in rows if r.get(ref)]
             if pairs:
                 s[f"cuflow_over_{ref}"] = statistics.median(pairs)
+                s[f"cuflow_over_{ref}_rounds"] = pairs
         out[kind] = s
     return out
 
@@ -75,17 +84,19 @@ def format_summary(summary, rounds):
     for kind, s in summary.items():
         spec = wl.WORKLOADS[kind]
         lines.append(f"\n{kind}: batch {spec['batch']}, {spec['samples']} samples/epoch")
-        lines.append(f"  {'framework':10s} {'samples/s':>11s} {'final loss':>11s} "
+        lines.append(f"  {'framework':14s} {'samples/s':>11s} {'final loss':>11s} "
                      f"{'other load':>11s}")
         for fw in FRAMEWORKS:
             if fw in s:
                 v = s[fw]
                 load = v["max_other_load_cores"]
-                lines.append(f"  {fw:10s} {v['samples_per_s']:11,.0f} {v['final_loss']:11.5f} "
+                lines.append(f"  {fw:14s} {v['samples_per_s']:11,.0f} {v['final_loss']:11.5f} "
                              f"{'-' if load is None else f'{load:.2f} cores':>11s}")
-        for ref in ("torch", "numpy"):
+        for ref in REFERENCES:
             if f"cuflow_over_{ref}" in s:
-                lines.append(f"  cuflow / {ref}: {s[f'cuflow_over_{ref}']:.2f}x")
+                rounds = ", ".join(f"{x:.2f}" for x in s[f"cuflow_over_{ref}_rounds"])
+                lines.append(f"  cuflow / {ref}: {s[f'cuflow_over_{ref}']:.2f}x "
+                             f"(rounds: {rounds})")
     return "\n".join(lines)
 
 
