@@ -46,3 +46,22 @@ def test_nan_gradient_spreads_as_in_numpy():
     jo.adam_update(g, got[1], got[2], got[0], 0.01, 0.1, 0.001, 1e-7)
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
+
+
+def test_compiles_without_a_cache_location(monkeypatch):
+    """A read-only install with no writable home: Numba refuses ``cache=True`` at decoration;
+    the loop is then compiled in memory instead of failing the first CPU op."""
+    import numba
+
+    from cuflow.backend.numpy.jit import _compile
+
+    real = numba.njit
+
+    def njit(**options):
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available")
+        return real(**options)
+
+    monkeypatch.setattr(_compile.numba, "njit", njit)
+    fn = _compile.compiled(lambda a: a + 1)
+    assert fn(2) == 3

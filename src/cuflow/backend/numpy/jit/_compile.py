@@ -14,4 +14,7 @@ import numba
 
 
 def compiled(fn):
-    return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
+    try:
+        return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
+    except RuntimeError:  # no writable cache location (read-only install, no home): compile
+        return numba.njit(nogil=True, error_model="numpy")(fn)  # in memory, every process
