@@ -74,6 +74,7 @@ def generated_source(source, exprs, text=None):
               "  };",
               "  return cf_sim::launch(gx, gy, gz, bx, by, bz, table[which], a);",
               "}",
+              'extern "C" void cfsim_set_reverse(int r) { cf_sim::sim.reverse = r != 0; }',
               'extern "C" const char* cfsim_signature(int which) {',
               "  static const char* const sigs[] = {",
               *[f"    sig(&{e})," for e in exprs],
@@ -132,6 +133,7 @@ def compile_library(code, out_dir, name, include_dirs=()):
     lib.cfsim_launch.restype = ctypes.c_int
     lib.cfsim_error.restype = ctypes.c_char_p
     lib.cfsim_signature.restype = ctypes.c_char_p
+    lib.cfsim_set_reverse.argtypes = [ctypes.c_int]
     return lib
 
 
@@ -178,6 +180,7 @@ class SimKernel(fd.FakeKernel):
         g = tuple(grid) + (1,) * (3 - len(grid))
         b = tuple(block) + (1,) * (3 - len(block))
         arr, _keep = pack_args(args, self.params)
+        self.lib.cfsim_set_reverse(int(self.checker.reverse))
         if self.lib.cfsim_launch(self.index, *map(int, g), *map(int, b), arr):
             raise SimError(f"{self.source}:{self.expr}: {self.lib.cfsim_error().decode()}")
         self.checker.after_launch(f"{self.source}:{self.expr}", args)
@@ -189,6 +192,7 @@ class Simulator(fd.LaunchChecker):
     def __init__(self, build_dir, arena=None):
         super().__init__()
         self.build_dir, self.arena, self.libs, self.extra = Path(build_dir), arena, {}, {}
+        self.reverse = False  # the reversed schedule (cuda_sim.h): blocks and threads backwards
 
     def add_source(self, name, text, exprs):
         """A kernel source given as text (the simulator's own tests), launched by name."""

@@ -23,10 +23,13 @@ def sim_build_dir(tmp_path_factory):
     return tmp_path_factory.getbasetemp().parent / "cfsim"
 
 
-@pytest.fixture
-def sim(monkeypatch, sim_build_dir):
+@pytest.fixture(params=["in order", "reversed"])
+def sim(request, monkeypatch, sim_build_dir):
+    """Every kernel test runs under both schedules (``cuda_sim.h``): a result that depends on
+    the order of blocks, or on threads reading without a barrier, fails under one of them."""
     with _sim.sim_arrays() as arena:
         s = _sim.Simulator(sim_build_dir, arena)
+        s.reverse = request.param == "reversed"
         # one SM: grids stay small, so every grid-stride loop wraps at modest sizes
         monkeypatch.setattr(fd, "SM_COUNT", 1)
         fd.install(monkeypatch, s)

@@ -15,7 +15,10 @@
 //     are defined below: a violation fails the launch with file and line;
 //   * a block above 1024 threads or a grid outside CUDA's limits is refused.
 // Blocks run one after another (a block never waits for another one: cuflow's kernels do not,
-// and CUDA does not promise that blocks run concurrently either).
+// and CUDA does not promise that blocks run concurrently either). The reversed schedule
+// (cfsim_set_reverse) runs the blocks last to first and sweeps each block's threads from the
+// highest index down: a kernel whose result depends on the order of blocks, or a thread that
+// reads what a lower thread wrote without a barrier between, gives another answer under it.
 // A launch returns 0 or 1; cfsim_error() then names the first error.
 #pragma once
 #define CF_SIM 1
@@ -70,6 +73,7 @@ struct Sim {
   int cur = -1;
   unsigned nthreads = 0;
   bool failed = false;
+  bool reverse = false;  // blocks last to first, threads highest first
   std::string error;
   void (*body)(void**) = nullptr;
   void** args = nullptr;
@@ -176,15 +180,22 @@ inline bool run_block() {
   // shuffle), odd blocks always resume the lowest ready thread (warp 0 races ahead of the rest).
   const bool lowest_first =
       (blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z)) & 1u;
+  const bool rev = sim.reverse;
   for (;;) {
     bool ran = false;
-    for (unsigned i = 0; i < n && !sim.failed;) {
-      if (sim.threads[i].state != READY) { ++i; continue; }
+    for (unsigned c = 0; c < n && !sim.failed;) {  // c: position in the sweep
+      const unsigned i = rev ? n - 1 - c : c;
+      if (sim.threads[i].state != READY) { ++c; continue; }
       sim.cur = (int)i;
       threadIdx = sim.threads[i].idx;
       swapcontext(&sim.main_ctx, &sim.threads[i].ctx);
       ran = true;
-      i = lowest_first ? i & ~31u : i + 1;  // a shuffle readies lanes of the same warp only
+      // back to the first thread of i's warp in sweep order: a shuffle readies lanes of the
+      // same warp only
+      if (!lowest_first)
+        ++c;
+      else
+        c = rev ? n - 1 - ((i | 31u) < n - 1 ? (i | 31u) : n - 1) : i & ~31u;
     }
     sim.cur = -1;
     if (sim.failed) return false;
@@ -248,12 +259,12 @@ inline int launch(unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned b
   sim.args = args;
   blockDim = uint3{bx, by, bz};
   gridDim = uint3{gx, gy, gz};
-  for (unsigned z = 0; z < gz; ++z)
-    for (unsigned y = 0; y < gy; ++y)
-      for (unsigned x = 0; x < gx; ++x) {
-        blockIdx = uint3{x, y, z};
-        if (!run_block()) return 1;
-      }
+  const unsigned long long nb = (unsigned long long)gx * gy * gz;
+  for (unsigned long long k = 0; k < nb; ++k) {
+    const unsigned long long b = sim.reverse ? nb - 1 - k : k;
+    blockIdx = uint3{(unsigned)(b % gx), (unsigned)(b / gx % gy), (unsigned)(b / gx / gy)};
+    if (!run_block()) return 1;
+  }
   return 0;
 }
 

@@ -84,18 +84,40 @@ __global__ void reduce_twice(const float* x, float* out, int fence) {
   }
   out[blockIdx.x * blockDim.x + threadIdx.x] = r[0];
 }
+// each block writes its own slot, then reads the previous block's: no grid-wide barrier exists,
+// so what it reads depends on which block ran first
+__global__ void read_other_block(float* y, float* seen) {
+  if (threadIdx.x == 0) {
+    y[blockIdx.x] = blockIdx.x + 1.0f;
+    seen[blockIdx.x] = blockIdx.x ? y[blockIdx.x - 1] : 0.0f;
+  }
+}
+// each thread writes shared memory, then reads its lower neighbour's slot; `fence` 0 removes the
+// barrier between
+__global__ void read_neighbour(const float* x, float* y, int fence) {
+  __shared__ float s[64];
+  s[threadIdx.x] = x[threadIdx.x];
+  if (fence) __syncthreads();
+  y[threadIdx.x] = threadIdx.x ? s[threadIdx.x - 1] : 0.0f;
+}
 """
 NAMES = ["block_sum", "warp_sum", "twice", "takes_int", "copy4", "load4_at", "divergent",
-         "read_before_write", "shared_index", "unbounded", "reduce_twice"]
+         "read_before_write", "shared_index", "unbounded", "reduce_twice", "read_other_block",
+         "read_neighbour"]
 
 
 @pytest.fixture
-def k(monkeypatch, sim_build_dir):
+def selftest(monkeypatch, sim_build_dir):
     with _sim.sim_arrays() as arena:
         s = _sim.Simulator(sim_build_dir, arena)
         s.add_source("selftest.cu", KERNELS, NAMES)
         fd.install(monkeypatch, s)
-        yield lambda name: s.get_kernel("selftest.cu", name)
+        yield s
+
+
+@pytest.fixture
+def k(selftest):
+    return lambda name: selftest.get_kernel("selftest.cu", name)
 
 
 def _i(v):
@@ -206,3 +228,43 @@ def test_launch_limits(k):
         k("unbounded")((1,), (512,), (y,))
     k("unbounded")((1,), (256,), (y,))
     k("block_sum")((1,), (1024,), (put(np.ones(1024, np.float32)), y, _i(1)))
+
+
+def _under(s, reverse, launch):
+    s.reverse = reverse
+    try:
+        return launch()
+    finally:
+        s.reverse = False
+
+
+def test_reversed_schedule_shows_a_race_between_blocks(selftest):
+    kern = selftest.get_kernel("selftest.cu", "read_other_block")
+
+    def run():
+        y, seen = put(np.zeros(4, np.float32)), put(np.zeros(4, np.float32))
+        kern((4,), (32,), (y, seen))
+        return get(seen)
+
+    in_order, backwards = run(), _under(selftest, True, run)
+    np.testing.assert_array_equal(in_order, [0, 1, 2, 3])  # earlier blocks had written
+    np.testing.assert_array_equal(backwards, [0, 0, 0, 0])  # later blocks ran first
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_reversed_schedule_shows_a_missing_barrier_between_neighbours(selftest, reverse):
+    kern = selftest.get_kernel("selftest.cu", "read_neighbour")
+    x = np.arange(1, 65, dtype=np.float32)
+    want = np.concatenate([[0], x[:-1]])
+
+    def run(fence):
+        y = put(np.zeros(64, np.float32))
+        kern((1,), (64,), (put(x), y, _i(fence)))
+        return get(y)
+
+    np.testing.assert_array_equal(_under(selftest, reverse, lambda: run(1)), want)
+    got = _under(selftest, reverse, lambda: run(0))
+    if reverse:  # each thread ran before its lower neighbour wrote: it read the poison
+        assert np.isnan(got[1:]).all()
+    else:  # threads in turn: the race stays hidden, which is why both schedules run
+        np.testing.assert_array_equal(got, want)
